@@ -1,0 +1,149 @@
+// The interface every storage adapter implements with full memcached
+// semantics. Calls are asynchronous: `done` runs exactly once, either inline
+// (before the call returns) or later on any thread.
+//
+// Borrowing rule: every string_view argument (keys, values) is valid only for
+// the duration of the call. A backend that completes later copies what it
+// needs before returning.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "backends/client_context.h"
+
+namespace memgate::backends {
+
+enum class Outcome : uint8_t {
+  kStored,
+  kNotStored,
+  kExists,
+  kNotFound,
+  kDeleted,
+  kTouched,
+  kOk,
+  kNonNumeric,  // incr/decr on a value that is not a decimal number
+  kTooLarge,    // the resulting item exceeds the item size limit
+  kNoMemory,    // could not make room for the item
+  kError,       // see BackendError
+};
+
+// A failure of the backend itself (unreachable, timed out, refused). The client
+// gets "SERVER_ERROR <message>"; close_connection asks the server to drop the
+// client after that reply (the seed's -2).
+struct BackendError {
+  std::string message;
+  bool close_connection = false;
+};
+
+// One found item. key and value stay valid while `owner` is held, so a backend
+// can hand out its own storage without copying.
+struct Hit {
+  std::string_view key;
+  std::string_view value;
+  uint32_t flags = 0;
+  uint64_t cas = 0;
+  std::shared_ptr<const void> owner;
+};
+
+struct GetResult {
+  Outcome outcome = Outcome::kOk;  // kOk or kError
+  std::vector<Hit> hits;           // found keys only, in request order
+  BackendError error;
+};
+
+struct StoreResult {
+  Outcome outcome = Outcome::kStored;  // kStored kNotStored kExists kNotFound kTooLarge kNoMemory kError
+  uint64_t cas = 0;                    // the item's new cas when stored
+  BackendError error;
+};
+
+struct DeleteResult {
+  Outcome outcome = Outcome::kDeleted;  // kDeleted kNotFound kError
+  BackendError error;
+};
+
+struct ArithResult {
+  Outcome outcome = Outcome::kOk;  // kOk kNotFound kNonNumeric kError
+  uint64_t value = 0;              // the new value on kOk
+  BackendError error;
+};
+
+struct TouchResult {
+  Outcome outcome = Outcome::kTouched;  // kTouched kNotFound kError
+  BackendError error;
+};
+
+struct FlushResult {
+  Outcome outcome = Outcome::kOk;  // kOk kError
+  BackendError error;
+};
+
+enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
+enum class ArithOp : uint8_t { kIncr, kDecr };
+
+// Counters a backend knows about itself, for `stats`. Fields a backend cannot
+// know stay 0.
+struct BackendStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;
+  uint64_t bytes = 0;
+  uint64_t evictions = 0;
+  uint64_t limit_maxbytes = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t reclaimed = 0;
+  uint64_t get_expired = 0;
+  uint64_t get_flushed = 0;
+};
+
+class Backend {
+ public:
+  template <typename R>
+  using Done = absl::AnyInvocable<void(R) &&>;
+
+  virtual ~Backend() = default;
+
+  // Short name for logs and stats ("memory", "redis", "grpc").
+  virtual std::string_view Name() const = 0;
+
+  // True when calls issued back to back for one client take effect in issue
+  // order even if earlier ones have not completed. When false, the server waits
+  // for each completion before issuing the client's next command.
+  virtual bool PipelinesInOrder() const = 0;
+
+  // `with_cas` only tells the backend whether the caller will use Hit::cas.
+  virtual void Get(const ClientContext& client, std::span<const std::string_view> keys,
+                   bool with_cas, Done<GetResult> done) = 0;
+  // Get that also sets each found item's exptime (gat/gats).
+  virtual void GetAndTouch(const ClientContext& client, std::span<const std::string_view> keys,
+                           int64_t exptime, Done<GetResult> done) = 0;
+  // `cas` is the compare value for StoreMode::kCas and ignored otherwise.
+  // append/prepend keep the item's flags and exptime, as memcached does.
+  virtual void Store(const ClientContext& client, StoreMode mode, std::string_view key,
+                     uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
+                     Done<StoreResult> done) = 0;
+  virtual void Delete(const ClientContext& client, std::string_view key,
+                      Done<DeleteResult> done) = 0;
+  // incr wraps at 2^64; decr floors at 0.
+  virtual void Arith(const ClientContext& client, ArithOp op, std::string_view key,
+                     uint64_t delta, Done<ArithResult> done) = 0;
+  virtual void Touch(const ClientContext& client, std::string_view key, int64_t exptime,
+                     Done<TouchResult> done) = 0;
+  // delay_seconds > 0: items stored before now become invalid at now + delay.
+  virtual void FlushAll(const ClientContext& client, int64_t delay_seconds,
+                        Done<FlushResult> done) = 0;
+
+  // Connection lifecycle (the seed's _begin/_end). Default: nothing to do.
+  virtual void ClientOpened(const ClientContext& client) {}
+  virtual void ClientClosed(const ClientContext& client) {}
+
+  virtual BackendStats Stats() const = 0;
+};
+
+}  // namespace memgate::backends

@@ -1,0 +1,43 @@
+// Encoders for memcached text-protocol replies. Every fixed reply is a
+// constant here, so a reader can grep for it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace memgate::protocol::reply {
+
+inline constexpr std::string_view kStored = "STORED\r\n";
+inline constexpr std::string_view kNotStored = "NOT_STORED\r\n";
+inline constexpr std::string_view kExists = "EXISTS\r\n";
+inline constexpr std::string_view kNotFound = "NOT_FOUND\r\n";
+inline constexpr std::string_view kDeleted = "DELETED\r\n";
+inline constexpr std::string_view kTouched = "TOUCHED\r\n";
+inline constexpr std::string_view kOk = "OK\r\n";
+inline constexpr std::string_view kEnd = "END\r\n";
+inline constexpr std::string_view kError = "ERROR\r\n";
+inline constexpr std::string_view kBadCommandLine = "CLIENT_ERROR bad command line format\r\n";
+inline constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk\r\n";
+inline constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache\r\n";
+inline constexpr std::string_view kOutOfMemory = "SERVER_ERROR out of memory storing object\r\n";
+inline constexpr std::string_view kNonNumeric =
+    "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
+inline constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument\r\n";
+inline constexpr std::string_view kBinaryProtocol =
+    "SERVER_ERROR binary protocol is not supported\r\n";
+
+// "VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n"
+void AppendValue(std::string& out, std::string_view key, uint32_t flags, std::string_view data);
+void AppendValueWithCas(std::string& out, std::string_view key, uint32_t flags,
+                        std::string_view data, uint64_t cas);
+// "<n>\r\n", the incr/decr reply.
+void AppendNumber(std::string& out, uint64_t n);
+// "STAT <name> <value>\r\n"
+void AppendStat(std::string& out, std::string_view name, std::string_view value);
+void AppendStat(std::string& out, std::string_view name, uint64_t value);
+// "SERVER_ERROR <message>\r\n" (a backend failure); newlines in message are
+// replaced so the reply stays one line.
+void AppendServerError(std::string& out, std::string_view message);
+
+}  // namespace memgate::protocol::reply
