@@ -1,0 +1,104 @@
+// ClientRegistry: a map of weak references, so the registry never keeps a
+// closed connection alive.
+#include "server/client_registry.h"
+
+#include <algorithm>
+
+#include "common/absl_compat.h"
+
+namespace memgate::server {
+
+void ClientRegistry::Add(const std::shared_ptr<Connection>& connection) {
+  const backends::ClientContext& client = connection->client();
+  {
+    absl::MutexLock lock(&mu_);
+    clients_[client.id] = connection;
+    ++per_listener_[client.listener];
+  }
+  stats_.curr_connections.fetch_add(1, std::memory_order_relaxed);
+  stats_.total_connections.fetch_add(1, std::memory_order_relaxed);
+  events_.Publish(Event{.type = Event::Type::kClientConnected,
+                        .client_id = client.id,
+                        .peer = client.peer,
+                        .listener_id = client.listener});
+}
+
+void ClientRegistry::Remove(const backends::ClientContext& client, DisconnectReason reason) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (clients_.erase(client.id) == 0) return;
+    auto it = per_listener_.find(client.listener);
+    if (it != per_listener_.end() && --it->second == 0) per_listener_.erase(it);
+  }
+  stats_.curr_connections.fetch_sub(1, std::memory_order_relaxed);
+  events_.Publish(Event{.type = Event::Type::kClientDisconnected,
+                        .client_id = client.id,
+                        .peer = client.peer,
+                        .listener_id = client.listener,
+                        .reason = reason});
+}
+
+std::vector<std::shared_ptr<Connection>> ClientRegistry::Matching(
+    std::string_view listener_id) const {
+  std::vector<std::shared_ptr<Connection>> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, weak] : clients_) {
+    auto connection = weak.lock();
+    if (!connection) continue;
+    if (!listener_id.empty() && connection->client().listener != listener_id) continue;
+    out.push_back(std::move(connection));
+  }
+  return out;
+}
+
+std::vector<ClientSnapshot> ClientRegistry::List(std::string_view listener_id) const {
+  std::vector<ClientSnapshot> out;
+  for (const auto& connection : Matching(listener_id)) out.push_back(connection->Snapshot());
+  std::sort(out.begin(), out.end(),
+            [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client.id < b.client.id; });
+  return out;
+}
+
+std::optional<ClientSnapshot> ClientRegistry::Get(uint64_t id) const {
+  std::shared_ptr<Connection> connection;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return std::nullopt;
+    connection = it->second.lock();
+  }
+  if (!connection) return std::nullopt;
+  return connection->Snapshot();
+}
+
+bool ClientRegistry::Disconnect(uint64_t id, DisconnectReason reason) {
+  std::shared_ptr<Connection> connection;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return false;
+    connection = it->second.lock();
+  }
+  if (!connection) return false;
+  connection->Disconnect(reason);
+  return true;
+}
+
+std::size_t ClientRegistry::DisconnectAll(std::string_view listener_id, DisconnectReason reason) {
+  auto connections = Matching(listener_id);
+  for (const auto& connection : connections) connection->Disconnect(reason);
+  return connections.size();
+}
+
+std::size_t ClientRegistry::Count() const {
+  absl::MutexLock lock(&mu_);
+  return clients_.size();
+}
+
+std::size_t ClientRegistry::CountForListener(std::string_view listener_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = per_listener_.find(ToAbsl(listener_id));
+  return it == per_listener_.end() ? 0 : it->second;
+}
+
+}  // namespace memgate::server

@@ -1,0 +1,267 @@
+// Connection: the read -> parse -> dispatch -> ordered reply -> write loop.
+#include "server/connection.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "boost/asio/post.hpp"
+#include "boost/asio/write.hpp"
+#include "server/client_registry.h"
+
+namespace memgate::server {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kInitialReadBuffer = 16 * 1024;
+// Stop reading and parsing while this many replies are outstanding or this
+// much output is queued, so one client cannot grow our memory without bound.
+constexpr uint64_t kMaxOutstandingReplies = 1024;
+constexpr std::size_t kMaxQueuedOutput = 4 * 1024 * 1024;
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Connection::Connection(Socket socket, asio::io_context& loop, int loop_index,
+                       Dispatcher& dispatcher, ServerStats& stats, ClientRegistry& registry,
+                       backends::ClientContext client, ConnectionOptions options)
+    : socket_(std::move(socket)),
+      loop_(loop),
+      dispatcher_(dispatcher),
+      stats_(stats),
+      counters_(stats.ForThread(loop_index)),
+      registry_(registry),
+      client_(std::move(client)),
+      options_(options),
+      parser_(protocol::ParserOptions{.max_item_size = options.max_item_size}),
+      idle_timer_(loop),
+      connected_at_(std::chrono::system_clock::now()),
+      last_activity_ns_(NowNanos()) {}
+
+Connection::~Connection() = default;
+
+std::shared_ptr<Connection> Connection::Self() {
+  return std::static_pointer_cast<Connection>(shared_from_this());
+}
+
+void Connection::Start() {
+  registry_.Add(Self());
+  dispatcher_.backend().ClientOpened(client_);
+  ArmIdleTimer();
+  Read();
+}
+
+void Connection::Disconnect(DisconnectReason reason) {
+  asio::post(loop_, [self = Self(), reason] { self->Close(reason); });
+}
+
+ClientSnapshot Connection::Snapshot() const {
+  ClientSnapshot s;
+  s.client = client_;
+  s.connected_at = connected_at_;
+  s.last_activity = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(last_activity_ns_.load(std::memory_order_relaxed))));
+  s.commands = commands_.load(std::memory_order_relaxed);
+  s.bytes_in = bytes_in_.load(std::memory_order_relaxed);
+  s.bytes_out = bytes_out_.load(std::memory_order_relaxed);
+  return s;
+}
+
+bool Connection::OnSessionThread() const { return loop_.get_executor().running_in_this_thread(); }
+
+void Connection::Post(absl::AnyInvocable<void() &&> task) {
+  asio::post(loop_, [self = Self(), task = std::move(task)]() mutable { std::move(task)(); });
+}
+
+uint64_t Connection::ReserveReply() {
+  slots_.emplace_back();
+  return next_seq_++;
+}
+
+std::string& Connection::ReplyBuffer(uint64_t seq) {
+  if (closed_ || seq < head_seq_) {
+    discard_.clear();
+    return discard_;
+  }
+  if (seq == head_seq_) return out_;
+  return slots_[seq - head_seq_].bytes;
+}
+
+void Connection::FinishReply(uint64_t seq, bool close_after) {
+  if (closed_ || seq < head_seq_) return;
+  Slot& slot = slots_[seq - head_seq_];
+  slot.done = true;
+  slot.close_after = close_after;
+  if (seq != head_seq_) return;
+  while (!slots_.empty() && slots_.front().done) {
+    Slot& front = slots_.front();
+    out_.append(front.bytes);
+    const bool close = front.close_after;
+    slots_.pop_front();
+    ++head_seq_;
+    if (close) {
+      // Nothing after a closing reply is sent; later commands are dropped.
+      close_after_flush_ = true;
+      slots_.clear();
+      head_seq_ = next_seq_;
+      break;
+    }
+  }
+  if (!processing_) ProcessInput();
+}
+
+bool Connection::CanParse() const {
+  if (closed_ || close_after_flush_ || in_begin_ == in_end_) return false;
+  const uint64_t outstanding = next_seq_ - head_seq_;
+  if (outstanding >= kMaxOutstandingReplies || out_.size() >= kMaxQueuedOutput) return false;
+  // A backend that cannot keep a client's order gets one command at a time.
+  return outstanding == 0 || dispatcher_.PipelinesInOrder();
+}
+
+void Connection::ProcessInput() {
+  if (processing_ || closed_) return;
+  processing_ = true;
+  while (CanParse()) {
+    std::string_view buffer(in_.get() + in_begin_, in_end_ - in_begin_);
+    protocol::ParseResult result = parser_.Parse(buffer, command_);
+    in_begin_ += result.consumed;
+    if (result.status == protocol::ParseResult::Status::kNeedMore) {
+      if (result.consumed == 0) break;
+      continue;
+    }
+    if (result.status == protocol::ParseResult::Status::kError) {
+      uint64_t seq = ReserveReply();
+      ReplyBuffer(seq).append(result.error_reply);
+      FinishReply(seq, result.close);
+      continue;
+    }
+    commands_.store(commands_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (command_.verb == protocol::Verb::kQuit) close_reason_ = DisconnectReason::kClientClosed;
+    dispatcher_.Execute(command_, *this);
+  }
+  processing_ = false;
+  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  Write();
+  Read();
+  if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty()) Close(close_reason_);
+}
+
+void Connection::MakeRoomForRead() {
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+    // Give back a buffer that grew for one large value.
+    if (in_capacity_ > 4 * kInitialReadBuffer) in_.reset();
+  }
+  if (!in_) {
+    in_capacity_ = kInitialReadBuffer;
+    in_ = std::make_unique_for_overwrite<char[]>(in_capacity_);
+  }
+  if (in_end_ < in_capacity_) return;
+  if (in_begin_ > 0) {
+    std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+    return;
+  }
+  // One incomplete command fills the buffer: grow. The parser bounds how much
+  // a command may need (line length, item size), so this stays bounded.
+  std::size_t capacity = in_capacity_ * 2;
+  auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+  std::memcpy(bigger.get(), in_.get(), in_end_);
+  in_ = std::move(bigger);
+  in_capacity_ = capacity;
+}
+
+void Connection::Read() {
+  if (reading_ || closed_ || close_after_flush_) return;
+  if (next_seq_ - head_seq_ >= kMaxOutstandingReplies) return;
+  if (out_.size() + sending_.size() >= kMaxQueuedOutput) return;
+  MakeRoomForRead();
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_),
+      [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
+        self->OnRead(error, bytes);
+      });
+}
+
+void Connection::OnRead(const boost::system::error_code& error, std::size_t bytes) {
+  reading_ = false;
+  if (closed_) return;
+  if (error) {
+    if (error != asio::error::eof) {
+      Close(DisconnectReason::kError);
+      return;
+    }
+    // The peer finished sending: answer what it sent, then close.
+    close_after_flush_ = true;
+    close_reason_ = DisconnectReason::kClientClosed;
+    in_begin_ = in_end_;
+    ProcessInput();
+    return;
+  }
+  in_end_ += bytes;
+  bytes_in_.store(bytes_in_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+  ThreadCounters::Add(counters_.bytes_read, bytes);
+  last_activity_ns_.store(NowNanos(), std::memory_order_relaxed);
+  ProcessInput();
+}
+
+void Connection::Write() {
+  if (writing_ || closed_ || out_.empty()) return;
+  std::swap(sending_, out_);
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(sending_),
+                    [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
+                      self->OnWrite(error, bytes);
+                    });
+}
+
+void Connection::OnWrite(const boost::system::error_code& error, std::size_t bytes) {
+  writing_ = false;
+  if (closed_) return;
+  if (error) {
+    Close(DisconnectReason::kError);
+    return;
+  }
+  bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+  ThreadCounters::Add(counters_.bytes_written, bytes);
+  sending_.clear();
+  ProcessInput();
+}
+
+void Connection::ArmIdleTimer() {
+  if (options_.idle_timeout.count() <= 0 || closed_) return;
+  const auto idle_for = std::chrono::nanoseconds(NowNanos() - last_activity_ns_.load());
+  const auto remaining = options_.idle_timeout - idle_for;
+  if (remaining <= std::chrono::nanoseconds::zero()) {
+    Close(DisconnectReason::kIdle);
+    return;
+  }
+  idle_timer_.expires_after(remaining);
+  idle_timer_.async_wait([self = Self()](const boost::system::error_code& error) {
+    if (!error) self->ArmIdleTimer();
+  });
+}
+
+void Connection::Close(DisconnectReason reason) {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  idle_timer_.cancel();
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  slots_.clear();
+  head_seq_ = next_seq_;
+  registry_.Remove(client_, reason);
+  dispatcher_.backend().ClientClosed(client_);
+}
+
+}  // namespace memgate::server

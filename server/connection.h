@@ -1,0 +1,127 @@
+// One client connection: reads bytes, parses commands, hands them to the
+// dispatcher and writes replies back in command order, one write per batch.
+// It lives on one event loop; Disconnect() and Snapshot() are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "backends/client_context.h"
+#include "boost/asio/generic/stream_protocol.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "server/dispatcher.h"
+#include "server/events.h"
+#include "server/protocol/parser.h"
+#include "server/session.h"
+
+namespace memgate::server {
+
+class ClientRegistry;
+
+// What an operator sees of a client (admin ListClients).
+struct ClientSnapshot {
+  backends::ClientContext client;
+  std::chrono::system_clock::time_point connected_at;
+  std::chrono::system_clock::time_point last_activity;
+  uint64_t commands = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+};
+
+struct ConnectionOptions {
+  std::size_t max_item_size = protocol::kDefaultMaxItemSize;
+  // Close after this long without a command; zero disables.
+  std::chrono::milliseconds idle_timeout{0};
+};
+
+class Connection final : public Session {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+
+  // `socket` must belong to `loop`, the event loop with index `loop_index`.
+  Connection(Socket socket, boost::asio::io_context& loop, int loop_index, Dispatcher& dispatcher,
+             ServerStats& stats, ClientRegistry& registry, backends::ClientContext client,
+             ConnectionOptions options);
+  ~Connection() override;
+
+  // Registers the client and starts reading. Call on the connection's loop.
+  void Start();
+  // Closes the connection from any thread.
+  void Disconnect(DisconnectReason reason);
+  ClientSnapshot Snapshot() const;
+
+  // Session.
+  const backends::ClientContext& client() const override { return client_; }
+  ThreadCounters& counters() override { return counters_; }
+  uint64_t ReserveReply() override;
+  std::string& ReplyBuffer(uint64_t seq) override;
+  void FinishReply(uint64_t seq, bool close_after) override;
+  bool OnSessionThread() const override;
+  void Post(absl::AnyInvocable<void() &&> task) override;
+
+ private:
+  struct Slot {
+    std::string bytes;
+    bool done = false;
+    bool close_after = false;
+  };
+
+  std::shared_ptr<Connection> Self();
+  void Read();
+  void OnRead(const boost::system::error_code& error, std::size_t bytes);
+  void ProcessInput();
+  bool CanParse() const;
+  void MakeRoomForRead();
+  void Write();
+  void OnWrite(const boost::system::error_code& error, std::size_t bytes);
+  void ArmIdleTimer();
+  void Close(DisconnectReason reason);
+
+  Socket socket_;
+  boost::asio::io_context& loop_;
+  Dispatcher& dispatcher_;
+  ServerStats& stats_;
+  ThreadCounters& counters_;
+  ClientRegistry& registry_;
+  const backends::ClientContext client_;
+  const ConnectionOptions options_;
+  protocol::Parser parser_;
+  protocol::Command command_;
+  boost::asio::steady_timer idle_timer_;
+
+  // Read buffer: unparsed bytes are [in_begin_, in_end_).
+  std::unique_ptr<char[]> in_;
+  std::size_t in_capacity_ = 0;
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+
+  // Reply slots [head_seq_, next_seq_); the head slot writes straight into
+  // out_, later ones into their own buffer until they reach the head.
+  std::deque<Slot> slots_;
+  uint64_t head_seq_ = 0;
+  uint64_t next_seq_ = 0;
+  std::string out_;      // ready to send
+  std::string sending_;  // owned by the write in flight
+  std::string discard_;  // where replies to a closed connection go
+
+  bool reading_ = false;
+  bool writing_ = false;
+  bool processing_ = false;
+  bool close_after_flush_ = false;
+  bool closed_ = false;
+  // Why the connection closes once close_after_flush_ is set.
+  DisconnectReason close_reason_ = DisconnectReason::kError;
+
+  const std::chrono::system_clock::time_point connected_at_;
+  std::atomic<int64_t> last_activity_ns_;
+  std::atomic<uint64_t> commands_{0};
+  std::atomic<uint64_t> bytes_in_{0};
+  std::atomic<uint64_t> bytes_out_{0};
+};
+
+}  // namespace memgate::server

@@ -1,0 +1,38 @@
+// Thread management for the event loops.
+#include "server/io_pool.h"
+
+namespace memgate::server {
+
+IoPool::IoPool(int threads) {
+  for (int i = 0; i < threads; ++i) {
+    auto loop = std::make_unique<Loop>();
+    // One thread runs each context, so Asio may skip internal locking.
+    loop->context = std::make_unique<boost::asio::io_context>(1);
+    loop->work.emplace(loop->context->get_executor());
+    loops_.push_back(std::move(loop));
+  }
+}
+
+IoPool::~IoPool() { Stop(); }
+
+void IoPool::Start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& loop : loops_) {
+    loop->thread = std::thread([ctx = loop->context.get()] { ctx->run(); });
+  }
+}
+
+void IoPool::Stop() {
+  for (auto& loop : loops_) loop->work.reset();
+  for (auto& loop : loops_) {
+    if (loop->thread.joinable()) loop->thread.join();
+  }
+  for (auto& loop : loops_) loop->context->stop();
+}
+
+int IoPool::NextIndex() {
+  return static_cast<int>(next_.fetch_add(1, std::memory_order_relaxed) % loops_.size());
+}
+
+}  // namespace memgate::server

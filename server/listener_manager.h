@@ -1,0 +1,94 @@
+// Listening sockets, opened and closed at run time (the seed's open, close,
+// close_all; the admin service's listener RPCs). Thread-safe: socket work is
+// posted to each listener's event loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "boost/asio/generic/stream_protocol.hpp"
+#include "server/client_registry.h"
+#include "server/connection.h"
+#include "server/events.h"
+#include "server/io_pool.h"
+
+namespace memgate::server {
+
+struct ListenerOptions {
+  std::string id;       // empty: one is generated ("l1", "l2", ...)
+  std::string address;  // host:port, [v6]:port or unix:/path; port 0 picks a free port
+  uint32_t max_clients = 0;  // 0: only the server-wide limit applies
+  std::chrono::milliseconds idle_timeout{0};  // 0: never
+};
+
+enum class ListenerState : uint8_t { kAccepting, kDraining };
+
+struct ListenerInfo {
+  ListenerOptions options;
+  std::string bound_address;  // with the real port when port 0 was asked for
+  ListenerState state = ListenerState::kAccepting;
+  std::chrono::system_clock::time_point created_at;
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  std::size_t clients = 0;  // connected now
+  std::chrono::system_clock::time_point drain_deadline;  // kDraining only
+};
+
+enum class CloseMode : uint8_t {
+  kStopAccepting,  // no new clients; connected ones stay
+  kDrain,          // no new clients; connected ones are closed at the deadline
+  kCloseNow,       // no new clients; connected ones are closed now
+};
+
+class ListenerManager {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+  // Takes over an accepted socket that belongs to pool loop `loop_index`.
+  using AcceptFn = std::function<void(Socket socket, int loop_index, const ListenerInfo& listener)>;
+
+  ListenerManager(IoPool& pool, ClientRegistry& registry, EventBus& events, AcceptFn on_accept);
+  ~ListenerManager();
+
+  // INVALID_ARGUMENT for a bad address, ALREADY_EXISTS for a taken id or an
+  // address already open here, UNAVAILABLE when the OS refuses (with its error).
+  absl::StatusOr<ListenerInfo> Open(ListenerOptions options);
+  // Adopts a socket that is already listening (inherited, socket activation).
+  absl::StatusOr<ListenerInfo> Adopt(int fd, ListenerOptions options);
+
+  // NOT_FOUND when no listener has this id.
+  absl::Status Close(std::string_view id, CloseMode mode,
+                     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30));
+  // Closes the listener opened for `address` (as given to Open, or as bound).
+  absl::Status CloseAddress(std::string_view address);
+  void CloseAll(CloseMode mode);
+
+  std::vector<ListenerInfo> List() const;
+  absl::StatusOr<ListenerInfo> Get(std::string_view id) const;
+
+ private:
+  class Listener;
+
+  absl::StatusOr<ListenerInfo> Register(std::shared_ptr<Listener> listener);
+  std::shared_ptr<Listener> Find(std::string_view id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Finish(const std::shared_ptr<Listener>& listener);
+  ListenerInfo Describe(const Listener& listener) const;
+
+  IoPool& pool_;
+  ClientRegistry& registry_;
+  EventBus& events_;
+  AcceptFn on_accept_;
+  mutable absl::Mutex mu_;
+  std::vector<std::shared_ptr<Listener>> listeners_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace memgate::server

@@ -1,0 +1,82 @@
+// The memgate executable: parse flags, build the backend, open listeners, run
+// until SIGINT or SIGTERM.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "server/backend_factory.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace {
+
+using memgate::server::Config;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "memgate: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::StatusOr<Config> config = memgate::server::ParseCommandLine(argc, argv);
+  if (!config.ok()) return Fail(std::string(config.status().message()));
+  if (config->help) {
+    std::fputs(memgate::server::Usage().c_str(), stdout);
+    return 0;
+  }
+  if (config->version) {
+    std::printf("memgate %s (memcached protocol %s)\n", MEMGATE_VERSION, MEMGATE_PROTOCOL_VERSION);
+    return 0;
+  }
+
+  auto backend = memgate::server::MakeBackend(*config);
+  if (!backend.ok()) return Fail(std::string(backend.status().message()));
+
+  // Block the signals in every thread; the main thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  memgate::server::Server server((*backend)->backend(),
+                                 memgate::server::ServerOptions{
+                                     .threads = config->threads,
+                                     .max_connections = config->max_connections,
+                                     .max_item_size = config->max_item_size});
+  for (const std::string& address : config->listen) {
+    auto listener = server.Open(address);
+    if (!listener.ok()) return Fail(std::string(listener.status().message()));
+    std::fprintf(stderr, "memgate: listening on %s (listener %s)\n",
+                 listener->bound_address.c_str(), listener->options.id.c_str());
+  }
+  for (int fd : config->listen_fds) {
+    auto listener = server.listeners().Adopt(fd, {});
+    if (listener.ok()) {
+      std::fprintf(stderr, "memgate: listening on %s (listener %s, fd %d)\n",
+                   listener->bound_address.c_str(), listener->options.id.c_str(), fd);
+      continue;
+    }
+    // Not a listening socket: serve it as one client connection.
+    if (absl::Status served = server.Serve(fd); !served.ok()) {
+      return Fail(std::string(served.message()));
+    }
+    std::fprintf(stderr, "memgate: serving connected fd %d\n", fd);
+  }
+  server.Start();
+  std::fprintf(stderr, "memgate: %s backend, %d threads, ready\n",
+               std::string(server.backend().Name()).c_str(), server.options().threads);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
+  server.Stop();
+  return 0;
+}
