@@ -1,0 +1,559 @@
+// The in-process memcached-compatible cache (see memory_backend.h).
+//
+// Each item is one allocation (header, key, value) with an intrusive
+// reference count: the shard's table holds one reference, every Hit handed
+// out holds another, so a get never copies the value. Items are immutable
+// once published except for fields only the shard lock guards (LRU links,
+// expiry, the fetched bit); append/incr build a new item and swap it in.
+#include "backends/memory/memory_backend.h"
+
+#include <algorithm>
+#include <limits>
+#include <new>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "backends/arith.h"
+#include "backends/expiry.h"
+
+namespace memgate::backends {
+namespace memory_internal {
+
+struct Item {
+  std::atomic<uint32_t> refs{1};
+  uint32_t flags = 0;
+  uint64_t cas = 0;
+  // LRU neighbours: prev is more recently used. Guarded by the shard mutex.
+  Item* lru_prev = nullptr;
+  Item* lru_next = nullptr;
+  uint32_t expires_at = 0;  // unix seconds, 0 = never; guarded by the shard mutex
+  uint32_t time = 0;        // unix seconds when stored, for flush_all
+  uint32_t value_len = 0;
+  uint16_t key_len = 0;
+  bool fetched = false;  // guarded by the shard mutex
+
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  std::string_view key() const { return {data(), key_len}; }
+  std::string_view value() const { return {data() + key_len, value_len}; }
+  uint64_t charge() const { return uint64_t{key_len} + value_len + MemoryBackend::kItemOverhead; }
+
+  // A new item holding `key` and the concatenation of `first` and `second`.
+  static Item* Create(std::string_view key, std::string_view first, std::string_view second) {
+    void* memory = ::operator new(sizeof(Item) + key.size() + first.size() + second.size());
+    Item* item = new (memory) Item();
+    item->key_len = static_cast<uint16_t>(key.size());
+    item->value_len = static_cast<uint32_t>(first.size() + second.size());
+    char* out = item->data();
+    out = std::copy(key.begin(), key.end(), out);
+    out = std::copy(first.begin(), first.end(), out);
+    std::copy(second.begin(), second.end(), out);
+    return item;
+  }
+
+  void Ref() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      this->~Item();
+      ::operator delete(static_cast<void*>(this));
+    }
+  }
+};
+
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return absl::Hash<std::string_view>{}(key); }
+  std::size_t operator()(const Item* item) const { return (*this)(item->key()); }
+};
+
+struct KeyEq {
+  using is_transparent = void;
+  static std::string_view KeyOf(std::string_view key) { return key; }
+  static std::string_view KeyOf(const Item* item) { return item->key(); }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return KeyOf(a) == KeyOf(b);
+  }
+};
+
+struct Shard {
+  absl::Mutex mu;
+  absl::flat_hash_set<Item*, KeyHash, KeyEq> items ABSL_GUARDED_BY(mu);
+  Item* lru_head ABSL_GUARDED_BY(mu) = nullptr;  // most recently used
+  Item* lru_tail ABSL_GUARDED_BY(mu) = nullptr;  // eviction candidate
+  uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
+  // Counters for stats.
+  uint64_t total_items ABSL_GUARDED_BY(mu) = 0;
+  uint64_t evictions ABSL_GUARDED_BY(mu) = 0;
+  uint64_t evicted_unfetched ABSL_GUARDED_BY(mu) = 0;
+  uint64_t expired_unfetched ABSL_GUARDED_BY(mu) = 0;
+  uint64_t reclaimed ABSL_GUARDED_BY(mu) = 0;
+  uint64_t get_expired ABSL_GUARDED_BY(mu) = 0;
+  uint64_t get_flushed ABSL_GUARDED_BY(mu) = 0;
+
+  void LinkFront(Item* item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    item->lru_prev = nullptr;
+    item->lru_next = lru_head;
+    if (lru_head != nullptr) lru_head->lru_prev = item;
+    lru_head = item;
+    if (lru_tail == nullptr) lru_tail = item;
+  }
+
+  void Unlink(Item* item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (item->lru_prev != nullptr) {
+      item->lru_prev->lru_next = item->lru_next;
+    } else {
+      lru_head = item->lru_next;
+    }
+    if (item->lru_next != nullptr) {
+      item->lru_next->lru_prev = item->lru_prev;
+    } else {
+      lru_tail = item->lru_prev;
+    }
+    item->lru_prev = item->lru_next = nullptr;
+  }
+
+  void Bump(Item* item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (lru_head == item) return;
+    Unlink(item);
+    LinkFront(item);
+  }
+
+  // Takes over the caller's reference.
+  void Insert(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    items.insert(item);
+    LinkFront(item);
+    bytes += item->charge();
+    total_bytes.fetch_add(item->charge(), std::memory_order_relaxed);
+    ++total_items;
+  }
+
+  // Drops the table's reference; outstanding Hits keep the memory alive.
+  void Remove(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    items.erase(item->key());
+    Unlink(item);
+    bytes -= item->charge();
+    total_bytes.fetch_sub(item->charge(), std::memory_order_relaxed);
+    item->Unref();
+  }
+
+  void Clear(std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    for (Item* item : items) item->Unref();
+    items.clear();
+    lru_head = lru_tail = nullptr;
+    total_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+    bytes = 0;
+  }
+};
+
+}  // namespace memory_internal
+
+namespace {
+
+using memory_internal::Item;
+using memory_internal::Shard;
+
+uint32_t ToItemTime(int64_t unix_seconds) {
+  return static_cast<uint32_t>(
+      std::clamp<int64_t>(unix_seconds, 0, std::numeric_limits<uint32_t>::max()));
+}
+
+// An owner for a Hit: holds one reference to the item.
+std::shared_ptr<const void> OwnerOf(Item* item) {
+  return std::shared_ptr<const void>(
+      item, [](const void* p) { const_cast<Item*>(static_cast<const Item*>(p))->Unref(); });
+}
+
+}  // namespace
+
+MemoryBackend::MemoryBackend(MemoryBackendOptions options) : options_(options) {
+  const std::size_t count = std::max<std::size_t>(options_.shard_count, 1);
+  shards_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>());
+  if (options_.sweep_interval > absl::ZeroDuration() &&
+      options_.sweep_interval != absl::InfiniteDuration()) {
+    sweeper_ = std::thread([this] { SweeperLoop(); });
+  }
+}
+
+MemoryBackend::~MemoryBackend() {
+  {
+    absl::MutexLock lock(&sweeper_mu_);
+    stopping_ = true;
+  }
+  if (sweeper_.joinable()) sweeper_.join();
+  for (auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    shard->Clear(bytes_);
+  }
+}
+
+void MemoryBackend::SweeperLoop() {
+  absl::MutexLock lock(&sweeper_mu_);
+  while (!stopping_) {
+    sweeper_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.sweep_interval);
+    if (stopping_) break;
+    sweeper_mu_.Unlock();
+    SweepNow();
+    sweeper_mu_.Lock();
+  }
+}
+
+Shard& MemoryBackend::ShardFor(std::string_view key, std::size_t* hash) {
+  const std::size_t h = absl::Hash<std::string_view>{}(key);
+  if (hash != nullptr) *hash = h;
+  // The table uses the low bits of the hash; pick the shard from the high
+  // ones so keys within a shard still spread over the table.
+  return *shards_[(static_cast<uint64_t>(h) >> 32) % shards_.size()];
+}
+
+bool MemoryBackend::IsFlushed(uint32_t item_time, int64_t now) const {
+  const int64_t before = flushed_before_.load(std::memory_order_acquire);
+  if (item_time < before) return true;
+  const int64_t at = flush_at_.load(std::memory_order_acquire);
+  return at != 0 && now >= at && item_time < at;
+}
+
+bool MemoryBackend::IsLive(const Item& item, int64_t now) const {
+  return !IsExpired(item.expires_at, now) && !IsFlushed(item.time, now);
+}
+
+namespace {
+
+// Finds `key` in `shard`, dropping it (and counting why) when it has expired
+// or was flushed.
+template <typename IsFlushedFn>
+Item* Lookup(Shard& shard, std::string_view key, int64_t now, std::atomic<uint64_t>& bytes,
+             IsFlushedFn is_flushed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  auto it = shard.items.find(key);
+  if (it == shard.items.end()) return nullptr;
+  Item* item = *it;
+  if (IsExpired(item->expires_at, now)) {
+    ++shard.get_expired;
+    if (!item->fetched) ++shard.expired_unfetched;
+    shard.Remove(item, bytes);
+    return nullptr;
+  }
+  if (is_flushed(item->time, now)) {
+    ++shard.get_flushed;
+    shard.Remove(item, bytes);
+    return nullptr;
+  }
+  return item;
+}
+
+}  // namespace
+
+void MemoryBackend::GetImpl(std::span<const std::string_view> keys, bool touch, int64_t exptime,
+                            Done<GetResult> done) {
+  GetResult result;
+  result.hits.reserve(keys.size());
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  for (std::string_view key : keys) {
+    Shard& shard = ShardFor(key, nullptr);
+    Item* item;
+    {
+      absl::MutexLock lock(&shard.mu);
+      item = Lookup(shard, key, now, bytes_, is_flushed);
+      if (item == nullptr) continue;
+      item->fetched = true;
+      item->Ref();
+      if (touch) {
+        const int64_t expires_at = AbsoluteExpiry(exptime, now);
+        if (expires_at == kAlreadyExpired) {
+          shard.Remove(item, bytes_);  // the caller still gets this copy
+        } else {
+          item->expires_at = ToItemTime(expires_at);
+          shard.Bump(item);
+        }
+      } else {
+        shard.Bump(item);
+      }
+    }
+    result.hits.push_back(Hit{item->key(), item->value(), item->flags, item->cas, OwnerOf(item)});
+  }
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::Get(const ClientContext& client, std::span<const std::string_view> keys,
+                        bool with_cas, Done<GetResult> done) {
+  GetImpl(keys, /*touch=*/false, 0, std::move(done));
+}
+
+void MemoryBackend::GetAndTouch(const ClientContext& client, std::span<const std::string_view> keys,
+                                int64_t exptime, Done<GetResult> done) {
+  GetImpl(keys, /*touch=*/true, exptime, std::move(done));
+}
+
+bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
+  const uint64_t limit = options_.memory_limit_bytes;
+  const auto fits = [&] { return bytes_.load(std::memory_order_relaxed) + bytes <= limit; };
+  const auto evict_tail = [&](Shard& from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(from.mu) {
+    Item* victim = from.lru_tail;
+    if (!IsLive(*victim, now)) {
+      ++from.reclaimed;
+      if (!victim->fetched && IsExpired(victim->expires_at, now)) ++from.expired_unfetched;
+    } else {
+      ++from.evictions;
+      if (!victim->fetched) ++from.evicted_unfetched;
+    }
+    from.Remove(victim, bytes_);
+  };
+  // Approximate global LRU: a shard over its fair share pays first, then the
+  // others (without blocking, so two evicting shards cannot deadlock), then
+  // this shard regardless of share.
+  const uint64_t fair_share = limit / shards_.size();
+  while (!fits() && shard.lru_tail != nullptr && shard.bytes > fair_share) evict_tail(shard);
+  if (fits()) return true;
+  for (auto& other : shards_) {
+    if (other.get() == &shard) continue;
+    if (!other->mu.TryLock()) continue;
+    while (!fits() && other->lru_tail != nullptr) evict_tail(*other);
+    other->mu.Unlock();
+    if (fits()) return true;
+  }
+  while (!fits() && shard.lru_tail != nullptr) evict_tail(shard);
+  return fits();
+}
+
+MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode mode,
+                                                       std::string_view key, uint32_t flags,
+                                                       int64_t exptime, std::string_view value,
+                                                       uint64_t cas, int64_t now) {
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Item* old = Lookup(shard, key, now, bytes_, is_flushed);
+
+  // A set that fails leaves no stale value behind (memcached does the same).
+  const auto fail_set = [&](Outcome outcome) {
+    if (mode == StoreMode::kSet && old != nullptr) shard.Remove(old, bytes_);
+    return StoreOutcome{outcome};
+  };
+  if (value.size() > options_.max_item_size) return fail_set(Outcome::kTooLarge);
+
+  switch (mode) {
+    case StoreMode::kSet:
+      break;
+    case StoreMode::kAdd:
+      if (old != nullptr) {
+        shard.Bump(old);
+        return {Outcome::kNotStored};
+      }
+      break;
+    case StoreMode::kReplace:
+    case StoreMode::kAppend:
+    case StoreMode::kPrepend:
+      if (old == nullptr) return {Outcome::kNotStored};
+      break;
+    case StoreMode::kCas:
+      if (old == nullptr) return {Outcome::kNotFound};
+      if (old->cas != cas) return {Outcome::kExists};
+      break;
+  }
+
+  std::string_view first = value;
+  std::string_view second;
+  int64_t expires_at;
+  if (mode == StoreMode::kAppend || mode == StoreMode::kPrepend) {
+    if (uint64_t{old->value_len} + value.size() > options_.max_item_size) {
+      return {Outcome::kTooLarge};
+    }
+    flags = old->flags;
+    expires_at = old->expires_at;
+    first = mode == StoreMode::kAppend ? old->value() : value;
+    second = mode == StoreMode::kAppend ? value : old->value();
+  } else {
+    expires_at = AbsoluteExpiry(exptime, now);
+  }
+
+  const uint64_t new_cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (expires_at == kAlreadyExpired) {
+    // Stored and immediately invisible: what was there is gone.
+    if (old != nullptr) shard.Remove(old, bytes_);
+    return {Outcome::kStored, new_cas};
+  }
+  const uint64_t charge = key.size() + first.size() + second.size() + kItemOverhead;
+  if (charge > options_.memory_limit_bytes) return fail_set(Outcome::kNoMemory);
+
+  Item* item = Item::Create(key, first, second);  // before `old` goes: it may be a part
+  item->flags = flags;
+  item->cas = new_cas;
+  item->expires_at = ToItemTime(expires_at);
+  item->time = ToItemTime(now);
+  if (old != nullptr) shard.Remove(old, bytes_);
+  if (!MakeRoomLocked(shard, charge, now)) {
+    item->Unref();
+    return {Outcome::kNoMemory};
+  }
+  shard.Insert(item, bytes_);
+  return {Outcome::kStored, new_cas};
+}
+
+void MemoryBackend::Store(const ClientContext& client, StoreMode mode, std::string_view key,
+                          uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
+                          Done<StoreResult> done) {
+  StoreResult result;
+  if (key.size() > protocol::kMaxKeyLength) {
+    result.outcome = Outcome::kError;
+    result.error.message = "key too long";
+    std::move(done)(std::move(result));
+    return;
+  }
+  const int64_t now = options_.clock->Now();
+  Shard& shard = ShardFor(key, nullptr);
+  StoreOutcome outcome;
+  {
+    absl::MutexLock lock(&shard.mu);
+    outcome = StoreLocked(shard, mode, key, flags, exptime, value, cas, now);
+  }
+  result.outcome = outcome.outcome;
+  result.cas = outcome.cas;
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::Delete(const ClientContext& client, std::string_view key,
+                           Done<DeleteResult> done) {
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Shard& shard = ShardFor(key, nullptr);
+  DeleteResult result;
+  {
+    absl::MutexLock lock(&shard.mu);
+    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    if (item == nullptr) {
+      result.outcome = Outcome::kNotFound;
+    } else {
+      shard.Remove(item, bytes_);
+      result.outcome = Outcome::kDeleted;
+    }
+  }
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_view key,
+                          uint64_t delta, Done<ArithResult> done) {
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Shard& shard = ShardFor(key, nullptr);
+  ArithResult result;
+  {
+    absl::MutexLock lock(&shard.mu);
+    Item* old = Lookup(shard, key, now, bytes_, is_flushed);
+    std::optional<uint64_t> current;
+    if (old == nullptr) {
+      result.outcome = Outcome::kNotFound;
+    } else if (!(current = ParseArithValue(old->value()))) {
+      result.outcome = Outcome::kNonNumeric;
+    } else {
+      const uint64_t value = ApplyArith(op, *current, delta);
+      // memcached rewrites in place when the number still fits, keeping the
+      // item's length (space padded).
+      const std::string text = FormatArithValue(value, old->value_len);
+      Item* item = Item::Create(key, text, {});
+      item->flags = old->flags;
+      item->expires_at = old->expires_at;
+      item->time = ToItemTime(now);
+      item->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
+      item->fetched = old->fetched;
+      shard.Remove(old, bytes_);
+      if (MakeRoomLocked(shard, item->charge(), now)) {
+        shard.Insert(item, bytes_);
+        result.outcome = Outcome::kOk;
+        result.value = value;
+      } else {
+        item->Unref();
+        result.outcome = Outcome::kNoMemory;
+      }
+    }
+  }
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::Touch(const ClientContext& client, std::string_view key, int64_t exptime,
+                          Done<TouchResult> done) {
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Shard& shard = ShardFor(key, nullptr);
+  TouchResult result;
+  {
+    absl::MutexLock lock(&shard.mu);
+    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    if (item == nullptr) {
+      result.outcome = Outcome::kNotFound;
+    } else {
+      result.outcome = Outcome::kTouched;
+      const int64_t expires_at = AbsoluteExpiry(exptime, now);
+      if (expires_at == kAlreadyExpired) {
+        shard.Remove(item, bytes_);
+      } else {
+        item->expires_at = ToItemTime(expires_at);
+        shard.Bump(item);
+      }
+    }
+  }
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::FlushAll(const ClientContext& client, int64_t delay_seconds,
+                             Done<FlushResult> done) {
+  const int64_t now = options_.clock->Now();
+  const int64_t at = delay_seconds <= 0 ? 0 : AbsoluteExpiry(delay_seconds, now);
+  {
+    absl::MutexLock lock(&flush_mu_);
+    // A pending flush whose time has come stays in force.
+    const int64_t pending = flush_at_.load(std::memory_order_relaxed);
+    if (pending != 0 && now >= pending &&
+        pending > flushed_before_.load(std::memory_order_relaxed)) {
+      flushed_before_.store(pending, std::memory_order_release);
+    }
+    flush_at_.store(at == kAlreadyExpired ? 0 : at, std::memory_order_release);
+  }
+  if (at <= 0) {
+    for (auto& shard : shards_) {
+      absl::MutexLock lock(&shard->mu);
+      shard->Clear(bytes_);
+    }
+  }
+  std::move(done)(FlushResult{});
+}
+
+std::size_t MemoryBackend::SweepNow() {
+  const int64_t now = options_.clock->Now();
+  std::size_t removed = 0;
+  std::vector<Item*> dead;
+  for (auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    dead.clear();
+    for (Item* item : shard->items) {
+      if (!IsLive(*item, now)) dead.push_back(item);
+    }
+    for (Item* item : dead) {
+      ++shard->reclaimed;
+      if (!item->fetched && IsExpired(item->expires_at, now)) ++shard->expired_unfetched;
+      shard->Remove(item, bytes_);
+    }
+    removed += dead.size();
+  }
+  return removed;
+}
+
+BackendStats MemoryBackend::Stats() const {
+  BackendStats stats;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    stats.curr_items += shard->items.size();
+    stats.total_items += shard->total_items;
+    stats.evictions += shard->evictions;
+    stats.evicted_unfetched += shard->evicted_unfetched;
+    stats.expired_unfetched += shard->expired_unfetched;
+    stats.reclaimed += shard->reclaimed;
+    stats.get_expired += shard->get_expired;
+    stats.get_flushed += shard->get_flushed;
+  }
+  stats.bytes = bytes_.load(std::memory_order_relaxed);
+  stats.limit_maxbytes = options_.memory_limit_bytes;
+  return stats;
+}
+
+}  // namespace memgate::backends
