@@ -34,11 +34,13 @@ enum class Verb : uint8_t {
 
 struct Command {
   Verb verb = Verb::kGet;
-  // get/gets/gat/gats: every key; every other keyed verb: exactly one.
+  // get/gets/gat/gats: every key (gat/gats may have none: memcached answers
+  // END); every other keyed verb: exactly one.
   absl::InlinedVector<std::string_view, 4> keys;
-  uint32_t flags = 0;
+  uint32_t flags = 0;  // storage commands; also the level of verbosity
   // Raw protocol exptime (relative seconds, absolute unix time, 0 = never,
-  // negative = already expired); also the delay of flush_all.
+  // negative = already expired); also the delay of flush_all. Always within
+  // int32 range: memcached truncates larger numbers to 32 bits.
   int64_t exptime = 0;
   uint64_t cas = 0;    // cas: the compare value
   uint64_t delta = 0;  // incr/decr

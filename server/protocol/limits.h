@@ -20,6 +20,11 @@ inline constexpr std::size_t kMaxMultiGetLineLength = 1 << 20;
 // Default item size limit (-I).
 inline constexpr std::size_t kDefaultMaxItemSize = 1 << 20;
 
+// What memcached adds to key and value when it checks an item against -I:
+// its item header (48 bytes) plus the cas field (8). An item needs
+// kItemHeaderSize + key + 1 + (flags != 0 ? 4 : 0) + value + 2 bytes.
+inline constexpr std::size_t kItemHeaderSize = 56;
+
 // exptime values above this many seconds are absolute unix times.
 inline constexpr int64_t kMaxRelativeExptime = 60 * 60 * 24 * 30;
 

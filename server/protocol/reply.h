@@ -24,6 +24,10 @@ inline constexpr std::string_view kOutOfMemory = "SERVER_ERROR out of memory sto
 inline constexpr std::string_view kNonNumeric =
     "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
 inline constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument\r\n";
+inline constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptime argument\r\n";
+// delete with a time argument other than "0" (memcached's legacy form).
+inline constexpr std::string_view kBadDeleteFormat =
+    "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n";
 inline constexpr std::string_view kBinaryProtocol =
     "SERVER_ERROR binary protocol is not supported\r\n";
 

@@ -1,0 +1,473 @@
+// memcached 1.6.18 text-protocol parser. Each acceptance rule mirrors
+// memcached's proto_text.c and was checked against the real binary, quirks
+// included: numbers are read the way strtol/strtoul read them and truncated
+// to 32 bits, extra tokens are ignored where memcached ignores them, tokens
+// are separated by spaces only, and noreply silences errors as well.
+#include "server/protocol/parser.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+
+#include "server/protocol/reply.h"
+
+namespace memgate::protocol {
+namespace {
+
+using Status = ParseResult::Status;
+
+// memcached's MAX_TOKENS (the terminal token included): the tokenizer stops
+// after 23 tokens and keeps the rest of the line as one remainder.
+constexpr std::size_t kMaxTokens = 24;
+
+// First byte of a binary-protocol request.
+constexpr unsigned char kBinaryRequestMagic = 0x80;
+
+// A line longer than kMaxLineLength without a newline is kept only when it is
+// a get/gets after at most this many leading spaces.
+constexpr std::size_t kMaxLeadingSpaces = 100;
+
+constexpr std::string_view kNoreplyToken = "noreply";
+
+// isspace() in the C locale: what strtol skips and safe_strto* accept after a
+// number.
+inline bool IsCSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+struct ScannedNumber {
+  uint64_t magnitude = 0;
+  bool negative = false;
+  bool overflow = false;  // the magnitude does not fit in 64 bits (ERANGE)
+};
+
+// The grammar strtoull/strtol accept in base 10 (leading white space, a sign,
+// at least one digit), plus memcached's safe_strto* rule that the number ends
+// the token or is followed by white space.
+inline bool ScanNumber(std::string_view token, ScannedNumber& out) {
+  const char* p = token.data();
+  const char* const end = p + token.size();
+  while (p < end && IsCSpace(*p)) ++p;
+  if (p < end && (*p == '+' || *p == '-')) {
+    out.negative = *p == '-';
+    ++p;
+  }
+  const char* const digits = p;
+  uint64_t value = 0;
+  for (; p < end; ++p) {
+    const unsigned d = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (d > 9) break;
+    if (value > (UINT64_MAX - d) / 10) {
+      out.overflow = true;
+    } else {
+      value = value * 10 + d;
+    }
+  }
+  if (p == digits) return false;
+  if (p < end && !IsCSpace(*p)) return false;
+  out.magnitude = value;
+  return true;
+}
+
+// memcached's safe_strtoull: a negative number is refused only when its
+// two's-complement value looks negative, so "-0" is 0 and
+// "-18446744073709551615" is 1, exactly as in memcached.
+inline bool ParseU64(std::string_view token, uint64_t& out) {
+  ScannedNumber n;
+  if (!ScanNumber(token, n) || n.overflow) return false;
+  const uint64_t value = n.negative ? 0 - n.magnitude : n.magnitude;
+  if (n.negative && static_cast<int64_t>(value) < 0) return false;
+  out = value;
+  return true;
+}
+
+// memcached's safe_strtoul: strtoul with a 64-bit unsigned long, truncated
+// to 32 bits ("4294967296" is accepted as 0).
+inline bool ParseU32(std::string_view token, uint32_t& out) {
+  uint64_t value;
+  if (!ParseU64(token, value)) return false;
+  out = static_cast<uint32_t>(value);
+  return true;
+}
+
+// memcached's safe_strtol: strtol with a 64-bit long, truncated to 32 bits
+// (1.6.18 has no INT_MAX check, so "4294967396" is accepted as 100).
+inline bool ParseI32(std::string_view token, int32_t& out) {
+  ScannedNumber n;
+  if (!ScanNumber(token, n) || n.overflow) return false;
+  constexpr uint64_t kInt64Max = static_cast<uint64_t>(INT64_MAX);
+  if (n.magnitude > kInt64Max + (n.negative ? 1 : 0)) return false;
+  const uint64_t value = n.negative ? 0 - n.magnitude : n.magnitude;
+  out = static_cast<int32_t>(static_cast<int64_t>(value));
+  return true;
+}
+
+// memcached's tokenize_command: split on ' ' only (tabs belong to tokens),
+// stop after kMaxTokens - 1 tokens.
+struct Tokens {
+  std::string_view token[kMaxTokens - 1];
+  std::size_t count = 0;
+  // What follows the last token when the tokenizer stopped early (empty
+  // otherwise): more get keys, or ignored junk.
+  std::string_view rest;
+
+  // memcached's ntokens, which counts a terminal token.
+  std::size_t ntokens() const { return count + 1; }
+  std::string_view last() const { return token[count - 1]; }
+  bool last_is_noreply() const { return last() == kNoreplyToken; }
+};
+
+inline void Tokenize(std::string_view line, Tokens& t) {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  const char* start = p;
+  for (; p < end; ++p) {
+    if (*p != ' ') continue;
+    if (start != p) {
+      t.token[t.count++] = std::string_view(start, static_cast<std::size_t>(p - start));
+      if (t.count == kMaxTokens - 1) {
+        ++p;
+        t.rest = std::string_view(p, static_cast<std::size_t>(end - p));
+        return;
+      }
+    }
+    start = p + 1;
+  }
+  if (start != p) t.token[t.count++] = std::string_view(start, static_cast<std::size_t>(p - start));
+}
+
+inline ParseResult NeedMore() { return ParseResult{}; }
+
+inline ParseResult Done(std::size_t consumed) {
+  ParseResult r;
+  r.status = Status::kCommand;
+  r.consumed = consumed;
+  return r;
+}
+
+// An error reply; noreply silences it, as memcached's out_string does.
+inline ParseResult Error(std::string_view reply_line, std::size_t consumed, bool noreply = false) {
+  ParseResult r;
+  r.status = Status::kError;
+  r.consumed = consumed;
+  if (!noreply) r.error_reply = reply_line;
+  return r;
+}
+
+inline ParseResult Close(std::size_t consumed, std::string_view reply_line = {}) {
+  ParseResult r;
+  r.status = Status::kError;
+  r.consumed = consumed;
+  r.error_reply = reply_line;
+  r.close = true;
+  return r;
+}
+
+inline void ResetCommand(Command& c) {
+  c.keys.resize(0);  // keeps any heap capacity from an earlier large get
+  c.flags = 0;
+  c.exptime = 0;
+  c.cas = 0;
+  c.delta = 0;
+  c.noreply = false;
+  c.value = {};
+  c.args = {};
+}
+
+// Whether memcached -I max_item_size refuses the item (item_size_ok).
+inline bool TooLarge(std::size_t max_item_size, std::size_t key_len, uint32_t flags,
+                     std::size_t data_len_with_crlf) {
+  const std::size_t total =
+      kItemHeaderSize + key_len + 1 + (flags != 0 ? sizeof(flags) : 0) + data_len_with_crlf;
+  return total > max_item_size;
+}
+
+// Appends the keys of a get line; false when one is too long.
+inline bool AddKeys(std::string_view text, Command& command) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    if (*p == ' ') {
+      ++p;
+      continue;
+    }
+    const char* start = p;
+    const void* space = std::memchr(p, ' ', static_cast<std::size_t>(end - p));
+    p = space != nullptr ? static_cast<const char*>(space) : end;
+    const std::size_t len = static_cast<std::size_t>(p - start);
+    if (len > kMaxKeyLength) return false;
+    command.keys.emplace_back(start, len);
+  }
+  return true;
+}
+
+ParseResult ParseGet(Verb verb, const Tokens& t, std::size_t consumed, Command& command) {
+  command.verb = verb;
+  std::size_t first_key = 1;
+  if (verb == Verb::kGat || verb == Verb::kGats) {
+    int32_t exptime;
+    if (!ParseI32(t.token[1], exptime)) return Error(reply::kInvalidExptime, consumed);
+    command.exptime = exptime;
+    first_key = 2;
+  }
+  for (std::size_t i = first_key; i < t.count; ++i) {
+    if (t.token[i].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed);
+    command.keys.push_back(t.token[i]);
+  }
+  if (!t.rest.empty() && !AddKeys(t.rest, command)) {
+    return Error(reply::kBadCommandLine, consumed);
+  }
+  return Done(consumed);
+}
+
+ParseResult ParseArithmetic(Verb verb, const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.ntokens() != 4 && t.ntokens() != 5) return Error(reply::kError, consumed);
+  const bool noreply = t.last_is_noreply();
+  if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
+  uint64_t delta;
+  if (!ParseU64(t.token[2], delta)) return Error(reply::kInvalidDelta, consumed, noreply);
+  command.verb = verb;
+  command.keys.push_back(t.token[1]);
+  command.delta = delta;
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
+ParseResult ParseTouch(const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.ntokens() != 4 && t.ntokens() != 5) return Error(reply::kError, consumed);
+  const bool noreply = t.last_is_noreply();
+  if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
+  int32_t exptime;
+  if (!ParseI32(t.token[2], exptime)) return Error(reply::kInvalidExptime, consumed, noreply);
+  command.verb = Verb::kTouch;
+  command.keys.push_back(t.token[1]);
+  command.exptime = exptime;
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
+// delete <key> [0] [noreply]: the legacy time argument must be "0".
+ParseResult ParseDelete(const Tokens& t, std::size_t consumed, Command& command) {
+  const std::size_t n = t.ntokens();
+  if (n < 3 || n > 5) return Error(reply::kError, consumed);
+  bool noreply = false;
+  if (n > 3) {
+    const bool hold_is_zero = t.token[2] == "0";
+    noreply = t.last_is_noreply();
+    const bool valid = (n == 4 && (hold_is_zero || noreply)) || (n == 5 && hold_is_zero && noreply);
+    if (!valid) return Error(reply::kBadDeleteFormat, consumed, noreply);
+  }
+  if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
+  command.verb = Verb::kDelete;
+  command.keys.push_back(t.token[1]);
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
+ParseResult ParseFlushAll(const Tokens& t, std::size_t consumed, Command& command) {
+  const std::size_t n = t.ntokens();
+  if (n < 2 || n > 4) return Error(reply::kError, consumed);
+  const bool noreply = t.last_is_noreply();
+  int32_t delay = 0;
+  if (n != (noreply ? 3u : 2u) && !ParseI32(t.token[1], delay)) {
+    return Error(reply::kInvalidExptime, consumed, noreply);
+  }
+  command.verb = Verb::kFlushAll;
+  command.exptime = delay;
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
+ParseResult ParseVerbosity(const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.ntokens() != 3 && t.ntokens() != 4) return Error(reply::kError, consumed);
+  const bool noreply = t.last_is_noreply();
+  uint32_t level;
+  if (!ParseU32(t.token[1], level)) return Error(reply::kBadCommandLine, consumed, noreply);
+  command.verb = Verb::kVerbosity;
+  command.flags = level;
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
+ParseResult ParseStats(const Tokens& t, std::string_view line, std::size_t consumed,
+                       Command& command) {
+  command.verb = Verb::kStats;
+  if (t.count > 1) {
+    const char* begin = t.token[1].data();
+    const char* end = line.data() + line.size();
+    while (end > begin && end[-1] == ' ') --end;
+    command.args = std::string_view(begin, static_cast<std::size_t>(end - begin));
+  }
+  return Done(consumed);
+}
+
+// set/add/replace/append/prepend <key> <flags> <exptime> <bytes> [noreply]
+// cas <key> <flags> <exptime> <bytes> <cas> [noreply]
+// A refused value's bytes are swallowed: what is in `buffer` now is consumed
+// with the error, the rest is left in `swallow_remaining`.
+ParseResult ParseStorage(Verb verb, const Tokens& t, std::string_view buffer,
+                         std::size_t line_consumed, std::size_t max_item_size,
+                         std::size_t& swallow_remaining, Command& command) {
+  const bool is_cas = verb == Verb::kCas;
+  const std::size_t n = t.ntokens();
+  if (is_cas ? (n != 7 && n != 8) : (n != 6 && n != 7)) return Error(reply::kError, line_consumed);
+  const bool noreply = t.last_is_noreply();
+  const std::string_view key = t.token[1];
+  if (key.size() > kMaxKeyLength) return Error(reply::kBadCommandLine, line_consumed, noreply);
+  uint32_t flags;
+  int32_t exptime;
+  int32_t bytes;
+  if (!ParseU32(t.token[2], flags) || !ParseI32(t.token[3], exptime) ||
+      !ParseI32(t.token[4], bytes)) {
+    return Error(reply::kBadCommandLine, line_consumed, noreply);
+  }
+  uint64_t cas = 0;
+  if (is_cas && !ParseU64(t.token[5], cas)) {
+    return Error(reply::kBadCommandLine, line_consumed, noreply);
+  }
+  if (bytes < 0 || bytes > INT_MAX - 2)
+    return Error(reply::kBadCommandLine, line_consumed, noreply);
+
+  const std::size_t value_len = static_cast<std::size_t>(bytes);
+  const std::size_t data_len = value_len + 2;  // the value and its "\r\n"
+  const std::size_t available = buffer.size() - line_consumed;
+  if (TooLarge(max_item_size, key.size(), flags, data_len)) {
+    const std::size_t now = std::min(available, data_len);
+    swallow_remaining = data_len - now;
+    ParseResult r = Error(reply::kTooLarge, line_consumed + now, noreply);
+    if (verb == Verb::kSet) r.invalidate_key = key;
+    return r;
+  }
+  if (available < data_len) return NeedMore();
+  const std::size_t end = line_consumed + value_len;
+  // memcached reads exactly <bytes>+2 bytes and only then checks the ending.
+  if (buffer[end] != '\r' || buffer[end + 1] != '\n') {
+    return Error(reply::kBadDataChunk, line_consumed + data_len, noreply);
+  }
+  command.verb = verb;
+  command.keys.push_back(key);
+  command.flags = flags;
+  command.exptime = exptime;
+  command.cas = cas;
+  command.noreply = noreply;
+  command.value = buffer.substr(line_consumed, value_len);
+  return Done(line_consumed + data_len);
+}
+
+ParseResult Simple(Verb verb, std::size_t consumed, Command& command) {
+  command.verb = verb;
+  return Done(consumed);
+}
+
+}  // namespace
+
+ParseResult Parser::Parse(std::string_view buffer, Command& command) {
+  if (buffer.empty()) return NeedMore();
+  if (swallow_remaining_ > 0) {
+    const std::size_t n = std::min(buffer.size(), swallow_remaining_);
+    swallow_remaining_ -= n;
+    return Error({}, n, /*noreply=*/true);
+  }
+  if (at_stream_start_) {
+    at_stream_start_ = false;
+    // memcached picks the protocol from a connection's first byte.
+    if (static_cast<unsigned char>(buffer[0]) == kBinaryRequestMagic) {
+      return Close(buffer.size(), reply::kBinaryProtocol);
+    }
+  }
+  return ParseLine(buffer, command);
+}
+
+ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
+  const void* nl = std::memchr(buffer.data(), '\n', buffer.size());
+  if (nl == nullptr) {
+    if (buffer.size() > kMaxLineLength) {
+      // Only a long multi-get may exceed the line limit (memcached's rule:
+      // at most 100 leading spaces, then "get " or "gets ").
+      std::size_t spaces = 0;
+      while (spaces < buffer.size() && buffer[spaces] == ' ') ++spaces;
+      const std::string_view rest = buffer.substr(spaces);
+      if (spaces > kMaxLeadingSpaces || !(rest.starts_with("get ") || rest.starts_with("gets "))) {
+        return Close(buffer.size());
+      }
+      if (buffer.size() > kMaxMultiGetLineLength) return Close(buffer.size());
+    }
+    return NeedMore();
+  }
+
+  const std::size_t newline_at =
+      static_cast<std::size_t>(static_cast<const char*>(nl) - buffer.data());
+  const std::size_t consumed = newline_at + 1;
+  std::size_t line_len = newline_at;
+  // memcached strips the '\r' only from a line longer than one byte.
+  if (line_len > 1 && buffer[line_len - 1] == '\r') --line_len;
+  std::string_view line = buffer.substr(0, line_len);
+  // memcached handles the line as a C string: it ends at the first NUL.
+  if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
+    line = line.substr(0, static_cast<std::size_t>(static_cast<const char*>(nul) - line.data()));
+  }
+
+  Tokens t;
+  Tokenize(line, t);
+  if (t.count == 0 || t.token[0].size() < 2) return Error(reply::kError, consumed);
+
+  ResetCommand(command);
+  const std::size_t max = options_.max_item_size;
+  const std::string_view verb = t.token[0];
+  switch (verb[0]) {
+    case 'g':
+      if (t.ntokens() < 3) return Error(reply::kError, consumed);
+      if (verb == "get") return ParseGet(Verb::kGet, t, consumed, command);
+      if (verb == "gets") return ParseGet(Verb::kGets, t, consumed, command);
+      if (verb == "gat") return ParseGet(Verb::kGat, t, consumed, command);
+      if (verb == "gats") return ParseGet(Verb::kGats, t, consumed, command);
+      return Error(reply::kError, consumed);
+    case 's':
+      if (verb == "set")
+        return ParseStorage(Verb::kSet, t, buffer, consumed, max, swallow_remaining_, command);
+      if (verb == "stats") return ParseStats(t, line, consumed, command);
+      return Error(reply::kError, consumed);
+    case 'a':
+      if (verb == "add")
+        return ParseStorage(Verb::kAdd, t, buffer, consumed, max, swallow_remaining_, command);
+      if (verb == "append")
+        return ParseStorage(Verb::kAppend, t, buffer, consumed, max, swallow_remaining_, command);
+      return Error(reply::kError, consumed);
+    case 'c':
+      if (verb == "cas")
+        return ParseStorage(Verb::kCas, t, buffer, consumed, max, swallow_remaining_, command);
+      return Error(reply::kError, consumed);
+    case 'i':
+      if (verb == "incr") return ParseArithmetic(Verb::kIncr, t, consumed, command);
+      return Error(reply::kError, consumed);
+    case 'd':
+      if (verb == "delete") return ParseDelete(t, consumed, command);
+      if (verb == "decr") return ParseArithmetic(Verb::kDecr, t, consumed, command);
+      return Error(reply::kError, consumed);
+    case 't':
+      if (verb == "touch") return ParseTouch(t, consumed, command);
+      return Error(reply::kError, consumed);
+    case 'm':
+      // Two-letter m* words are meta commands, which are not supported yet.
+      if (verb.size() == 2) return Error(reply::kError, consumed);
+      break;
+    default:
+      break;
+  }
+  if (verb == "replace")
+    return ParseStorage(Verb::kReplace, t, buffer, consumed, max, swallow_remaining_, command);
+  if (verb == "prepend")
+    return ParseStorage(Verb::kPrepend, t, buffer, consumed, max, swallow_remaining_, command);
+  if (verb == "bget") {  // memcached's undocumented old alias of get
+    if (t.ntokens() < 3) return Error(reply::kError, consumed);
+    return ParseGet(Verb::kGet, t, consumed, command);
+  }
+  if (verb == "flush_all") return ParseFlushAll(t, consumed, command);
+  if (verb == "version") return Simple(Verb::kVersion, consumed, command);
+  if (verb == "quit") return Simple(Verb::kQuit, consumed, command);
+  if (verb == "verbosity") return ParseVerbosity(t, consumed, command);
+  // An HTTP request line: memcached hangs up without a word.
+  if (t.last().starts_with("HTTP/")) return Close(consumed);
+  return Error(reply::kError, consumed);
+}
+
+}  // namespace memgate::protocol

@@ -1,0 +1,716 @@
+// Table-driven tests of the text-protocol parser. Every expectation was taken
+// from memcached 1.6.18 itself; each case is also fed at every split point and
+// one byte at a time, and all the cases are replayed as one pipeline.
+#include "server/protocol/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "server/protocol/reply.h"
+
+namespace memgate::protocol {
+namespace {
+
+using Status = ParseResult::Status;
+
+constexpr std::size_t kAll = static_cast<std::size_t>(-1);  // "the whole input"
+
+std::string VerbName(Verb v) {
+  switch (v) {
+    case Verb::kGet:
+      return "get";
+    case Verb::kGets:
+      return "gets";
+    case Verb::kGat:
+      return "gat";
+    case Verb::kGats:
+      return "gats";
+    case Verb::kSet:
+      return "set";
+    case Verb::kAdd:
+      return "add";
+    case Verb::kReplace:
+      return "replace";
+    case Verb::kAppend:
+      return "append";
+    case Verb::kPrepend:
+      return "prepend";
+    case Verb::kCas:
+      return "cas";
+    case Verb::kDelete:
+      return "delete";
+    case Verb::kIncr:
+      return "incr";
+    case Verb::kDecr:
+      return "decr";
+    case Verb::kTouch:
+      return "touch";
+    case Verb::kFlushAll:
+      return "flush_all";
+    case Verb::kStats:
+      return "stats";
+    case Verb::kVersion:
+      return "version";
+    case Verb::kVerbosity:
+      return "verbosity";
+    case Verb::kQuit:
+      return "quit";
+  }
+  return "?";
+}
+
+// What a parse is expected to return.
+struct Expected {
+  Status status = Status::kNeedMore;
+  std::size_t consumed = kAll;
+  // kCommand
+  Verb verb = Verb::kGet;
+  std::vector<std::string> keys;
+  uint32_t flags = 0;
+  int64_t exptime = 0;
+  uint64_t cas = 0;
+  uint64_t delta = 0;
+  bool noreply = false;
+  std::string value;
+  std::string args;
+  // kError
+  std::string reply;
+  bool close = false;
+  std::string invalidate;
+
+  Expected& Consumed(std::size_t n) {
+    consumed = n;
+    return *this;
+  }
+  Expected& Flags(uint32_t v) {
+    flags = v;
+    return *this;
+  }
+  Expected& Exptime(int64_t v) {
+    exptime = v;
+    return *this;
+  }
+  Expected& Cas(uint64_t v) {
+    cas = v;
+    return *this;
+  }
+  Expected& Delta(uint64_t v) {
+    delta = v;
+    return *this;
+  }
+  Expected& Noreply() {
+    noreply = true;
+    return *this;
+  }
+  Expected& Value(std::string v) {
+    value = std::move(v);
+    return *this;
+  }
+  Expected& Args(std::string v) {
+    args = std::move(v);
+    return *this;
+  }
+  Expected& Invalidate(std::string k) {
+    invalidate = std::move(k);
+    return *this;
+  }
+};
+
+Expected Cmd(Verb verb, std::vector<std::string> keys = {}) {
+  Expected e;
+  e.status = Status::kCommand;
+  e.verb = verb;
+  e.keys = std::move(keys);
+  return e;
+}
+
+Expected Err(std::string_view reply_line, std::size_t consumed = kAll) {
+  Expected e;
+  e.status = Status::kError;
+  e.reply = std::string(reply_line);
+  e.consumed = consumed;
+  return e;
+}
+
+// An error memcached does not answer (noreply).
+Expected Silent(std::size_t consumed = kAll) { return Err("", consumed); }
+
+Expected Closed(std::string_view reply_line = {}) {
+  Expected e = Err(reply_line);
+  e.close = true;
+  return e;
+}
+
+Expected NeedMore() {
+  Expected e;
+  e.consumed = 0;
+  return e;
+}
+
+struct Case {
+  std::string name;
+  std::string input;
+  Expected expected;
+  std::size_t max_item_size = kDefaultMaxItemSize;
+  // False when the outcome depends on how the bytes arrive (a line longer
+  // than kMaxLineLength), exactly as in memcached.
+  bool split_invariant = true;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+std::string Rep(char c, std::size_t n) { return std::string(n, c); }
+
+std::string ManyKeys(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += " k" + std::to_string(i);
+  return s;
+}
+
+std::vector<std::string> ManyKeysVec(int n) {
+  std::vector<std::string> v;
+  for (int i = 0; i < n; ++i) v.push_back("k" + std::to_string(i));
+  return v;
+}
+
+std::string Line(std::string s) { return s + "\r\n"; }
+
+const std::string kKey250 = Rep('K', 250);
+const std::string kKey251 = Rep('L', 251);
+
+std::vector<Case> Cases() {
+  using namespace reply;  // NOLINT
+  const std::string e = std::string(kError);
+  const std::string bad = std::string(kBadCommandLine);
+  std::vector<Case> c = {
+      // get family
+      {"get_one", "get k\r\n", Cmd(Verb::kGet, {"k"})},
+      {"get_many", "get a b c\r\n", Cmd(Verb::kGet, {"a", "b", "c"})},
+      {"gets", "gets a\r\n", Cmd(Verb::kGets, {"a"})},
+      {"get_lf_only", "get k\n", Cmd(Verb::kGet, {"k"})},
+      {"get_spaces", "  get   a  b  \r\n", Cmd(Verb::kGet, {"a", "b"})},
+      {"get_no_key", "get\r\n", Err(kError)},
+      {"get_space_no_key", "get \r\n", Err(kError)},
+      {"gets_no_key", "gets\r\n", Err(kError)},
+      {"get_key_250", Line("get " + kKey250), Cmd(Verb::kGet, {kKey250})},
+      {"get_key_251", Line("get " + kKey251), Err(kBadCommandLine)},
+      {"get_long_key_among_many", Line("get a " + kKey251 + " b"), Err(kBadCommandLine)},
+      {"get_30_keys", Line("get" + ManyKeys(30)), Cmd(Verb::kGet, ManyKeysVec(30))},
+      {"get_30_keys_then_long", Line("get" + ManyKeys(30) + " " + kKey251), Err(kBadCommandLine)},
+      {"get_23_tokens_then_spaces", Line("get" + ManyKeys(22) + "    "),
+       Cmd(Verb::kGet, ManyKeysVec(22))},
+      {"gat", "gat 10 a b\r\n", Cmd(Verb::kGat, {"a", "b"}).Exptime(10)},
+      {"gats", "gats -1 a\r\n", Cmd(Verb::kGats, {"a"}).Exptime(-1)},
+      {"gat_no_keys", "gat 10\r\n", Cmd(Verb::kGat).Exptime(10)},
+      {"gat_no_args", "gat\r\n", Err(kError)},
+      {"gat_bad_exptime", "gat abc k\r\n", Err(kInvalidExptime)},
+      {"gats_bad_exptime", "gats 1x k\r\n", Err(kInvalidExptime)},
+      {"gat_long_key", Line("gat 1 " + kKey251), Err(kBadCommandLine)},
+      {"gat_noreply_is_a_key", "gat 10 k noreply\r\n",
+       Cmd(Verb::kGat, {"k", "noreply"}).Exptime(10)},
+      {"get_tab_is_not_a_separator", "get\tk\r\n", Err(kError)},
+      {"get_key_with_tab", "get k\tx\r\n", Cmd(Verb::kGet, {"k\tx"})},
+      {"get_uppercase", "GET k\r\n", Err(kError)},
+      {"get_mixed_case", "Get k\r\n", Err(kError)},
+      {"get_nul_ends_line", std::string("get a\0junk\r\n", 12), Cmd(Verb::kGet, {"a"})},
+      {"get_key_with_control_char", "get a\x01z\r\n", Cmd(Verb::kGet, {"a\x01z"})},
+      {"get_double_cr", "get k\r\r\n", Cmd(Verb::kGet, {"k\r"})},
+      {"bget", "bget k\r\n", Cmd(Verb::kGet, {"k"})},
+      {"gex_unknown", "gex k\r\n", Err(kError)},
+
+      // storage
+      {"set", "set k 1 2 5\r\nhello\r\n",
+       Cmd(Verb::kSet, {"k"}).Flags(1).Exptime(2).Value("hello")},
+      {"set_noreply", "set k 0 0 5 noreply\r\nhello\r\n",
+       Cmd(Verb::kSet, {"k"}).Value("hello").Noreply()},
+      {"set_extra_token_ignored", "set k 0 0 5 extra\r\nhello\r\n",
+       Cmd(Verb::kSet, {"k"}).Value("hello")},
+      {"set_too_many_tokens", "set k 0 0 5 a b\r\nhello\r\n", Err(kError, 17)},
+      {"set_too_few_tokens", "set k 0 0\r\nabc\r\n", Err(kError, 11)},
+      {"set_empty_value", "set k 0 0 0\r\n\r\n", Cmd(Verb::kSet, {"k"})},
+      {"set_lf_only_line", "set k 0 0 5\nhello\r\n", Cmd(Verb::kSet, {"k"}).Value("hello")},
+      {"set_value_with_crlf_inside", "set k 0 0 7\r\nab\r\ncd\n\r\n",
+       Cmd(Verb::kSet, {"k"}).Value("ab\r\ncd\n")},
+      {"set_spaces", "set  k  0  0  1 \r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"add", "add k 0 0 1\r\na\r\n", Cmd(Verb::kAdd, {"k"}).Value("a")},
+      {"replace", "replace k 0 0 1\r\na\r\n", Cmd(Verb::kReplace, {"k"}).Value("a")},
+      {"append", "append k 0 0 1\r\na\r\n", Cmd(Verb::kAppend, {"k"}).Value("a")},
+      {"prepend", "prepend k 0 0 1 noreply\r\na\r\n",
+       Cmd(Verb::kPrepend, {"k"}).Value("a").Noreply()},
+      {"cas", "cas k 3 4 1 99\r\na\r\n",
+       Cmd(Verb::kCas, {"k"}).Flags(3).Exptime(4).Cas(99).Value("a")},
+      {"cas_noreply", "cas k 0 0 1 99 noreply\r\na\r\n",
+       Cmd(Verb::kCas, {"k"}).Cas(99).Value("a").Noreply()},
+      {"cas_extra_token_ignored", "cas k 0 0 1 1 x\r\na\r\n",
+       Cmd(Verb::kCas, {"k"}).Cas(1).Value("a")},
+      {"cas_missing_cas", "cas k 0 0 1\r\na\r\n", Err(kError, 13)},
+      {"cas_bad_cas", "cas k 0 0 1 abc\r\na\r\n", Err(kBadCommandLine, 17)},
+      {"cas_negative_cas", "cas k 0 0 1 -1\r\na\r\n", Err(kBadCommandLine, 16)},
+      {"cas_max_cas", "cas k 0 0 1 18446744073709551615\r\na\r\n",
+       Cmd(Verb::kCas, {"k"}).Cas(UINT64_MAX).Value("a")},
+      {"setx_unknown", "setx k 0 0 1\r\n", Err(kError)},
+      {"key_250", Line("set " + kKey250 + " 0 0 1") + "a\r\n",
+       Cmd(Verb::kSet, {kKey250}).Value("a")},
+      {"key_251", Line("set " + kKey251 + " 0 0 1"), Err(kBadCommandLine)},
+      {"key_251_noreply", Line("set " + kKey251 + " 0 0 1 noreply"), Silent()},
+      {"add_key_251", Line("add " + kKey251 + " 0 0 1"), Err(kBadCommandLine)},
+      {"cas_key_251", Line("cas " + kKey251 + " 0 0 1 1"), Err(kBadCommandLine)},
+      // flags: strtoul semantics, truncated to 32 bits
+      {"flags_2_32_wraps", "set k 4294967296 0 1\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"flags_max", "set k 4294967295 0 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Flags(4294967295u).Value("a")},
+      {"flags_minus_zero", "set k -0 0 1\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"flags_negative", "set k -1 0 1\r\n", Err(kBadCommandLine)},
+      {"flags_plus", "set k +5 0 1\r\na\r\n", Cmd(Verb::kSet, {"k"}).Flags(5).Value("a")},
+      {"flags_u64_max", "set k 18446744073709551615 0 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Flags(4294967295u).Value("a")},
+      {"flags_u64_overflow", "set k 18446744073709551616 0 1\r\n", Err(kBadCommandLine)},
+      {"flags_negative_wraps_to_one", "set k -18446744073709551615 0 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Flags(1).Value("a")},
+      {"flags_negative_big", "set k -4294967295 0 1\r\n", Err(kBadCommandLine)},
+      {"flags_2_63", "set k 9223372036854775808 0 1\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"flags_hex", "set k 0x1 0 1\r\n", Err(kBadCommandLine)},
+      // exptime: strtol semantics (64-bit), truncated to 32 bits
+      {"exptime_2_31", "set k 0 2147483648 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Exptime(INT32_MIN).Value("a")},
+      {"exptime_wraps_to_100", "set k 0 4294967396 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Exptime(100).Value("a")},
+      {"exptime_i64_max", "set k 0 9223372036854775807 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Exptime(-1).Value("a")},
+      {"exptime_i64_overflow", "set k 0 9223372036854775808 1\r\n", Err(kBadCommandLine)},
+      {"exptime_i64_min", "set k 0 -9223372036854775808 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"exptime_i64_underflow", "set k 0 -9223372036854775809 1\r\n", Err(kBadCommandLine)},
+      {"exptime_minus_3e9", "set k 0 -3000000000 1\r\na\r\n",
+       Cmd(Verb::kSet, {"k"}).Exptime(1294967296).Value("a")},
+      {"exptime_negative", "set k 0 -1 1\r\na\r\n", Cmd(Verb::kSet, {"k"}).Exptime(-1).Value("a")},
+      // bytes
+      {"bytes_not_a_number", "set k 0 0 abc\r\n", Err(kBadCommandLine)},
+      {"bytes_not_a_number_noreply", "set k 0 0 abc noreply\r\n", Silent()},
+      {"bytes_negative", "set k 0 0 -1\r\n", Err(kBadCommandLine)},
+      {"bytes_negative_noreply", "set k 0 0 -1 noreply\r\n", Silent()},
+      {"bytes_int_max", "set k 0 0 2147483647\r\n", Err(kBadCommandLine)},
+      {"bytes_int_max_minus_1", "set k 0 0 2147483646\r\n", Err(kBadCommandLine)},
+      {"bytes_wraps_to_one", "set k 0 0 -4294967295\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_2_32_plus_1", "set k 0 0 4294967297\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_leading_zero", "set k 0 0 01\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_sign_only", "set k 0 0 +\r\n", Err(kBadCommandLine)},
+      {"bytes_minus_only", "set k 0 0 -\r\n", Err(kBadCommandLine)},
+      {"bytes_trailing_tab", "set k 0 0 1\t\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_tab_then_junk", "set k 0 0 1\tx\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_leading_tab", "set k 0 0 \t1\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_trailing_vt", "set k 0 0 1\v\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_trailing_cr", "set k 0 0 1\r\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
+      {"bytes_junk", "set k 0 0 1x\r\n", Err(kBadCommandLine)},
+      {"set_nul_in_line", std::string("set k\0 0 0 1\r\n", 14), Err(kError)},
+      // data block
+      {"bad_data_chunk", "set k 0 0 3\r\nabcde\r\n", Err(kBadDataChunk, 18)},
+      {"bad_data_chunk_noreply", "set k 0 0 3 noreply\r\nabcde\r\n", Silent(26)},
+      {"bad_data_chunk_lf", "set k 0 0 3\r\nabc\nversion\r\n", Err(kBadDataChunk, 18)},
+      {"bad_data_chunk_cas", "cas k 0 0 1 5\r\naXY", Err(kBadDataChunk)},
+      {"data_incomplete", "set k 0 0 5\r\nhel", NeedMore()},
+      {"data_missing_crlf", "set k 0 0 5\r\nhello", NeedMore()},
+      // too large (max_item_size 100: 56 + key+1 + flags?4:0 + bytes+2 <= 100)
+      {"largest_value", "set k 0 0 40\r\n" + Rep('x', 40) + "\r\n",
+       Cmd(Verb::kSet, {"k"}).Value(Rep('x', 40)), 100},
+      {"too_large", "set k 0 0 41\r\n" + Rep('x', 41) + "\r\n", Err(kTooLarge).Invalidate("k"),
+       100},
+      {"too_large_with_flags", "set k 1 0 37\r\n" + Rep('x', 37) + "\r\n",
+       Err(kTooLarge).Invalidate("k"), 100},
+      {"largest_value_with_flags", "set k 1 0 36\r\n" + Rep('x', 36) + "\r\n",
+       Cmd(Verb::kSet, {"k"}).Flags(1).Value(Rep('x', 36)), 100},
+      {"too_large_long_key", "set kkkkkkkkkk 0 0 32\r\n" + Rep('x', 32) + "\r\n",
+       Err(kTooLarge).Invalidate("kkkkkkkkkk"), 100},
+      {"too_large_noreply", "set k 0 0 41 noreply\r\n" + Rep('x', 41) + "\r\n",
+       Silent().Invalidate("k"), 100},
+      {"too_large_add_keeps_item", "add k 0 0 41\r\n" + Rep('x', 41) + "\r\n", Err(kTooLarge), 100},
+      {"too_large_cas", "cas k 0 0 41 1\r\n" + Rep('x', 41) + "\r\n", Err(kTooLarge), 100},
+      {"too_large_swallows_commands", "set k 0 0 41\r\n" + Rep('x', 32) + "get k\r\nZZ",
+       Err(kTooLarge).Invalidate("k"), 100},
+      {"too_large_line_only", "set k 0 0 41\r\n", Err(kTooLarge).Invalidate("k"), 100},
+      {"default_largest_value", "set k 0 0 1048516\r\n", NeedMore()},
+      {"default_too_large", "set k 0 0 1048517\r\n", Err(kTooLarge).Invalidate("k")},
+
+      // delete
+      {"delete", "delete k\r\n", Cmd(Verb::kDelete, {"k"})},
+      {"delete_zero", "delete k 0\r\n", Cmd(Verb::kDelete, {"k"})},
+      {"delete_time", "delete k 1\r\n", Err(kBadDeleteFormat)},
+      {"delete_noreply", "delete k noreply\r\n", Cmd(Verb::kDelete, {"k"}).Noreply()},
+      {"delete_zero_noreply", "delete k 0 noreply\r\n", Cmd(Verb::kDelete, {"k"}).Noreply()},
+      {"delete_time_noreply", "delete k 1 noreply\r\n", Silent()},
+      {"delete_junk", "delete k x y\r\n", Err(kBadDeleteFormat)},
+      {"delete_zero_zero", "delete k 0 0\r\n", Err(kBadDeleteFormat)},
+      {"delete_no_key", "delete\r\n", Err(kError)},
+      {"delete_too_many", "delete k 0 noreply x\r\n", Err(kError)},
+      {"delete_long_key", Line("delete " + kKey251), Err(kBadCommandLine)},
+      {"delete_long_key_noreply", Line("delete " + kKey251 + " noreply"), Silent()},
+      {"delete_long_key_time", Line("delete " + kKey251 + " 1"), Err(kBadDeleteFormat)},
+      {"delete_key_named_noreply", "delete noreply\r\n", Cmd(Verb::kDelete, {"noreply"})},
+
+      // incr / decr
+      {"incr", "incr k 5\r\n", Cmd(Verb::kIncr, {"k"}).Delta(5)},
+      {"decr_noreply", "decr k 5 noreply\r\n", Cmd(Verb::kDecr, {"k"}).Delta(5).Noreply()},
+      {"incr_max", "incr k 18446744073709551615\r\n", Cmd(Verb::kIncr, {"k"}).Delta(UINT64_MAX)},
+      {"incr_extra_ignored", "incr k 1 x\r\n", Cmd(Verb::kIncr, {"k"}).Delta(1)},
+      {"incr_bad_delta", "incr k abc\r\n", Err(kInvalidDelta)},
+      {"decr_bad_delta", "decr k 1x\r\n", Err(kInvalidDelta)},
+      {"incr_negative", "incr k -1\r\n", Err(kInvalidDelta)},
+      {"incr_overflow", "incr k 18446744073709551616\r\n", Err(kInvalidDelta)},
+      {"incr_negative_wraps", "incr k -18446744073709551615\r\n", Cmd(Verb::kIncr, {"k"}).Delta(1)},
+      {"incr_bad_delta_noreply", "incr k abc noreply\r\n", Silent()},
+      {"incr_long_key", Line("incr " + kKey251 + " abc"), Err(kBadCommandLine)},
+      {"incr_no_delta", "incr k\r\n", Err(kError)},
+      {"incr_too_many", "incr k 1 2 3\r\n", Err(kError)},
+
+      // touch
+      {"touch", "touch k 10\r\n", Cmd(Verb::kTouch, {"k"}).Exptime(10)},
+      {"touch_noreply", "touch k 10 noreply\r\n", Cmd(Verb::kTouch, {"k"}).Exptime(10).Noreply()},
+      {"touch_bad_exptime", "touch k abc\r\n", Err(kInvalidExptime)},
+      {"touch_bad_exptime_noreply", "touch k 1x noreply\r\n", Silent()},
+      {"touch_long_key", Line("touch " + kKey251 + " 1"), Err(kBadCommandLine)},
+      {"touch_no_exptime", "touch k\r\n", Err(kError)},
+
+      // flush_all
+      {"flush_all", "flush_all\r\n", Cmd(Verb::kFlushAll)},
+      {"flush_all_delay", "flush_all 10\r\n", Cmd(Verb::kFlushAll).Exptime(10)},
+      {"flush_all_negative", "flush_all -5\r\n", Cmd(Verb::kFlushAll).Exptime(-5)},
+      {"flush_all_noreply", "flush_all noreply\r\n", Cmd(Verb::kFlushAll).Noreply()},
+      {"flush_all_delay_noreply", "flush_all 7 noreply\r\n",
+       Cmd(Verb::kFlushAll).Exptime(7).Noreply()},
+      {"flush_all_extra_ignored", "flush_all 1 2\r\n", Cmd(Verb::kFlushAll).Exptime(1)},
+      {"flush_all_bad_delay", "flush_all abc\r\n", Err(kInvalidExptime)},
+      {"flush_all_noreply_first", "flush_all noreply 5\r\n", Err(kInvalidExptime)},
+      {"flush_all_bad_delay_noreply", "flush_all abc noreply\r\n", Silent()},
+      {"flush_all_too_many", "flush_all 1 2 3\r\n", Err(kError)},
+
+      // verbosity, stats, version, quit
+      {"verbosity_no_args", "verbosity\r\n", Err(kError)},
+      {"verbosity", "verbosity 1\r\n", Cmd(Verb::kVerbosity).Flags(1)},
+      {"verbosity_noreply", "verbosity 1 noreply\r\n", Cmd(Verb::kVerbosity).Flags(1).Noreply()},
+      {"verbosity_extra_ignored", "verbosity 1 2\r\n", Cmd(Verb::kVerbosity).Flags(1)},
+      {"verbosity_bad", "verbosity abc\r\n", Err(kBadCommandLine)},
+      {"verbosity_negative", "verbosity -1\r\n", Err(kBadCommandLine)},
+      {"verbosity_only_noreply", "verbosity noreply\r\n", Silent()},
+      {"verbosity_too_many", "verbosity 1 2 3\r\n", Err(kError)},
+      {"stats", "stats\r\n", Cmd(Verb::kStats)},
+      {"stats_items", "stats items\r\n", Cmd(Verb::kStats).Args("items")},
+      {"stats_spaces", "stats  detail  on  \r\n", Cmd(Verb::kStats).Args("detail  on")},
+      {"version", "version\r\n", Cmd(Verb::kVersion)},
+      {"version_args_ignored", "version foo bar\r\n", Cmd(Verb::kVersion)},
+      {"quit", "quit\r\n", Cmd(Verb::kQuit)},
+      {"quit_args_ignored", "quit foo\r\n", Cmd(Verb::kQuit)},
+
+      // unknown and malformed lines
+      {"unknown", "xyz\r\n", Err(kError)},
+      {"empty_crlf", "\r\n", Err(kError)},
+      {"empty_lf", "\n", Err(kError)},
+      {"only_space", " \r\n", Err(kError)},
+      {"one_char", "x\r\n", Err(kError)},
+      {"g_alone", "g\r\n", Err(kError)},
+      {"verb_with_tab", "version\t\r\n", Err(kError)},
+      {"verb_with_cr", "version\r\r\n", Err(kError)},
+      {"leading_nul", std::string("\0version\r\n", 10), Err(kError)},
+      {"meta_command", "mg foo v\r\n", Err(kError)},
+      {"uppercase_set", "SET k 0 0 1\r\n", Err(kError)},
+      {"http_request", "GET / HTTP/1.1\r\n", Closed()},
+      {"http_like_unknown", "foo HTTP/1.0\r\n", Closed()},
+      {"http_after_s_is_error", "sfoo HTTP/1.0\r\n", Err(kError)},
+      {"http_23rd_token", Line("foo" + ManyKeys(21) + " HTTP/1.1 more"), Closed()},
+      {"http_24th_token", Line("foo" + ManyKeys(22) + " HTTP/1.1"), Err(kError)},
+      {"set_24_tokens", Line("set k 0 0 1" + ManyKeys(20)), Err(kError)},
+      {"high_byte_mid_verb", "ver\x80sion\r\n", Err(kError)},
+      {"binary_request", std::string("\x80\x0a\x00\x00\x00\x00\x00\x00", 8),
+       Closed(kBinaryProtocol)},
+      {"crlf_missing_lf", "version\r", NeedMore()},
+
+      // line length
+      {"line_2048_no_newline", Rep('x', 2048), NeedMore()},
+      {"line_2049_no_newline", Rep('x', 2049), Closed(), kDefaultMaxItemSize, false},
+      {"line_3000_with_newline", Rep('x', 3000) + "\r\n", Err(kError), kDefaultMaxItemSize, false},
+      {"long_get_no_newline", "get " + Rep('k', 3000), NeedMore()},
+      {"long_gets_with_newline", Line("gets" + ManyKeys(1000)), Cmd(Verb::kGets, ManyKeysVec(1000)),
+       kDefaultMaxItemSize, false},
+      {"long_get_100_spaces", Rep(' ', 100) + "get " + Rep('k', 3000), NeedMore()},
+      {"long_get_101_spaces", Rep(' ', 101) + "get " + Rep('k', 3000), Closed(),
+       kDefaultMaxItemSize, false},
+      {"long_gat_no_newline", "gat 1 " + Rep('k', 3000), Closed(), kDefaultMaxItemSize, false},
+      {"long_get_tab", "get\t" + Rep('k', 3000), Closed(), kDefaultMaxItemSize, false},
+      {"long_get_over_cap", "get " + Rep('k', kMaxMultiGetLineLength), Closed(),
+       kDefaultMaxItemSize, false},
+      {"long_set_key_with_newline", Line("set " + Rep('k', 3000) + " 0 0 1"), Err(kBadCommandLine),
+       kDefaultMaxItemSize, false},
+  };
+  return c;
+}
+
+// The exact outcome of one Parse call.
+void ExpectResult(const Case& tc, const ParseResult& r, const Command& cmd) {
+  const Expected& e = tc.expected;
+  const std::size_t consumed = e.consumed == kAll ? tc.input.size() : e.consumed;
+  ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(e.status));
+  EXPECT_EQ(r.consumed, e.status == Status::kNeedMore ? 0 : consumed);
+  if (e.status == Status::kError) {
+    EXPECT_EQ(r.error_reply, e.reply);
+    EXPECT_EQ(r.close, e.close);
+    EXPECT_EQ(r.invalidate_key, e.invalidate);
+  }
+  if (e.status != Status::kCommand) return;
+  EXPECT_EQ(VerbName(cmd.verb), VerbName(e.verb));
+  std::vector<std::string> keys(cmd.keys.begin(), cmd.keys.end());
+  EXPECT_EQ(keys, e.keys);
+  EXPECT_EQ(cmd.flags, e.flags);
+  EXPECT_EQ(cmd.exptime, e.exptime);
+  EXPECT_EQ(cmd.cas, e.cas);
+  EXPECT_EQ(cmd.delta, e.delta);
+  EXPECT_EQ(cmd.noreply, e.noreply);
+  EXPECT_EQ(cmd.value, e.value);
+  EXPECT_EQ(cmd.args, e.args);
+}
+
+// Drives a parser like a connection does: append what arrives, parse until
+// more is needed, drop what was consumed. Records every outcome a client
+// could observe (commands, replies, close), not how the bytes were grouped.
+struct Stream {
+  explicit Stream(std::size_t max_item_size) : parser(ParserOptions{max_item_size}) {}
+
+  void Feed(std::string_view bytes) {
+    if (closed) return;
+    buffer.append(bytes);
+    while (!closed) {
+      Command cmd;
+      const ParseResult r = parser.Parse(buffer, cmd);
+      ASSERT_LE(r.consumed, buffer.size());
+      if (r.status == Status::kNeedMore) {
+        ASSERT_EQ(r.consumed, 0u);
+        return;
+      }
+      if (r.status == Status::kCommand) {
+        ASSERT_GT(r.consumed, 0u);
+        events.push_back(Describe(cmd, r.consumed));
+      } else {
+        ASSERT_TRUE(r.consumed > 0 || r.close);
+        if (!r.error_reply.empty() || r.close || !r.invalidate_key.empty()) {
+          events.push_back("error " + std::string(r.error_reply) + (r.close ? " close" : "") +
+                           " invalidate=" + std::string(r.invalidate_key));
+        }
+        closed = r.close;
+      }
+      buffer.erase(0, r.consumed);
+    }
+  }
+
+  static std::string Describe(const Command& c, std::size_t consumed) {
+    std::string s = VerbName(c.verb) + " [";
+    for (std::string_view k : c.keys) s += std::string(k) + ",";
+    s += "] flags=" + std::to_string(c.flags) + " exptime=" + std::to_string(c.exptime) +
+         " cas=" + std::to_string(c.cas) + " delta=" + std::to_string(c.delta) +
+         " noreply=" + std::to_string(c.noreply) + " value=" + std::string(c.value) +
+         " args=" + std::string(c.args) + " consumed=" + std::to_string(consumed);
+    return s;
+  }
+
+  Parser parser;
+  std::string buffer;
+  std::vector<std::string> events;
+  bool closed = false;
+};
+
+class ParserCaseTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ParserCaseTest, WholeBuffer) {
+  const Case& tc = GetParam();
+  Parser parser(ParserOptions{tc.max_item_size});
+  Command cmd;
+  const ParseResult r = parser.Parse(tc.input, cmd);
+  ExpectResult(tc, r, cmd);
+}
+
+// Every proper prefix needs more and consumes nothing; then the whole buffer
+// gives the same result, on the same parser.
+TEST_P(ParserCaseTest, EveryPrefixNeedsMore) {
+  const Case& tc = GetParam();
+  if (!tc.split_invariant) GTEST_SKIP() << "depends on how bytes arrive, as in memcached";
+  const bool swallows = tc.expected.reply == reply::kTooLarge ||
+                        (tc.expected.status == Status::kError && !tc.expected.invalidate.empty());
+  const bool closes_early =
+      tc.expected.close && !tc.input.empty() && static_cast<unsigned char>(tc.input[0]) == 0x80;
+  // Only the bytes of the first command matter; what follows may be another.
+  const std::size_t first = tc.expected.status == Status::kNeedMore || tc.expected.consumed == kAll
+                                ? tc.input.size()
+                                : tc.expected.consumed;
+  for (std::size_t i = 0; i < first; ++i) {
+    Parser parser(ParserOptions{tc.max_item_size});
+    Command cmd;
+    const ParseResult partial = parser.Parse(std::string_view(tc.input).substr(0, i), cmd);
+    if (swallows || closes_early) {
+      // The refusal is known as soon as the command line is complete.
+      if (partial.status != Status::kNeedMore) continue;
+    }
+    ASSERT_EQ(static_cast<int>(partial.status), static_cast<int>(Status::kNeedMore))
+        << "prefix of " << i << " bytes";
+    ASSERT_EQ(partial.consumed, 0u);
+    const ParseResult full = parser.Parse(tc.input, cmd);
+    ExpectResult(tc, full, cmd);
+  }
+}
+
+// The observable outcome is the same whether the bytes arrive at once, split
+// in two at any point, or one at a time.
+TEST_P(ParserCaseTest, AnySplitSameOutcome) {
+  const Case& tc = GetParam();
+  if (!tc.split_invariant) GTEST_SKIP() << "depends on how bytes arrive, as in memcached";
+  Stream whole(tc.max_item_size);
+  whole.Feed(tc.input);
+  for (std::size_t i = 1; i < tc.input.size(); ++i) {
+    Stream split(tc.max_item_size);
+    split.Feed(std::string_view(tc.input).substr(0, i));
+    split.Feed(std::string_view(tc.input).substr(i));
+    ASSERT_EQ(split.events, whole.events) << "split at " << i;
+    ASSERT_EQ(split.buffer, whole.buffer) << "split at " << i;
+  }
+  Stream bytewise(tc.max_item_size);
+  for (char ch : tc.input) bytewise.Feed(std::string_view(&ch, 1));
+  EXPECT_EQ(bytewise.events, whole.events);
+  EXPECT_EQ(bytewise.buffer, whole.buffer);
+  EXPECT_EQ(bytewise.parser.swallow_remaining(), whole.parser.swallow_remaining());
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Memcached1618, ParserCaseTest, ::testing::ValuesIn(Cases()), CaseName);
+
+// All complete, non-closing cases sent back to back on one connection give
+// the same outcomes as each sent alone.
+TEST(ParserPipelineTest, AllCasesBackToBack) {
+  std::string all;
+  std::vector<std::string> expected;
+  for (const Case& tc : Cases()) {
+    if (!tc.split_invariant || tc.max_item_size != kDefaultMaxItemSize) continue;
+    Stream alone(tc.max_item_size);
+    alone.Feed(tc.input);
+    if (alone.closed || !alone.buffer.empty() || alone.parser.swallow_remaining() != 0) continue;
+    all += tc.input;
+    expected.insert(expected.end(), alone.events.begin(), alone.events.end());
+  }
+  ASSERT_GT(expected.size(), 100u);
+  Stream together(kDefaultMaxItemSize);
+  together.Feed(all);
+  EXPECT_EQ(together.events, expected);
+  EXPECT_TRUE(together.buffer.empty());
+
+  Stream chunked(kDefaultMaxItemSize);
+  for (std::size_t i = 0; i < all.size(); i += 7) chunked.Feed(std::string_view(all).substr(i, 7));
+  EXPECT_EQ(chunked.events, expected);
+}
+
+TEST(ParserPipelineTest, CommandsInOneBuffer) {
+  const std::string input =
+      "set a 0 0 1\r\nx\r\nget a b\r\ndelete a noreply\r\nincr n 2\r\nversion\r\n";
+  Parser parser;
+  Command cmd;
+  std::string_view rest = input;
+  const Verb verbs[] = {Verb::kSet, Verb::kGet, Verb::kDelete, Verb::kIncr, Verb::kVersion};
+  for (Verb v : verbs) {
+    const ParseResult r = parser.Parse(rest, cmd);
+    ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kCommand));
+    EXPECT_EQ(VerbName(cmd.verb), VerbName(v));
+    rest.remove_prefix(r.consumed);
+  }
+  EXPECT_TRUE(rest.empty());
+  EXPECT_EQ(static_cast<int>(parser.Parse(rest, cmd).status), static_cast<int>(Status::kNeedMore));
+}
+
+// The value and keys are views into the caller's buffer.
+TEST(ParserTest, ValueIsNotCopied) {
+  const std::string input = "set key 0 0 5\r\nhello\r\n";
+  Parser parser;
+  Command cmd;
+  ASSERT_EQ(static_cast<int>(parser.Parse(input, cmd).status), static_cast<int>(Status::kCommand));
+  EXPECT_EQ(cmd.value.data(), input.data() + 15);
+  EXPECT_EQ(cmd.keys[0].data(), input.data() + 4);
+}
+
+// A refused value is discarded across many later calls without being
+// buffered, then parsing resumes exactly after it.
+TEST(ParserTest, SwallowAcrossCalls) {
+  Parser parser(ParserOptions{100});
+  Command cmd;
+  const std::string line = "set big 0 0 1000\r\n";
+  const std::string first = line + "abc";
+  ParseResult r = parser.Parse(first, cmd);
+  ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kError));
+  EXPECT_EQ(r.error_reply, reply::kTooLarge);
+  EXPECT_EQ(r.invalidate_key, "big");
+  EXPECT_FALSE(r.close);
+  EXPECT_EQ(r.consumed, line.size() + 3);
+  EXPECT_EQ(parser.swallow_remaining(), 999u);
+
+  r = parser.Parse("", cmd);
+  EXPECT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kNeedMore));
+
+  const std::string chunk(400, 'x');
+  for (std::size_t left : {599u, 199u}) {
+    r = parser.Parse(chunk, cmd);
+    ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kError));
+    EXPECT_TRUE(r.error_reply.empty());
+    EXPECT_FALSE(r.close);
+    EXPECT_TRUE(r.invalidate_key.empty());
+    EXPECT_EQ(r.consumed, 400u);
+    EXPECT_EQ(parser.swallow_remaining(), left);
+  }
+  // The last 199 bytes (the data's "\r\n" is not checked) and a command.
+  const std::string tail = std::string(197, 'y') + "ZZget k\r\n";
+  r = parser.Parse(tail, cmd);
+  ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kError));
+  EXPECT_EQ(r.consumed, 199u);
+  EXPECT_EQ(parser.swallow_remaining(), 0u);
+  r = parser.Parse(std::string_view(tail).substr(199), cmd);
+  ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kCommand));
+  EXPECT_EQ(cmd.keys[0], "k");
+}
+
+TEST(ParserTest, DefaultItemLimitMatchesMemcached) {
+  // memcached -I 1m stores a 1048516-byte value under a 1-byte key and
+  // refuses 1048517; with non-zero flags the limit is 4 bytes lower.
+  Parser parser;
+  Command cmd;
+  EXPECT_EQ(static_cast<int>(parser.Parse("set k 1 0 1048512\r\n", cmd).status),
+            static_cast<int>(Status::kNeedMore));
+  Parser parser2;
+  const ParseResult r = parser2.Parse("set k 1 0 1048513\r\n", cmd);
+  EXPECT_EQ(r.error_reply, reply::kTooLarge);
+  EXPECT_EQ(parser2.swallow_remaining(), 1048515u);
+}
+
+TEST(ParserTest, BinaryMagicOnlyAtStreamStart) {
+  Parser parser;
+  Command cmd;
+  ParseResult r = parser.Parse("version\r\n", cmd);
+  ASSERT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kCommand));
+  r = parser.Parse("\x80 abc\r\n", cmd);
+  EXPECT_EQ(static_cast<int>(r.status), static_cast<int>(Status::kError));
+  EXPECT_EQ(r.error_reply, reply::kError);
+  EXPECT_FALSE(r.close);
+}
+
+TEST(ParserTest, CommandIsResetBetweenParses) {
+  Parser parser;
+  Command cmd;
+  ASSERT_EQ(static_cast<int>(parser.Parse("cas k 1 2 1 3 noreply\r\na\r\n", cmd).status),
+            static_cast<int>(Status::kCommand));
+  ASSERT_EQ(static_cast<int>(parser.Parse("get a b\r\n", cmd).status),
+            static_cast<int>(Status::kCommand));
+  EXPECT_EQ(cmd.keys.size(), 2u);
+  EXPECT_EQ(cmd.flags, 0u);
+  EXPECT_EQ(cmd.exptime, 0);
+  EXPECT_EQ(cmd.cas, 0u);
+  EXPECT_FALSE(cmd.noreply);
+  EXPECT_TRUE(cmd.value.empty());
+}
+
+}  // namespace
+}  // namespace memgate::protocol
