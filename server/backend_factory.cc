@@ -3,6 +3,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/memory/memory_backend.h"
+#include "backends/metadata_layer.h"
+#include "backends/testing/in_memory_simple_store.h"
+#include "common/absl_compat.h"
 
 namespace memgate::server {
 namespace {
@@ -19,12 +22,32 @@ class MemoryHolder final : public BackendHolder {
   backends::MemoryBackend backend_;
 };
 
+// The seed's plain store under the metadata layer: what any SimpleStore gets.
+class SimpleMemoryHolder final : public BackendHolder {
+ public:
+  explicit SimpleMemoryHolder(const Config& config)
+      : layer_(store_, backends::MetadataLayerOptions{.no_extra = config.no_extra,
+                                                      .max_item_size = config.max_item_size}) {}
+  backends::Backend& backend() override { return layer_; }
+
+ private:
+  backends::testing::InMemorySimpleStore store_;
+  backends::MetadataLayer layer_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const Config& config) {
-  if (config.backend == "memory") return std::make_unique<MemoryHolder>(config);
-  return absl::InvalidArgumentError(
-      absl::StrCat("--backend: unknown backend \"", config.backend, "\" (known: memory)"));
+  if (config.backend == "memory") {
+    if (config.no_extra) {
+      return absl::InvalidArgumentError(
+          "--no-extra applies to plain stores (--backend simple-memory), not to memory");
+    }
+    return std::make_unique<MemoryHolder>(config);
+  }
+  if (config.backend == "simple-memory") return std::make_unique<SimpleMemoryHolder>(config);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--backend: unknown backend \"", ToAbsl(config.backend), "\" (known: memory, simple-memory)"));
 }
 
 }  // namespace memgate::server

@@ -237,7 +237,6 @@ void Dispatcher::Arith(const protocol::Command& command, Session& session) {
         if (!noreply) reply::AppendNumber(out, result.value);
         break;
       case Outcome::kNonNumeric:
-        ThreadCounters::Add(incr ? c.incr_hits : c.decr_hits);
         AppendFixed(out, reply::kNonNumeric, noreply);
         break;
       default:

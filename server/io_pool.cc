@@ -1,6 +1,8 @@
 // Thread management for the event loops.
 #include "server/io_pool.h"
 
+#include <chrono>
+
 namespace memgate::server {
 
 IoPool::IoPool(int threads) {
@@ -25,10 +27,19 @@ void IoPool::Start() {
 
 void IoPool::Stop() {
   for (auto& loop : loops_) loop->work.reset();
+  // Give the loops a moment to finish what is queued (closing sockets, last
+  // replies), then stop them whatever is left.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (auto& loop : loops_) {
+    while (loop->thread.joinable() && !loop->context->stopped() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    loop->context->stop();
+  }
   for (auto& loop : loops_) {
     if (loop->thread.joinable()) loop->thread.join();
   }
-  for (auto& loop : loops_) loop->context->stop();
 }
 
 int IoPool::NextIndex() {

@@ -1,0 +1,65 @@
+// Command-line parsing: memcached's flags, memgate's own, and clear errors.
+#include "server/config.h"
+
+#include <initializer_list>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace memgate::server {
+namespace {
+
+absl::StatusOr<Config> Parse(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv = {"memgate"};
+  argv.insert(argv.end(), args);
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ConfigTest, DefaultsToLoopbackMemcachedPortAndMemoryBackend) {
+  auto config = Parse({});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->listen, std::vector<std::string>{"127.0.0.1:11211"});
+  EXPECT_EQ(config->backend, "memory");
+  EXPECT_EQ(config->memory_limit_mb, 64u);
+  EXPECT_EQ(config->max_item_size, 1u << 20);
+  EXPECT_EQ(config->admin, "127.0.0.1:50051");
+}
+
+TEST(ConfigTest, MemcachedStyleFlags) {
+  auto config = Parse({"-p", "22122", "-l", "127.0.0.1,::1", "-U", "0", "-t", "3", "-m", "128",
+                       "-I", "2m", "-c", "10", "-u", "memcache", "-vv"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, (std::vector<std::string>{"127.0.0.1:22122", "[::1]:22122"}));
+  EXPECT_EQ(config->threads, 3);
+  EXPECT_EQ(config->memory_limit_mb, 128u);
+  EXPECT_EQ(config->max_item_size, 2u << 20);
+  EXPECT_EQ(config->max_connections, 10u);
+  EXPECT_EQ(config->verbosity, 2);
+}
+
+TEST(ConfigTest, ListenFlagsReplaceTheDefault) {
+  auto config = Parse({"--listen", "127.0.0.1:0", "--listen=unix:/tmp/m.sock", "--listen-fd",
+                       "3", "--admin", "none", "--no-extra", "--backend=simple-memory"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, (std::vector<std::string>{"127.0.0.1:0", "unix:/tmp/m.sock"}));
+  EXPECT_EQ(config->listen_fds, std::vector<int>{3});
+  EXPECT_EQ(config->admin, "none");
+  EXPECT_TRUE(config->no_extra);
+  EXPECT_EQ(config->backend, "simple-memory");
+}
+
+TEST(ConfigTest, RejectsBadValuesWithTheFlagName) {
+  for (auto args : std::vector<std::vector<const char*>>{
+           {"-p", "70000"}, {"-t", "0"}, {"-U", "11211"}, {"-I", "12x"}, {"--bogus"}, {"-m"}}) {
+    std::vector<const char*> argv = {"memgate"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto config = ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+    ASSERT_FALSE(config.ok()) << args[0];
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(std::string(config.status().message()).find(args[0]), std::string::npos)
+        << config.status();
+  }
+}
+
+}  // namespace
+}  // namespace memgate::server
