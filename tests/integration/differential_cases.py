@@ -1,0 +1,363 @@
+"""The differential corpus: byte scripts sent to Debian's memcached and to
+memgate, whose replies must match byte for byte.
+
+Each case is (name, [steps]). Steps:
+  S(data)          send data, then synchronise and record every reply byte
+  P(data, pause)   send a fragment that leaves a command unfinished; wait
+                   `pause` seconds and record whatever came back (usually
+                   nothing) without synchronising
+  C(data)          send data and read until the server closes; records the
+                   bytes and whether it closed within the timeout
+  Sleep(seconds)   wait (keep the total small: the suite runs on 2 cores)
+
+In data, $CAS(key) becomes the cas unique last seen for key in a gets/gats
+reply on the same connection, and $NOW(+N) / $NOW(-N) a unix time N
+seconds from now. str data is encoded as latin-1.
+
+To add a case, append a tuple to the list of its concern; its name becomes
+the test method name (non-alphanumerics turn into underscores).
+"""
+
+
+class Step:
+    kind = "?"
+
+    def __init__(self, data=b"", pause=0.0, timeout=5.0):
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        self.data = data
+        self.pause = pause
+        self.timeout = timeout
+
+    def __repr__(self):
+        shown = self.data if len(self.data) <= 72 else (
+            self.data[:60] + b"...(%d bytes)" % len(self.data))
+        return "%s(%r)" % (self.kind, shown)
+
+
+class S(Step):
+    kind = "S"
+
+
+class P(Step):
+    kind = "P"
+
+    def __init__(self, data, pause=0.2):
+        super().__init__(data, pause=pause)
+
+
+class C(Step):
+    kind = "C"
+
+    def __init__(self, data, timeout=3.0):
+        super().__init__(data, timeout=timeout)
+
+
+class Sleep(Step):
+    kind = "Sleep"
+
+    def __init__(self, seconds):
+        super().__init__(b"", pause=seconds)
+
+    def __repr__(self):
+        return "Sleep(%s)" % self.pause
+
+
+K250 = "k" * 250
+K251 = "k" * 251
+MB = 1024 * 1024
+BIG = 1100 * 1000  # over the default 1m item size limit
+BIG_VALUE = b"v" * BIG
+
+STORAGE = [
+    ("set then get", [S("set a 0 0 5\r\nhello\r\n"), S("get a\r\n")]),
+    ("set overwrites and keeps nothing of the old item",
+     [S("set a 7 0 3\r\nold\r\n"), S("set a 9 0 5\r\nnewer\r\n"), S("get a\r\n")]),
+    ("set empty value", [S("set a 0 0 0\r\n\r\n"), S("get a\r\n")]),
+    ("set binary value with crlf inside",
+     [S(b"set a 0 0 6\r\n\r\n\x00\xff\r\n\r\n"), S("get a\r\n")]),
+    ("set max flags", [S("set a 4294967295 0 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set flags over 32 bits", [S("set a 4294967296 0 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set negative flags", [S("set a -1 0 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set non digit flags", [S("set a 1x 0 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set non digit exptime", [S("set a 0 zz 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set overflowing exptime",
+     [S("set a 0 99999999999999999999 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set negative bytes", [S("set a 0 0 -1\r\nx\r\n"), S("get a\r\n")]),
+    ("set non digit bytes", [S("set a 0 0 1b\r\nx\r\n"), S("get a\r\n")]),
+    ("set overflowing bytes", [S("set a 0 0 4294967296\r\nx\r\n"), S("get a\r\n")]),
+    ("set bytes with plus sign", [S("set a 0 0 +1\r\nx\r\n"), S("get a\r\n")]),
+    ("set flags with plus sign", [S("set a +5 0 1\r\nx\r\n"), S("get a\r\n")]),
+    ("set too few tokens", [S("set a 0 0\r\n"), S("get a\r\n")]),
+    ("set only verb", [S("set\r\n")]),
+    ("set extra token that is not noreply", [S("set a 0 0 1 junk\r\nx\r\n"), S("get a\r\n")]),
+    ("set too many tokens", [S("set a 0 0 1 noreply x y\r\nx\r\n"), S("get a\r\n")]),
+    ("add missing then existing",
+     [S("add a 1 0 1\r\nx\r\n"), S("add a 2 0 1\r\ny\r\n"), S("get a\r\n")]),
+    ("replace missing then existing",
+     [S("replace a 0 0 1\r\nx\r\n"), S("get a\r\n"), S("set a 0 0 1\r\nx\r\n"),
+      S("replace a 3 0 2\r\nyy\r\n"), S("get a\r\n")]),
+    ("append and prepend existing keep flags",
+     [S("set a 5 0 3\r\nmid\r\n"), S("append a 9 0 4\r\n_end\r\n"),
+      S("prepend a 7 0 6\r\nstart_\r\n"), S("get a\r\n")]),
+    ("append and prepend missing",
+     [S("append a 0 0 1\r\nx\r\n"), S("prepend a 0 0 1\r\nx\r\n"), S("get a\r\n")]),
+    ("append bad numbers", [S("set a 0 0 1\r\nx\r\n"), S("append a x 0 1\r\ny\r\n"),
+                            S("get a\r\n")]),
+    ("gets then cas matching", [S("set a 0 0 1\r\nx\r\n"), S("gets a\r\n"),
+                                S("cas a 4 0 2 $CAS(a)\r\nyy\r\n"), S("gets a\r\n")]),
+    ("cas stale is EXISTS",
+     [S("set a 0 0 1\r\nx\r\n"), S("gets a\r\n"), S("set a 0 0 1\r\ny\r\n"),
+      S("cas a 0 0 1 $CAS(a)\r\nz\r\n"), S("get a\r\n")]),
+    ("cas on missing key", [S("cas nokey 0 0 1 1\r\nz\r\n"), S("get nokey\r\n")]),
+    ("cas arbitrary value on existing",
+     [S("set a 0 0 1\r\nx\r\n"), S("cas a 0 0 1 999999999\r\nz\r\n"), S("get a\r\n")]),
+    ("cas twice with same unique",
+     [S("set a 0 0 1\r\nx\r\n"), S("gets a\r\n"), S("cas a 0 0 1 $CAS(a)\r\ny\r\n"),
+      S("cas a 0 0 1 $CAS(a)\r\nz\r\n"), S("get a\r\n")]),
+    ("cas missing unique token", [S("cas a 0 0 1\r\nz\r\n")]),
+    ("cas non digit unique", [S("set a 0 0 1\r\nx\r\n"), S("cas a 0 0 1 abc\r\nz\r\n"),
+                              S("get a\r\n")]),
+    ("cas negative unique", [S("set a 0 0 1\r\nx\r\n"), S("cas a 0 0 1 -1\r\nz\r\n"),
+                             S("get a\r\n")]),
+    ("cas overflowing unique",
+     [S("set a 0 0 1\r\nx\r\n"), S("cas a 0 0 1 18446744073709551616\r\nz\r\n"),
+      S("get a\r\n")]),
+    ("cas zero unique", [S("set a 0 0 1\r\nx\r\n"), S("cas a 0 0 1 0\r\nz\r\n"),
+                         S("get a\r\n")]),
+    ("unique changes on every store",
+     [S("set a 0 0 1\r\nx\r\n"), S("gets a\r\n"), S("append a 0 0 1\r\ny\r\n"),
+      S("gets a\r\n"), S("touch a 100\r\n"), S("gets a\r\n"), S("set a 0 0 1\r\n5\r\n"),
+      S("incr a 1\r\n"), S("gets a\r\n")]),
+]
+
+RETRIEVAL = [
+    ("get missing", [S("get nothing\r\n")]),
+    ("get many keys in order with misses and duplicates",
+     [S("set a 1 0 1\r\nA\r\nset c 3 0 3\r\nCCC\r\n"), S("get a b c a zz c\r\n")]),
+    ("gets many keys", [S("set a 1 0 1\r\nA\r\nset b 2 0 2\r\nBB\r\n"),
+                        S("gets b nope a\r\n")]),
+    ("get without key", [S("get\r\n")]),
+    ("get trailing space", [S("get \r\n")]),
+    ("gets without key", [S("gets\r\n")]),
+    ("get with more than 24 keys",
+     [S("".join("set k%d 0 0 %d\r\n%s\r\n" % (i, len(str(i)), i) for i in range(0, 40, 3))),
+      S("get " + " ".join("k%d" % i for i in range(40)) + "\r\n")]),
+    ("gets with more than 24 keys all missing",
+     [S("gets " + " ".join("m%d" % i for i in range(30)) + "\r\n")]),
+    ("get key of 250 bytes", [S("set %s 0 0 1\r\nx\r\n" % K250), S("get %s\r\n" % K250)]),
+    ("get key of 251 bytes", [S("get %s\r\n" % K251)]),
+    ("set key of 251 bytes", [S("set %s 0 0 1\r\nx\r\n" % K251), S("get %s\r\n" % K250)]),
+    ("long key among valid keys",
+     [S("set a 0 0 1\r\nA\r\n"), S("get a %s a\r\n" % K251)]),
+    ("key with control characters",
+     [S("set a\x01b 0 0 1\r\nx\r\n"), S("get a\x01b\r\n"), S("get a\tb\r\n")]),
+    ("multiple spaces between tokens",
+     [S("set  a  0  0  1\r\nx\r\n"), S("get   a    a\r\n")]),
+    ("gat and gats",
+     [S("set a 1 0 1\r\nx\r\n"), S("gat 100 a missing\r\n"), S("gats 0 a\r\n")]),
+    ("gat without key", [S("gat 10\r\n")]),
+    ("gat bad exptime", [S("set a 0 0 1\r\nx\r\n"), S("gat abc a\r\n"), S("get a\r\n")]),
+    ("gat negative exptime expires",
+     [S("set a 0 0 1\r\nx\r\n"), S("gat -1 a\r\n"), S("get a\r\n")]),
+    ("gats more than 24 keys",
+     [S("set z 0 0 1\r\nz\r\n"), S("gat 0 " + " ".join(["z"] * 30) + "\r\n")]),
+    ("get a key of 250 bytes with a control character",
+     [S("get %s\x7f\r\n" % ("k" * 249))]),
+]
+
+TOUCH_DELETE = [
+    ("touch existing and missing",
+     [S("set a 0 0 1\r\nx\r\n"), S("touch a 100\r\n"), S("touch nokey 100\r\n")]),
+    ("touch bad exptime", [S("set a 0 0 1\r\nx\r\n"), S("touch a x\r\n"), S("get a\r\n")]),
+    ("touch wrong token count", [S("touch a\r\n"), S("touch\r\n"), S("touch a 1 2 3\r\n")]),
+    ("touch negative expires",
+     [S("set a 0 0 1\r\nx\r\n"), S("touch a -1\r\n"), S("get a\r\n")]),
+    ("delete existing and missing",
+     [S("set a 0 0 1\r\nx\r\n"), S("delete a\r\n"), S("delete a\r\n"), S("get a\r\n")]),
+    ("delete with zero time", [S("set a 0 0 1\r\nx\r\n"), S("delete a 0\r\n")]),
+    ("delete with nonzero time", [S("set a 0 0 1\r\nx\r\n"), S("delete a 10\r\n"),
+                                  S("get a\r\n")]),
+    ("delete with zero and noreply", [S("set a 0 0 1\r\nx\r\n"), S("delete a 0 noreply\r\n"),
+                                      S("get a\r\n")]),
+    ("delete without key", [S("delete\r\n")]),
+    ("delete too many tokens", [S("delete a b c d\r\n")]),
+    ("delete key of 251 bytes", [S("delete %s\r\n" % K251)]),
+]
+
+ARITH = [
+    ("incr and decr", [S("set n 5 0 2\r\n10\r\n"), S("incr n 5\r\n"), S("decr n 3\r\n"),
+                       S("get n\r\n")]),
+    ("decr shrinking keeps length", [S("set n 0 0 3\r\n100\r\n"), S("decr n 1\r\n"),
+                                     S("get n\r\n")]),
+    ("incr growing", [S("set n 0 0 2\r\n99\r\n"), S("incr n 1\r\n"), S("get n\r\n")]),
+    ("incr missing", [S("incr nokey 1\r\n"), S("decr nokey 1\r\n")]),
+    ("incr wraps at 2 to the 64",
+     [S("set n 0 0 20\r\n18446744073709551615\r\n"), S("incr n 1\r\n"), S("get n\r\n"),
+      S("incr n 18446744073709551615\r\n")]),
+    ("incr by max delta", [S("set n 0 0 1\r\n2\r\n"), S("incr n 18446744073709551615\r\n")]),
+    ("decr floors at zero", [S("set n 0 0 1\r\n3\r\n"), S("decr n 10\r\n"), S("get n\r\n"),
+                             S("decr n 1\r\n")]),
+    ("incr non numeric value", [S("set n 0 0 3\r\nabc\r\n"), S("incr n 1\r\n"),
+                                S("decr n 1\r\n")]),
+    ("incr value with trailing garbage", [S("set n 0 0 2\r\n5x\r\n"), S("incr n 1\r\n")]),
+    ("incr empty value", [S("set n 0 0 0\r\n\r\n"), S("incr n 1\r\n")]),
+    ("incr value with leading spaces",
+     [S("set n 0 0 4\r\n  12\r\n"), S("incr n 1\r\n"), S("get n\r\n")]),
+    ("incr value with trailing space", [S("set n 0 0 3\r\n12 \r\n"), S("incr n 1\r\n"),
+                                        S("get n\r\n")]),
+    ("incr 20 digit value", [S("set n 0 0 20\r\n10000000000000000000\r\n"),
+                             S("incr n 1\r\n"), S("get n\r\n")]),
+    ("incr 21 digit value", [S("set n 0 0 21\r\n100000000000000000000\r\n"),
+                             S("incr n 1\r\n")]),
+    ("incr value with leading zeros",
+     [S("set n 0 0 23\r\n00000000000000000000001\r\n"), S("incr n 1\r\n"), S("get n\r\n")]),
+    ("incr negative value", [S("set n 0 0 2\r\n-5\r\n"), S("incr n 1\r\n")]),
+    ("incr invalid delta", [S("set n 0 0 1\r\n1\r\n"), S("incr n abc\r\n"),
+                            S("decr n x1\r\n"), S("get n\r\n")]),
+    ("incr negative delta", [S("set n 0 0 1\r\n1\r\n"), S("incr n -1\r\n")]),
+    ("incr overflowing delta", [S("set n 0 0 1\r\n1\r\n"),
+                                S("incr n 18446744073709551616\r\n")]),
+    ("incr wrong token count", [S("incr n\r\n"), S("incr\r\n"), S("incr n 1 2 3\r\n")]),
+    ("incr keeps flags", [S("set n 42 0 1\r\n1\r\n"), S("incr n 1\r\n"), S("get n\r\n")]),
+    ("incr key of 251 bytes", [S("incr %s 1\r\n" % K251)]),
+]
+
+FLUSH_VERBOSITY = [
+    ("flush_all", [S("set a 0 0 1\r\nx\r\n"), S("flush_all\r\n"), S("get a\r\n")]),
+    ("flush_all zero delay", [S("set a 0 0 1\r\nx\r\n"), S("flush_all 0\r\n"),
+                              S("get a\r\n")]),
+    ("flush_all noreply", [S("set a 0 0 1\r\nx\r\n"), S("flush_all noreply\r\n"),
+                           S("get a\r\n")]),
+    ("flush_all bad delay", [S("set a 0 0 1\r\nx\r\n"), S("flush_all abc\r\n"),
+                             S("get a\r\n")]),
+    ("flush_all too many tokens", [S("flush_all 1 2 3\r\n")]),
+    ("flush_all then set works", [S("flush_all\r\nset a 0 0 1\r\nx\r\nget a\r\n")]),
+    ("verbosity", [S("verbosity 1\r\n"), S("verbosity 0 noreply\r\n"),
+                   S("verbosity\r\n")]),
+    ("verbosity non numeric", [S("verbosity abc\r\n")]),
+    ("verbosity too many tokens", [S("verbosity 1 2 3\r\n")]),
+    ("version", [S("version\r\n")]),
+]
+
+NOREPLY = [
+    ("noreply storage commands",
+     [S("set a 1 0 1 noreply\r\nx\r\n"), S("add a 0 0 1 noreply\r\ny\r\n"),
+      S("add b 2 0 1 noreply\r\nb\r\n"), S("replace a 3 0 2 noreply\r\nxx\r\n"),
+      S("replace nokey 0 0 1 noreply\r\nq\r\n"), S("append a 0 0 1 noreply\r\n>\r\n"),
+      S("prepend a 0 0 1 noreply\r\n<\r\n"), S("append nokey 0 0 1 noreply\r\nq\r\n"),
+      S("get a b nokey\r\n")]),
+    ("noreply cas", [S("set a 0 0 1\r\nx\r\n"), S("gets a\r\n"),
+                     S("cas a 0 0 1 $CAS(a) noreply\r\ny\r\n"),
+                     S("cas a 0 0 1 $CAS(a) noreply\r\nz\r\n"),
+                     S("cas nokey 0 0 1 1 noreply\r\nz\r\n"), S("get a\r\n")]),
+    ("noreply delete incr decr touch",
+     [S("set a 0 0 1\r\n5\r\nset b 0 0 1\r\nx\r\n"), S("incr a 10 noreply\r\n"),
+      S("decr a 3 noreply\r\n"), S("incr nokey 1 noreply\r\n"),
+      S("touch b 100 noreply\r\n"), S("touch nokey 1 noreply\r\n"),
+      S("delete b noreply\r\n"), S("delete b noreply\r\n"), S("get a b\r\n")]),
+    ("noreply on error replies",
+     [S("set a 0 0 1\r\n1\r\n"), S("incr a abc noreply\r\n"),
+      S("set b 0 0 1\r\nabc\r\n"), S("set c 0 0 x noreply\r\n"),
+      S("set n 0 0 1\r\nx\r\n"), S("incr n 1 noreply\r\n")]),
+    ("noreply bad data chunk", [S("set a 0 0 1 noreply\r\nxyz\r\n"), S("get a\r\n")]),
+    ("noreply too large", [S(b"set a 0 0 %d noreply\r\n" % BIG + BIG_VALUE + b"\r\n"),
+                           S("get a\r\n")]),
+    ("noreply misspelled", [S("set a 0 0 1 noreplyx\r\nx\r\n"), S("get a\r\n")]),
+]
+
+PIPELINE_SPLIT = [
+    ("pipelined commands in one send",
+     [S("set a 0 0 1\r\n1\r\nget a\r\nincr a 5\r\nappend a 0 0 1\r\n0\r\nget a b\r\n"
+        "delete a\r\nget a\r\nbogus\r\ntouch a 1\r\nversion\r\n")]),
+    ("many pipelined gets", [S("set a 0 0 1\r\n1\r\n"), S("get a\r\n" * 500)]),
+    ("command split across sends",
+     [P("se"), P("t a 0 0 5\r"), P("\nhel"), P("lo"), P("\r"), S("\nget a\r\n")]),
+    ("get split inside key", [S("set abc 0 0 1\r\nx\r\n"), P("get a"), P("b"), S("c\r\n")]),
+    ("split before newline of data", [P("set a 0 0 2\r\nxy"), P("\r"), S("\n"),
+                                      S("get a\r\n")]),
+    ("bare newline line endings", [S("set a 0 0 1\nx\r\n"), S("get a\n")]),
+    ("data ending in bare newline", [S("set a 0 0 1\r\nx\nZ"), S("get a\r\n")]),
+    ("carriage return inside line", [S("get a\rb\r\n")]),
+]
+
+MALFORMED = [
+    ("unknown command", [S("foo\r\n"), S("foo bar baz\r\n")]),
+    ("uppercase command", [S("GET a\r\n"), S("SET a 0 0 1\r\nx\r\n")]),
+    ("empty line", [S("\r\n")]),
+    ("only spaces", [S("   \r\n")]),
+    ("leading space before command", [S(" get a\r\n")]),
+    ("trailing spaces", [S("set a 0 0 1   \r\nx\r\n"), S("get a   \r\n"),
+                         S("incr a 1  \r\n"), S("delete a  \r\n")]),
+    ("bad data chunk too long", [S("set a 0 0 3\r\nold\r\n"), S("set a 0 0 3\r\nabcde\r\n"),
+                                 S("get a\r\n")]),
+    ("bad data chunk missing crlf", [S("set a 0 0 3\r\nold\r\n"), S("set a 0 0 3\r\nabcXY"),
+                                     S("get a\r\n")]),
+    ("bad data chunk short then more", [P("set a 0 0 3\r\nab\r\n"), S("get a\r\n")]),
+    ("bad data chunk on append", [S("set a 0 0 1\r\nx\r\n"), S("append a 0 0 1\r\nyy\r\n"),
+                                  S("get a\r\n")]),
+    ("value too large is swallowed and old value dropped",
+     [S("set a 0 0 3\r\nold\r\n"), S(b"set a 0 0 %d\r\n" % BIG + BIG_VALUE + b"\r\n"),
+      S("get a\r\n")]),
+    ("value too large append", [S("set a 0 0 3\r\nold\r\n"),
+                                S(b"append a 0 0 %d\r\n" % BIG + BIG_VALUE + b"\r\n"),
+                                S("get a\r\n")]),
+    ("value too large add", [S(b"add a 0 0 %d\r\n" % BIG + BIG_VALUE + b"\r\n"),
+                             S("get a\r\n")]),
+    ("value just under the item size limit",
+     [S(b"set a 0 0 %d\r\n" % (MB - 512) + b"u" * (MB - 512) + b"\r\n"),
+      S("get nothing\r\n")]),
+    ("value of exactly the item size limit",
+     [S(b"set a 0 0 %d\r\n" % MB + b"w" * MB + b"\r\n"), S("get nothing\r\n")]),
+    ("line of 3000 bytes", [S("x" * 3000 + "\r\n"), S("get a\r\n")]),
+    ("get line of 9000 bytes", [S("get " + " ".join(["key%d" % i for i in range(1200)])
+                                  + "\r\n")]),
+    ("long line without newline closes", [C("x" * 5000)]),
+    ("long set line without newline closes", [C("set " + "k" * 5000)]),
+    ("line over 16k with newline", [C("y" * 20000 + "\r\n")]),
+    ("long get without newline waits",
+     [P("get " + " ".join(["g%d" % i for i in range(800)])), S("\r\n")]),
+    ("quit closes", [C("quit\r\n")]),
+    ("quit after pipelined get", [S("set a 0 0 1\r\nx\r\n"), C("get a\r\nquit\r\nget a\r\n")]),
+    ("quit with argument", [S("quit now\r\n")]),
+    ("stats with unknown argument", [S("stats nonsense\r\n")]),
+    ("nul byte in command", [S(b"get a\x00b\r\n")]),
+    ("high bytes in key", [S(b"set \xc3\xa9 0 0 1\r\nx\r\n"), S(b"get \xc3\xa9\r\n")]),
+]
+
+EXPIRY = [
+    ("exptime minus one is already expired",
+     [S("set a 0 -1 1\r\nx\r\n"), S("get a\r\n"), S("add a 0 0 1\r\ny\r\n"),
+      S("get a\r\n")]),
+    ("absolute exptime", [S("set a 0 $NOW(+1000) 1\r\nx\r\nset b 0 $NOW(-1000) 1\r\ny\r\n"),
+                          S("get a b\r\n")]),
+    ("exptime 30 days is relative, one more is absolute",
+     [S("set a 0 2592000 1\r\nx\r\nset b 0 2592001 1\r\ny\r\n"), S("get a b\r\n")]),
+    ("touch and gat in the past", [S("set a 0 0 1\r\nx\r\nset b 0 0 1\r\ny\r\n"),
+                                   S("touch a $NOW(-10)\r\ngat $NOW(-10) b\r\n"),
+                                   S("get a b\r\n")]),
+    ("expiry after two seconds",
+     # exptime 2 has at most one second of slack on memcached's clock, so
+     # "still there now" and "gone after 2.2s" are both certain.
+     [S("set a 0 2 1\r\nx\r\nset b 0 0 1\r\ny\r\nset c 0 2 1\r\nz\r\nset d 0 2 1\r\nw\r\n"
+        "set e 0 100 1\r\nv\r\n"),
+      S("touch b 2\r\ngat 100 c\r\ntouch d 0\r\ngat 2 e\r\n"),
+      S("get a b c d e\r\n"),
+      Sleep(2.2),
+      S("get a b c d e\r\n"), S("incr a 1\r\nappend b 0 0 1\r\nq\r\nadd a 0 0 1\r\nn\r\n"),
+      S("get a b\r\n")]),
+    ("flush_all with delay",
+     [S("set a 0 0 1\r\nx\r\nflush_all 2\r\nget a\r\n"), Sleep(2.2), S("get a\r\n"),
+      S("set a 0 0 1\r\ny\r\n"), S("get a\r\n")]),
+    ("flush_all with delay noreply",
+     [S("set a 0 0 1\r\nx\r\nflush_all 2 noreply\r\nget a\r\n"), S("flush_all\r\n"),
+      S("get a\r\n")]),
+]
+
+ALL = (STORAGE + RETRIEVAL + TOUCH_DELETE + ARITH + FLUSH_VERBOSITY + NOREPLY +
+       PIPELINE_SPLIT + MALFORMED + EXPIRY)
+
+# Cases where memgate differs from memcached on purpose. name -> reason.
+# Each must be a real design decision (not a bug waiting for a fix).
+DELIBERATE_DIFFERENCES = {
+}

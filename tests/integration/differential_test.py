@@ -1,0 +1,238 @@
+"""Differential test: every script in differential_cases.py goes to Debian's
+memcached and to memgate, and the replies must be identical byte for byte.
+
+Normalised before comparing, because they must differ: the version string,
+and the cas unique values (opaque numbers each server picks; they are
+renamed <cas1>, <cas2>, ... in order of first appearance on the connection,
+so "same unique" and "new unique" must still agree).
+
+  differential_test.py --memgate PATH [--memcached PATH] [--self-check] [--show]
+
+--self-check compares memcached with a second memcached (validates the
+corpus without memgate); --show prints every transcript.
+"""
+
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import differential_cases as cases  # noqa: E402
+
+SELF_CHECK = False
+SHOW = False  # --show: print every transcript, not only differing ones
+
+_VALUE_CAS = re.compile(rb"VALUE (\S+) (\d+) (\d+) (\d+)")
+_VALUE = re.compile(rb"VALUE (\S+) (\d+) (\d+)")
+_CAS_REF = re.compile(rb"\$CAS\(([^)]*)\)")
+_NOW_REF = re.compile(rb"\$NOW\(([+-]\d+)\)")
+
+
+class Side:
+    """One server's connection for one case, and what it answered."""
+
+    def __init__(self, name, address):
+        self.name = name
+        self.client = harness.Client(address, timeout=10.0)
+        self.cas_by_key = {}
+        self.cas_names = {}
+        self.sync_count = 0
+        self.dead = False
+        self.transcript = []
+
+    def expand(self, data):
+        data = _CAS_REF.sub(lambda m: self.cas_by_key.get(m.group(1), b"0"), data)
+        return _NOW_REF.sub(lambda m: b"%d" % (int(time.time()) + int(m.group(1))), data)
+
+    def normalise(self, reply):
+        """Renames cas uniques and version strings; records cas per key."""
+        out = []
+        i = 0
+        while i < len(reply):
+            j = reply.find(b"\r\n", i)
+            if j < 0:
+                out.append(reply[i:])
+                break
+            line = reply[i:j]
+            m = _VALUE_CAS.fullmatch(line)
+            if m:
+                key, flags, size, cas = m.groups()
+                self.cas_by_key[key] = cas
+                name = self.cas_names.setdefault(cas, b"<cas%d>" % (len(self.cas_names) + 1))
+                line = b"VALUE %s %s %s %s" % (key, flags, size, name)
+            else:
+                m = _VALUE.fullmatch(line)
+                if line.startswith(b"VERSION "):
+                    line = b"VERSION <version>"
+            if m:  # copy the data block untouched, whatever it contains
+                end = j + 2 + int(m.group(3)) + 2
+                out.append(line + b"\r\n" + reply[j + 2:end])
+                i = end
+                continue
+            out.append(line + b"\r\n")
+            i = j + 2
+        return b"".join(out)
+
+    def record(self, step, reply, state):
+        self.transcript.append((step, self.normalise(reply), state))
+
+    def send(self, data):
+        if self.dead:
+            return
+        if not self.client.send(self.expand(data)):
+            self.dead = True
+
+    def sync(self, timeout):
+        """Sends a marker get and returns everything before its answer."""
+        if self.dead:
+            return self.client.read_quiet(0.0, 0.0), "closed"
+        self.sync_count += 1
+        token = b"sync-%d" % self.sync_count
+        marker = b"set __sync__ 0 0 %d\r\n%s\r\nget __sync__\r\n" % (len(token), token)
+        answer = re.compile(rb"(STORED\r\n)?VALUE __sync__ 0 %d\r\n%s\r\nEND\r\n" %
+                            (len(token), token))
+        if not self.client.send(marker):
+            self.dead = True
+        try:
+            got = self.client.read_until(answer, timeout)
+        except TimeoutError:
+            return self.client.read_quiet(0.0, 0.0), "no answer within %.0fs" % timeout
+        except ConnectionError:
+            self.dead = True
+            return self.client.read_quiet(0.0, 0.0), "closed"
+        m = answer.search(got)
+        return got[:m.start()], "ok"
+
+    def close(self):
+        self.client.close()
+
+
+def run_case(steps, servers):
+    """Runs steps in lockstep on every server; returns their Sides."""
+    sides = [Side(name, address) for name, address in servers]
+    try:
+        for side in sides:  # a clean slate: nothing left from other cases
+            side.client.request(b"flush_all\r\n", b"OK\r\n")
+        for step in steps:
+            if step.kind == "Sleep":
+                time.sleep(step.pause)
+                continue
+            for side in sides:
+                side.send(step.data)
+            if step.kind == "S":
+                for side in sides:
+                    reply, state = side.sync(step.timeout)
+                    side.record(step, reply, state)
+            elif step.kind == "P":
+                time.sleep(step.pause)
+                for side in sides:
+                    reply = side.client.read_quiet(0.05, 1.0)
+                    side.record(step, reply, "closed" if side.client.closed_by_peer
+                                else "open")
+                    side.dead = side.dead or side.client.closed_by_peer
+            elif step.kind == "C":
+                for side in sides:
+                    reply, closed = side.client.read_until_close(step.timeout)
+                    side.record(step, reply, "closed" if closed else
+                                "still open after %.0fs" % step.timeout)
+                    side.dead = side.dead or closed
+    finally:
+        for side in sides:
+            side.close()
+    return sides
+
+
+def describe(sides):
+    a, b = sides
+    lines = []
+    for n, ((step, ra, sa), (_, rb, sb)) in enumerate(zip(a.transcript, b.transcript)):
+        mark = "  " if (ra, sa) == (rb, sb) else "!!"
+        lines.append("%s step %d %r" % (mark, n + 1, step))
+        if (ra, sa) == (rb, sb):
+            lines.append("     both: %s [%s]" % (_shorten(ra), sa))
+        else:
+            lines.append("     %-9s %s [%s]" % (a.name + ":", _shorten(ra), sa))
+            lines.append("     %-9s %s [%s]" % (b.name + ":", _shorten(rb), sb))
+    return "\n".join(lines)
+
+
+def _shorten(data):
+    if len(data) <= 300:
+        return repr(data)
+    return "%r...%r (%d bytes)" % (data[:150], data[-60:], len(data))
+
+
+class DifferentialTest(unittest.TestCase):
+    reference = None
+    candidate = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reference = harness.Memcached()
+        cls.candidate = cls._start_candidate()
+
+    @classmethod
+    def _start_candidate(cls):
+        if SELF_CHECK:
+            return harness.Memcached()
+        return harness.Memgate(threads=2)
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in (cls.reference, cls.candidate):
+            if server is not None:
+                server.stop()
+
+    def check(self, steps):
+        candidate_name = "memcached2" if SELF_CHECK else "memgate"
+        sides = run_case(steps, [("memcached", self.reference.address),
+                                 (candidate_name, self.candidate.address)])
+        problems = []
+        if not self.candidate.running():
+            problems.append("%s exited (status %s); log:\n%s" %
+                            (candidate_name, self.candidate.proc.returncode,
+                             self.candidate.log()[-3000:]))
+            type(self).candidate = self._start_candidate()
+        if not self.reference.running():
+            problems.append("memcached exited; restarting it")
+            type(self).reference = harness.Memcached()
+        same = sides[0].transcript == sides[1].transcript
+        if SHOW:
+            print("\n== %s\n%s" % (self.shortDescription(), describe(sides)))
+        if problems or not same:
+            self.fail("replies differ:\n" + describe(sides) + "\n" + "\n".join(problems))
+
+
+def _method_name(name):
+    return "test_" + re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_").lower()
+
+
+def _add_cases():
+    seen = set()
+    for name, steps in cases.ALL:
+        method = _method_name(name)
+        assert method not in seen, "duplicate case name: " + name
+        seen.add(method)
+
+        def test(self, steps=steps):
+            self.check(steps)
+
+        test.__doc__ = name
+        if name in cases.DELIBERATE_DIFFERENCES and not SELF_CHECK:
+            test = unittest.expectedFailure(test)
+        setattr(DifferentialTest, method, test)
+
+
+if __name__ == "__main__":
+    if "--self-check" in sys.argv:
+        sys.argv.remove("--self-check")
+        SELF_CHECK = True
+    if "--show" in sys.argv:
+        sys.argv.remove("--show")
+        SHOW = True
+    harness.parse_args()
+    _add_cases()
+    unittest.main(verbosity=2)
