@@ -1,0 +1,498 @@
+// One suite, every backend: each Backend operation's outcomes must match
+// memcached's. A backend joins by adding a factory struct below and listing
+// it in BackendTypes.
+//
+// A factory has:
+//   static constexpr const char* kName;
+//   static constexpr bool kInjectedClock;  // obeys the Clock it is given
+//   std::unique_ptr<Backend> Create(const Clock* clock);
+// Tests that move time forward are skipped for backends that keep their own
+// clock (for instance a real Redis server).
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "backends/backend.h"
+#include "backends/clock.h"
+#include "backends/memory/memory_backend.h"
+#include "backends/metadata_layer.h"
+#include "backends/testing/delayed_backend.h"
+#include "backends/testing/delayed_simple_store.h"
+#include "backends/testing/in_memory_simple_store.h"
+#include "backends/testing/sync_calls.h"
+#include "gtest/gtest.h"
+
+namespace memgate::backends {
+namespace {
+
+using testing::DelayedBackend;
+using testing::DelayedSimpleStore;
+using testing::DelayOptions;
+using testing::InMemorySimpleStore;
+using testing::SyncArith;
+using testing::SyncDelete;
+using testing::SyncFlushAll;
+using testing::SyncGet;
+using testing::SyncGetAndTouch;
+using testing::SyncStore;
+using testing::SyncTouch;
+using testing::SyncValue;
+
+MemoryBackendOptions MemoryOptions(const Clock* clock) {
+  MemoryBackendOptions options;
+  options.clock = clock;
+  options.shard_count = 8;
+  options.sweep_interval = absl::ZeroDuration();
+  return options;
+}
+
+struct MemoryFactory {
+  static constexpr const char* kName = "Memory";
+  static constexpr bool kInjectedClock = true;
+  std::unique_ptr<Backend> Create(const Clock* clock) {
+    return std::make_unique<MemoryBackend>(MemoryOptions(clock));
+  }
+};
+
+struct DelayedMemoryFactory {
+  static constexpr const char* kName = "DelayedMemory";
+  static constexpr bool kInjectedClock = true;
+  std::unique_ptr<Backend> Create(const Clock* clock) {
+    DelayOptions delay;
+    delay.max_delay = absl::Microseconds(200);
+    return std::make_unique<DelayedBackend>(std::make_unique<MemoryBackend>(MemoryOptions(clock)),
+                                            delay);
+  }
+};
+
+struct MetadataOverMapFactory {
+  static constexpr const char* kName = "MetadataOverMap";
+  static constexpr bool kInjectedClock = true;
+  std::unique_ptr<Backend> Create(const Clock* clock) {
+    MetadataLayerOptions options;
+    options.clock = clock;
+    return std::make_unique<MetadataLayer>(std::make_unique<InMemorySimpleStore>(), options);
+  }
+};
+
+struct MetadataOverDelayedStoreFactory {
+  static constexpr const char* kName = "MetadataOverDelayedStore";
+  static constexpr bool kInjectedClock = true;
+  std::unique_ptr<Backend> Create(const Clock* clock) {
+    MetadataLayerOptions options;
+    options.clock = clock;
+    DelayOptions delay;
+    delay.max_delay = absl::Microseconds(200);
+    return std::make_unique<MetadataLayer>(
+        std::make_unique<DelayedSimpleStore>(std::make_unique<InMemorySimpleStore>(), delay),
+        options);
+  }
+};
+
+template <typename Factory>
+class BackendConformanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend_ = factory_.Create(&clock_);
+    backend_->ClientOpened(client_);
+  }
+  void TearDown() override { backend_->ClientClosed(client_); }
+
+  void SkipWithoutClock() {
+    if (!Factory::kInjectedClock) GTEST_SKIP() << Factory::kName << " keeps its own clock";
+  }
+
+  StoreResult Store(StoreMode mode, std::string_view key, std::string_view value,
+                    uint32_t flags = 0, int64_t exptime = 0, uint64_t cas = 0) {
+    return SyncStore(*backend_, client_, mode, key, value, flags, exptime, cas);
+  }
+  StoreResult Set(std::string_view key, std::string_view value, uint32_t flags = 0,
+                  int64_t exptime = 0) {
+    return Store(StoreMode::kSet, key, value, flags, exptime);
+  }
+  std::optional<std::string> Value(std::string_view key) {
+    return SyncValue(*backend_, client_, key);
+  }
+  // The one hit for `key`; fails the test when there is none.
+  Hit MustGet(std::string_view key, GetResult& holder) {
+    holder = SyncGet(*backend_, client_, {key});
+    EXPECT_EQ(holder.outcome, Outcome::kOk);
+    EXPECT_EQ(holder.hits.size(), 1u) << key;
+    if (holder.hits.empty()) return Hit{};
+    return holder.hits.front();
+  }
+  uint64_t CasOf(std::string_view key) {
+    GetResult holder;
+    return MustGet(key, holder).cas;
+  }
+
+  Factory factory_;
+  FakeClock clock_;
+  ClientContext client_{7, "127.0.0.1:40000", "test"};
+  std::unique_ptr<Backend> backend_;
+};
+
+struct FactoryNames {
+  template <typename Factory>
+  static std::string GetName(int) {
+    return Factory::kName;
+  }
+};
+
+using BackendTypes = ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
+                                      MetadataOverDelayedStoreFactory>;
+TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
+
+TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {
+  const StoreResult stored = this->Set("key", "value", 42);
+  EXPECT_EQ(stored.outcome, Outcome::kStored);
+  GetResult holder;
+  const Hit hit = this->MustGet("key", holder);
+  EXPECT_EQ(hit.key, "key");
+  EXPECT_EQ(hit.value, "value");
+  EXPECT_EQ(hit.flags, 42u);
+  EXPECT_NE(hit.cas, 0u);
+  if (stored.cas != 0) {
+    EXPECT_EQ(stored.cas, hit.cas);
+  }
+}
+
+TYPED_TEST(BackendConformanceTest, SetOverwritesAndKeepsNoOldFlags) {
+  this->Set("key", "one", 1);
+  EXPECT_EQ(this->Set("key", "two", 2).outcome, Outcome::kStored);
+  GetResult holder;
+  const Hit hit = this->MustGet("key", holder);
+  EXPECT_EQ(hit.value, "two");
+  EXPECT_EQ(hit.flags, 2u);
+}
+
+TYPED_TEST(BackendConformanceTest, BinaryAndEmptyValuesRoundTrip) {
+  const std::string binary("a\0b\r\nc\xff", 7);
+  EXPECT_EQ(this->Set("bin", binary).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Value("bin"), binary);
+  EXPECT_EQ(this->Set("empty", "").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Value("empty"), "");
+}
+
+TYPED_TEST(BackendConformanceTest, GetMissingKeyFindsNothing) {
+  const GetResult result = SyncGet(*this->backend_, this->client_, {"missing"});
+  EXPECT_EQ(result.outcome, Outcome::kOk);
+  EXPECT_TRUE(result.hits.empty());
+}
+
+TYPED_TEST(BackendConformanceTest, MultiGetKeepsRequestOrderAndSkipsMisses) {
+  this->Set("a", "1", 1);
+  this->Set("b", "2", 2);
+  this->Set("c", "3", 3);
+  const GetResult result = SyncGet(*this->backend_, this->client_, {"c", "nope", "a", "b", "a"});
+  ASSERT_EQ(result.outcome, Outcome::kOk);
+  std::vector<std::string> seen;
+  for (const Hit& hit : result.hits) {
+    seen.push_back(std::string(hit.key) + "=" + std::string(hit.value) + "/" +
+                   std::to_string(hit.flags));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"c=3/3", "a=1/1", "b=2/2", "a=1/1"}));
+}
+
+TYPED_TEST(BackendConformanceTest, AddStoresOnlyWhenMissing) {
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "first").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "second").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Value("k"), "first");
+}
+
+TYPED_TEST(BackendConformanceTest, ReplaceStoresOnlyWhenPresent) {
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "v").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  this->Set("k", "old", 1);
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "new", 9).outcome, Outcome::kStored);
+  GetResult holder;
+  const Hit hit = this->MustGet("k", holder);
+  EXPECT_EQ(hit.value, "new");
+  EXPECT_EQ(hit.flags, 9u);
+}
+
+TYPED_TEST(BackendConformanceTest, AppendAndPrependKeepFlags) {
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "x").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kPrepend, "k", "x").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  this->Set("k", "mid", 5);
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "-end", 77).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kPrepend, "k", "start-", 88).outcome, Outcome::kStored);
+  GetResult holder;
+  const Hit hit = this->MustGet("k", holder);
+  EXPECT_EQ(hit.value, "start-mid-end");
+  EXPECT_EQ(hit.flags, 5u);
+}
+
+TYPED_TEST(BackendConformanceTest, CasComparesAndSwaps) {
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "v", 0, 0, 12345).outcome, Outcome::kNotFound);
+  this->Set("k", "one");
+  const uint64_t cas = this->CasOf("k");
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "bad", 0, 0, cas + 1000).outcome, Outcome::kExists);
+  EXPECT_EQ(this->Value("k"), "one");
+  const StoreResult swapped = this->Store(StoreMode::kCas, "k", "two", 3, 0, cas);
+  EXPECT_EQ(swapped.outcome, Outcome::kStored);
+  GetResult holder;
+  const Hit hit = this->MustGet("k", holder);
+  EXPECT_EQ(hit.value, "two");
+  EXPECT_EQ(hit.flags, 3u);
+  EXPECT_NE(hit.cas, cas);
+  // The old cas is stale now.
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "three", 0, 0, cas).outcome, Outcome::kExists);
+  EXPECT_EQ(this->Value("k"), "two");
+}
+
+TYPED_TEST(BackendConformanceTest, CasChangesOnEveryModification) {
+  std::set<uint64_t> seen;
+  auto record = [&] {
+    const uint64_t cas = this->CasOf("k");
+    EXPECT_TRUE(seen.insert(cas).second) << "cas repeated: " << cas;
+  };
+  this->Set("k", "1");
+  record();
+  this->Set("k", "1");
+  record();
+  this->Store(StoreMode::kReplace, "k", "2");
+  record();
+  this->Store(StoreMode::kAppend, "k", "0");
+  record();
+  this->Store(StoreMode::kPrepend, "k", "1");
+  record();
+  SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "k", 1);
+  record();
+  SyncArith(*this->backend_, this->client_, ArithOp::kDecr, "k", 1);
+  record();
+  // Another key's cas differs too.
+  this->Set("other", "x");
+  EXPECT_FALSE(seen.contains(this->CasOf("other")));
+}
+
+TYPED_TEST(BackendConformanceTest, TouchDoesNotChangeCas) {
+  this->Set("k", "v");
+  const uint64_t cas = this->CasOf("k");
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 100).outcome, Outcome::kTouched);
+  EXPECT_EQ(this->CasOf("k"), cas);
+}
+
+TYPED_TEST(BackendConformanceTest, DeleteRemovesOnce) {
+  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, Outcome::kNotFound);
+  this->Set("k", "v");
+  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, Outcome::kDeleted);
+  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, Outcome::kNotFound);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "again").outcome, Outcome::kStored);
+}
+
+TYPED_TEST(BackendConformanceTest, IncrDecrArithmetic) {
+  Backend& b = *this->backend_;
+  const ClientContext& c = this->client_;
+  EXPECT_EQ(SyncArith(b, c, ArithOp::kIncr, "n", 1).outcome, Outcome::kNotFound);
+  EXPECT_EQ(SyncArith(b, c, ArithOp::kDecr, "n", 1).outcome, Outcome::kNotFound);
+  EXPECT_EQ(this->Value("n"), std::nullopt);  // incr does not create
+
+  this->Set("n", "5", 31);
+  ArithResult r = SyncArith(b, c, ArithOp::kIncr, "n", 3);
+  EXPECT_EQ(r.outcome, Outcome::kOk);
+  EXPECT_EQ(r.value, 8u);
+  EXPECT_EQ(this->Value("n"), "8");
+  r = SyncArith(b, c, ArithOp::kDecr, "n", 10);
+  EXPECT_EQ(r.outcome, Outcome::kOk);
+  EXPECT_EQ(r.value, 0u);  // decr floors at 0
+  EXPECT_EQ(this->Value("n"), "0");
+  GetResult holder;
+  EXPECT_EQ(this->MustGet("n", holder).flags, 31u);  // flags survive
+}
+
+TYPED_TEST(BackendConformanceTest, IncrWrapsAt64Bits) {
+  this->Set("n", "18446744073709551615");
+  const ArithResult r = SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 2);
+  EXPECT_EQ(r.outcome, Outcome::kOk);
+  EXPECT_EQ(r.value, 1u);
+  const std::optional<std::string> value = this->Value("n");
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(absl::StripTrailingAsciiWhitespace(*value), "1");
+}
+
+TYPED_TEST(BackendConformanceTest, IncrGrowsAndDecrShrinksTheNumber) {
+  this->Set("n", "99");
+  EXPECT_EQ(SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1).value, 100u);
+  EXPECT_EQ(this->Value("n"), "100");
+  EXPECT_EQ(SyncArith(*this->backend_, this->client_, ArithOp::kDecr, "n", 1).value, 99u);
+  // memcached may leave the old length space padded; the number is what counts.
+  const std::optional<std::string> value = this->Value("n");
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(absl::StripTrailingAsciiWhitespace(*value), "99");
+}
+
+TYPED_TEST(BackendConformanceTest, IncrAcceptsWhatStrtoullAccepts) {
+  struct Case {
+    std::string stored;
+    uint64_t after_incr_1;
+  };
+  const std::vector<Case> cases = {
+      {"  5", 6}, {"005", 6},  {"5  ", 6},
+      {"+7", 8},  {"\t9", 10}, {"000000000000000000000000000042", 43},
+      {"-0", 1},  {"5 x", 6},
+  };
+  for (const Case& c : cases) {
+    this->Set("n", c.stored);
+    const ArithResult r = SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1);
+    EXPECT_EQ(r.outcome, Outcome::kOk) << "'" << c.stored << "'";
+    EXPECT_EQ(r.value, c.after_incr_1) << "'" << c.stored << "'";
+  }
+}
+
+TYPED_TEST(BackendConformanceTest, IncrRejectsNonNumericValues) {
+  for (const std::string stored :
+       {"", "abc", "1a2", "-1", "   ", "18446744073709551616", "x5", "+", "0x10"}) {
+    this->Set("n", stored);
+    const ArithResult r = SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1);
+    EXPECT_EQ(r.outcome, Outcome::kNonNumeric) << "'" << stored << "'";
+    EXPECT_EQ(this->Value("n"), stored) << "value must be left alone";
+  }
+}
+
+TYPED_TEST(BackendConformanceTest, FlushAllNowEmptiesEverything) {
+  this->Set("a", "1");
+  this->Set("b", "2");
+  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_).outcome, Outcome::kOk);
+  EXPECT_TRUE(SyncGet(*this->backend_, this->client_, {"a", "b"}).hits.empty());
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "a", "new").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Value("a"), "new");
+}
+
+TYPED_TEST(BackendConformanceTest, FlushAllWithDelayHidesOlderItemsLater) {
+  this->SkipWithoutClock();
+  this->Set("old", "1");
+  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_, 10).outcome, Outcome::kOk);
+  this->clock_.Advance(5);
+  this->Set("mid", "2");  // stored before the flush time: also goes
+  EXPECT_EQ(this->Value("old"), "1");
+  EXPECT_EQ(this->Value("mid"), "2");
+  this->clock_.Advance(5);
+  EXPECT_EQ(this->Value("old"), std::nullopt);
+  EXPECT_EQ(this->Value("mid"), std::nullopt);
+  this->Set("new", "3");
+  EXPECT_EQ(this->Value("new"), "3");
+  this->clock_.Advance(100);
+  EXPECT_EQ(this->Value("new"), "3");
+}
+
+TYPED_TEST(BackendConformanceTest, RelativeExpiry) {
+  this->SkipWithoutClock();
+  this->Set("k", "v", 0, 10);
+  this->clock_.Advance(9);
+  EXPECT_EQ(this->Value("k"), "v");
+  this->clock_.Advance(1);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "x").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "fresh").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Value("k"), "fresh");
+}
+
+TYPED_TEST(BackendConformanceTest, AbsoluteExpiry) {
+  this->SkipWithoutClock();
+  const int64_t at = this->clock_.Now() + 40 * 24 * 3600;  // beyond 30 days: a unix time
+  this->Set("k", "v", 0, at);
+  this->clock_.Advance(40 * 24 * 3600 - 1);
+  EXPECT_EQ(this->Value("k"), "v");
+  this->clock_.Advance(1);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  // A unix time already past expires at once.
+  this->Set("p", "v", 0, this->clock_.Now() - 31 * 24 * 3600);
+  EXPECT_EQ(this->Value("p"), std::nullopt);
+}
+
+TYPED_TEST(BackendConformanceTest, ZeroExptimeNeverExpires) {
+  this->SkipWithoutClock();
+  this->Set("k", "v", 0, 0);
+  this->clock_.Advance(10LL * 365 * 24 * 3600);
+  EXPECT_EQ(this->Value("k"), "v");
+}
+
+TYPED_TEST(BackendConformanceTest, NegativeExptimeStoresNothingVisible) {
+  this->Set("k", "old");
+  EXPECT_EQ(this->Set("k", "new", 0, -1).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "again").outcome, Outcome::kStored);
+}
+
+TYPED_TEST(BackendConformanceTest, AppendAndIncrKeepExpiry) {
+  this->SkipWithoutClock();
+  this->Set("s", "a", 0, 10);
+  this->Set("n", "1", 0, 10);
+  this->clock_.Advance(5);
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "s", "b", 0, 1000).outcome, Outcome::kStored);
+  EXPECT_EQ(SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1).outcome,
+            Outcome::kOk);
+  this->clock_.Advance(4);
+  EXPECT_EQ(this->Value("s"), "ab");
+  EXPECT_EQ(this->Value("n"), "2");
+  this->clock_.Advance(1);
+  EXPECT_EQ(this->Value("s"), std::nullopt);
+  EXPECT_EQ(this->Value("n"), std::nullopt);
+}
+
+TYPED_TEST(BackendConformanceTest, TouchSetsNewExpiry) {
+  this->SkipWithoutClock();
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, Outcome::kNotFound);
+  this->Set("k", "v", 0, 10);
+  this->clock_.Advance(8);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, Outcome::kTouched);
+  this->clock_.Advance(8);
+  EXPECT_EQ(this->Value("k"), "v");
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 0).outcome, Outcome::kTouched);
+  this->clock_.Advance(1000);
+  EXPECT_EQ(this->Value("k"), "v");
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 1).outcome, Outcome::kTouched);
+  this->clock_.Advance(1);
+  EXPECT_EQ(this->Value("k"), std::nullopt);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, Outcome::kNotFound);
+}
+
+TYPED_TEST(BackendConformanceTest, GetAndTouchReturnsHitsAndSetsExpiry) {
+  this->SkipWithoutClock();
+  this->Set("a", "1", 4, 5);
+  this->Set("b", "2", 0, 0);
+  const GetResult result = SyncGetAndTouch(*this->backend_, this->client_, {"b", "x", "a"}, 100);
+  ASSERT_EQ(result.outcome, Outcome::kOk);
+  ASSERT_EQ(result.hits.size(), 2u);
+  EXPECT_EQ(result.hits[0].key, "b");
+  EXPECT_EQ(result.hits[0].value, "2");
+  EXPECT_EQ(result.hits[1].key, "a");
+  EXPECT_EQ(result.hits[1].value, "1");
+  EXPECT_EQ(result.hits[1].flags, 4u);
+  EXPECT_EQ(result.hits[1].cas, this->CasOf("a"));  // gats does not change cas
+  this->clock_.Advance(99);
+  EXPECT_EQ(this->Value("a"), "1");
+  EXPECT_EQ(this->Value("b"), "2");
+  this->clock_.Advance(1);
+  EXPECT_EQ(this->Value("a"), std::nullopt);
+  EXPECT_EQ(this->Value("b"), std::nullopt);
+}
+
+TYPED_TEST(BackendConformanceTest, HitsStayValidAfterTheItemChanges) {
+  this->Set("k", "original");
+  GetResult held = SyncGet(*this->backend_, this->client_, {"k"});
+  ASSERT_EQ(held.hits.size(), 1u);
+  this->Set("k", "replaced with a longer value");
+  SyncDelete(*this->backend_, this->client_, "k");
+  SyncFlushAll(*this->backend_, this->client_);
+  EXPECT_EQ(held.hits[0].key, "k");
+  EXPECT_EQ(held.hits[0].value, "original");
+}
+
+TYPED_TEST(BackendConformanceTest, ClientsShareOneKeySpace) {
+  ClientContext other{8, "127.0.0.1:40001", "test"};
+  this->backend_->ClientOpened(other);
+  SyncStore(*this->backend_, other, StoreMode::kSet, "shared", "from-other");
+  EXPECT_EQ(this->Value("shared"), "from-other");
+  this->backend_->ClientClosed(other);
+}
+
+}  // namespace
+}  // namespace memgate::backends
