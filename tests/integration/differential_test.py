@@ -6,7 +6,8 @@ and the cas unique values (opaque numbers each server picks; they are
 renamed <cas1>, <cas2>, ... in order of first appearance on the connection,
 so "same unique" and "new unique" must still agree).
 
-  differential_test.py --memgate PATH [--memcached PATH] [--self-check] [--show]
+  differential_test.py --memgate PATH [--memcached PATH] [--backend NAME]
+                       [--self-check] [--show]
 
 --self-check compares memcached with a second memcached (validates the
 corpus without memgate); --show prints every transcript.
@@ -24,6 +25,7 @@ import differential_cases as cases  # noqa: E402
 
 SELF_CHECK = False
 SHOW = False  # --show: print every transcript, not only differing ones
+BACKEND_ARGS = []  # --backend NAME: run memgate with that backend
 
 _VALUE_CAS = re.compile(rb"VALUE (\S+) (\d+) (\d+) (\d+)")
 _VALUE = re.compile(rb"VALUE (\S+) (\d+) (\d+)")
@@ -178,7 +180,7 @@ class DifferentialTest(unittest.TestCase):
     def _start_candidate(cls):
         if SELF_CHECK:
             return harness.Memcached()
-        return harness.Memgate(threads=2)
+        return harness.Memgate(threads=2, args=BACKEND_ARGS)
 
     @classmethod
     def tearDownClass(cls):
@@ -230,6 +232,10 @@ if __name__ == "__main__":
     if "--self-check" in sys.argv:
         sys.argv.remove("--self-check")
         SELF_CHECK = True
+    if "--backend" in sys.argv:
+        i = sys.argv.index("--backend")
+        BACKEND_ARGS = ["--backend", sys.argv[i + 1]]
+        del sys.argv[i:i + 2]
     if "--show" in sys.argv:
         sys.argv.remove("--show")
         SHOW = True

@@ -102,6 +102,7 @@ class _Process:
             with self._cond:
                 self.lines.append(line)
                 self._cond.notify_all()
+        self.proc.stdout.close()
         with self._cond:
             self._cond.notify_all()
 
