@@ -5,7 +5,11 @@ Each case is (name, [steps]). Steps:
   S(data)          send data, then synchronise and record every reply byte
   P(data, pause)   send a fragment that leaves a command unfinished; wait
                    `pause` seconds and record whatever came back (usually
-                   nothing) without synchronising
+                   nothing) without synchronising. With read=False nothing
+                   is read: early replies go to the next step (for when only
+                   the bytes matter, not when they arrive)
+  D(data, pause)   send data one byte at a time, `pause` seconds apart, then
+                   synchronise and record as S does (a split at every byte)
   C(data)          send data and read until the server closes; records the
                    bytes and whether it closed within the timeout
   Sleep(seconds)   wait (keep the total small: the suite runs on 2 cores)
@@ -42,7 +46,15 @@ class S(Step):
 class P(Step):
     kind = "P"
 
-    def __init__(self, data, pause=0.2):
+    def __init__(self, data, pause=0.2, read=True):
+        super().__init__(data, pause=pause)
+        self.read = read
+
+
+class D(Step):
+    kind = "D"
+
+    def __init__(self, data, pause=0.002):
         super().__init__(data, pause=pause)
 
 
@@ -354,8 +366,75 @@ EXPIRY = [
       S("get a\r\n")]),
 ]
 
+# Largest values memcached 1.6.18 -I 1m stores, found by bisection: the limit
+# counts its item header, the key, and 4 bytes when flags are non-zero.
+SIZE_LIMIT = [
+    ("size limit key 1 flags 0 fits", [S(b"set a 0 0 1048516\r\n" + b"s" * 1048516 + b"\r\n")]),
+    ("size limit key 1 flags 0 one over",
+     [S(b"set a 0 0 1048517\r\n" + b"s" * 1048517 + b"\r\n")]),
+    ("size limit key 1 flags 1 fits", [S(b"set a 1 0 1048512\r\n" + b"s" * 1048512 + b"\r\n")]),
+    ("size limit key 1 flags 1 one over",
+     [S(b"set a 1 0 1048513\r\n" + b"s" * 1048513 + b"\r\n")]),
+    ("size limit key 250 fits",
+     [S(b"set %s 0 0 1048267\r\n" % K250.encode() + b"s" * 1048267 + b"\r\n")]),
+    ("size limit key 250 one over",
+     [S(b"set %s 0 0 1048268\r\n" % K250.encode() + b"s" * 1048268 + b"\r\n")]),
+    # memcached answers only once the whole value is swallowed; answering
+    # earlier is fine, so the fragments are not read on their own.
+    ("too large value split across sends",
+     [S("set a 0 0 3\r\nold\r\n"),
+      P(b"set a 0 0 2000000\r\n" + b"p" * 700000, pause=0.1, read=False),
+      P(b"p" * 700000, pause=0.1, read=False), S(b"p" * 600000 + b"\r\nget a\r\n")]),
+    ("too large noreply then pipelined get",
+     [S(b"set b 0 0 1\r\nb\r\nset a 0 0 %d noreply\r\n" % BIG + BIG_VALUE +
+        b"\r\nget a b\r\n")]),
+]
+
+BYTE_AT_A_TIME = [
+    ("storage and retrieval one byte at a time",
+     [D("set a 3 0 5\r\nab\r\nd\r\nget a b\r\ngets a\r\nincr a 1\r\n")]),
+    ("cas and arith one byte at a time",
+     [S("set n 0 0 2\r\n10\r\n"), S("gets n\r\n"),
+      D("cas n 0 0 2 $CAS(n) noreply\r\n20\r\nincr n 5\r\ndecr n 100\r\ntouch n 10\r\n"
+        "delete n\r\nget n\r\n")]),
+    ("errors one byte at a time",
+     [D("bogus\r\nset a 0 0 x\r\nset a 0 0 1\r\nxy\r\nget %s\r\n\r\n" % K251)]),
+]
+
+MORE_MALFORMED = [
+    ("tab is not a separator", [S("get\ta\r\n"), S("set\ta 0 0 1\r\nx\r\n")]),
+    ("error in the middle of a pipeline",
+     [S("set a 0 0 1\r\nx\r\nbogus\r\nget a\r\nset a 0 0 z\r\nget a\r\n")]),
+    ("bytes with leading zeros", [S("set a 0 0 01\r\nx\r\n"), S("get a\r\n")]),
+    ("incr delta with plus sign", [S("set n 0 0 1\r\n1\r\n"), S("incr n +4\r\n")]),
+    ("incr value just over 64 bits",
+     [S("set n 0 0 20\r\n18446744073709551616\r\n"), S("incr n 1\r\n")]),
+    ("decr at zero", [S("set n 0 0 1\r\n0\r\n"), S("decr n 1\r\n"), S("incr n 0\r\n")]),
+    ("incr result used by gets",
+     [S("set n 7 0 1\r\n9\r\n"), S("incr n 1\r\n"), S("gets n\r\n")]),
+    ("touch and gat key of 251 bytes", [S("touch %s 1\r\n" % K251), S("gat 1 %s\r\n" % K251),
+                                        S("gets %s\r\n" % K251)]),
+    ("key of 250 bytes everywhere",
+     [S("set %s 0 0 1\r\n1\r\n" % K250), S("incr %s 1\r\n" % K250),
+      S("touch %s 10\r\n" % K250), S("gat 10 %s\r\n" % K250), S("delete %s\r\n" % K250)]),
+    ("negative exptime overflow", [S("set a 0 -99999999999 1\r\nx\r\n"), S("get a\r\n")]),
+    ("flush_all negative delay", [S("set a 0 0 1\r\nx\r\n"), S("flush_all -1\r\n"),
+                                  S("get a\r\n")]),
+    ("verbosity noreply only", [S("verbosity noreply\r\n")]),
+    ("cas noreply with wrong token count", [S("cas a 0 0 noreply\r\nx\r\n")]),
+    ("touch with extra token", [S("set a 0 0 1\r\nx\r\n"), S("touch a 10 junk\r\n")]),
+    ("delete with noreply and junk", [S("set a 0 0 1\r\nx\r\n"), S("delete a junk\r\n"),
+                                      S("get a\r\n")]),
+    ("nul byte in key of set", [S(b"set a\x00b 0 0 1\r\nx\r\n"), S(b"get a\x00b\r\n")]),
+    ("get with 250 byte keys in a long line",
+     [S("set %s 0 0 1\r\nx\r\n" % K250), S("get " + " ".join([K250] * 12) + "\r\n")]),
+    ("line of exactly 2048 bytes without newline then newline",
+     [P("set " + "x" * 2044), S("\r\n")]),
+    ("line of 2049 bytes without newline", [C("set " + "x" * 2045)]),
+]
+
 ALL = (STORAGE + RETRIEVAL + TOUCH_DELETE + ARITH + FLUSH_VERBOSITY + NOREPLY +
-       PIPELINE_SPLIT + MALFORMED + EXPIRY)
+       PIPELINE_SPLIT + MALFORMED + EXPIRY + SIZE_LIMIT + BYTE_AT_A_TIME + MORE_MALFORMED)
 
 # Cases where memgate differs from memcached on purpose. name -> reason.
 # Each must be a real design decision (not a bug waiting for a fix).

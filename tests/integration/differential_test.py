@@ -122,14 +122,24 @@ def run_case(steps, servers):
             if step.kind == "Sleep":
                 time.sleep(step.pause)
                 continue
-            for side in sides:
-                side.send(step.data)
-            if step.kind == "S":
+            if step.kind == "D":
+                expanded = [side.expand(step.data) for side in sides]
+                for i in range(max(len(e) for e in expanded)):
+                    for side, data in zip(sides, expanded):
+                        if i < len(data) and not side.dead:
+                            side.dead = not side.client.send(data[i:i + 1])
+                    time.sleep(step.pause)
+            else:
+                for side in sides:
+                    side.send(step.data)
+            if step.kind in ("S", "D"):
                 for side in sides:
                     reply, state = side.sync(step.timeout)
                     side.record(step, reply, state)
             elif step.kind == "P":
                 time.sleep(step.pause)
+                if not step.read:
+                    continue
                 for side in sides:
                     reply = side.client.read_quiet(0.05, 1.0)
                     side.record(step, reply, "closed" if side.client.closed_by_peer
@@ -152,7 +162,7 @@ def describe(sides):
     lines = []
     for n, ((step, ra, sa), (_, rb, sb)) in enumerate(zip(a.transcript, b.transcript)):
         mark = "  " if (ra, sa) == (rb, sb) else "!!"
-        lines.append("%s step %d %r" % (mark, n + 1, step))
+        lines.append("%s reply %d, to %r" % (mark, n + 1, step))
         if (ra, sa) == (rb, sb):
             lines.append("     both: %s [%s]" % (_shorten(ra), sa))
         else:
