@@ -9,6 +9,7 @@ refusal, half-closed clients, SIGTERM, and the stats counters.
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -459,6 +460,84 @@ class ServerBehaviourTest(unittest.TestCase):
             for c in (idle, mid_command, busy):
                 self.assertTrue(c.is_closed(2.0))
                 c.close()
+        finally:
+            server.stop()
+
+    def test_abrupt_disconnects_leave_the_server_serving(self):
+        server = self.start()
+        c = self.connect(server)
+        self.assertEqual(c.request(b"set big 0 0 300000\r\n" + b"b" * 300000 + b"\r\n"),
+                         b"STORED\r\n")
+        before = harness.stats(c)["curr_connections"]
+        partial = [
+            b"set a 0 0 100\r\nonly some of it",
+            b"get a b c",
+            b"get big\r\n" * 50,  # replies pending when the client vanishes
+            b"incr",
+            b"set a 0 0 5000000\r\n" + b"x" * 1000,
+        ]
+        for i in range(40):
+            s = socket.create_connection(server.address, timeout=5)
+            s.sendall(partial[i % len(partial)])
+            if i % 2:  # RST instead of FIN
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        self.assertTrue(harness.wait_until(
+            lambda: harness.stats(c)["curr_connections"] == before, 5.0),
+            "curr_connections stayed above %s" % before)
+        self.assertTrue(server.running(), server.log())
+        self.assert_serves(server.address)
+
+    def test_random_garbage_never_crashes(self):
+        import random
+        server = self.start()
+        rng = random.Random(20240611)
+        alphabet = [b"set ", b"get ", b"gets ", b"cas ", b"incr ", b"delete ", b"touch ",
+                    b"gat ", b"\r\n", b"\n", b" ", b"0 ", b"1 ", b"-1 ", b"noreply",
+                    b"18446744073709551616 ", b"k" * 251, b"a ", b"\x00", b"\x80",
+                    b"\xff", b"flush_all ", b"verbosity ", b"stats ", b"version"]
+        clients = []
+        for _ in range(24):
+            blob = b"".join(rng.choice(alphabet) for _ in range(rng.randint(20, 400)))
+            blob += bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200)))
+            c = harness.Client(server.address)
+            self.addCleanup(c.close)
+            c.send(blob)
+            clients.append(c)
+        for c in clients:
+            c.read_quiet(0.05, 2.0)
+        self.assertTrue(server.running(), server.log())
+        self.assert_serves(server.address)
+
+    def test_many_simultaneous_connections(self):
+        server = self.start()
+        clients = [harness.Client(server.address) for _ in range(300)]
+        try:
+            for i, c in enumerate(clients):
+                c.send(b"set c%d 0 0 %d\r\n%d\r\nget c%d\r\n" % (i, len(b"%d" % i), i, i))
+            for i, c in enumerate(clients):
+                self.assertEqual(c.read_until(b"END\r\n", 10.0),
+                                 b"STORED\r\nVALUE c%d 0 %d\r\n%d\r\nEND\r\n" %
+                                 (i, len(b"%d" % i), i))
+            stats = harness.stats(clients[0])
+            self.assertGreaterEqual(int(stats["curr_connections"]), 300)
+        finally:
+            for c in clients:
+                c.close()
+
+    def test_sigint_exits_cleanly(self):
+        server = harness.Memgate()
+        try:
+            c = harness.Client(server.address)
+            self.assertRegex(c.request(b"version\r\n"), VERSION_LINE)
+            server.signal(2)
+            try:
+                server.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.fail("memgate still running 5s after SIGINT:\n" + server.log())
+            self.assertEqual(server.proc.returncode, 0, server.log())
+            self.assertTrue(c.is_closed(2.0))
+            c.close()
         finally:
             server.stop()
 

@@ -283,6 +283,9 @@ PIPELINE_SPLIT = [
      [S("set a 0 0 1\r\n1\r\nget a\r\nincr a 5\r\nappend a 0 0 1\r\n0\r\nget a b\r\n"
         "delete a\r\nget a\r\nbogus\r\ntouch a 1\r\nversion\r\n")]),
     ("many pipelined gets", [S("set a 0 0 1\r\n1\r\n"), S("get a\r\n" * 500)]),
+    ("ten thousand noreply commands then get",
+     [S("".join("set k%d 0 0 1 noreply\r\n%d\r\nincr k%d 1 noreply\r\n" % (i, i % 10, i)
+                for i in range(10000)) + "get k0 k9999 k5\r\n")]),
     ("command split across sends",
      [P("se"), P("t a 0 0 5\r"), P("\nhel"), P("lo"), P("\r"), S("\nget a\r\n")]),
     ("get split inside key", [S("set abc 0 0 1\r\nx\r\n"), P("get a"), P("b"), S("c\r\n")]),
