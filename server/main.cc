@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "admin/admin_server.h"
 #include "server/backend_factory.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -71,12 +72,30 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "memgate: serving connected fd %d\n", fd);
   }
   server.Start();
+  std::unique_ptr<memgate::admin::AdminServer> admin;
+  if (config->admin != "none") {
+    auto started = memgate::admin::AdminServer::Start(
+        server, {.address = config->admin,
+                 .token_file = config->admin_token_file,
+                 .insecure = config->admin_insecure,
+                 .tls_cert_file = config->admin_tls_cert,
+                 .tls_key_file = config->admin_tls_key,
+                 .args = config->args});
+    if (!started.ok()) {
+      server.Stop();
+      return Fail(std::string(started.status().message()));
+    }
+    admin = std::move(*started);
+    std::fprintf(stderr, "memgate: admin listening on %s%s%s\n", admin->bound_address().c_str(),
+                 admin->tls() ? " (TLS)" : "", admin->token_required() ? " (token required)" : "");
+  }
   std::fprintf(stderr, "memgate: %s backend, %d threads, ready\n",
                std::string(server.backend().Name()).c_str(), server.options().threads);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
+  if (admin) admin->Stop();
   server.Stop();
   return 0;
 }

@@ -1,0 +1,585 @@
+// AdminService: each RPC translated to ListenerManager / ClientRegistry calls,
+// and WatchEvents fed from an EventBus subscription on its own thread.
+#include "admin/admin_service.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/absl_compat.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "server/version.h"
+
+namespace memgate::admin {
+namespace {
+
+using server::ClientSnapshot;
+using server::CloseMode;
+using server::DisconnectReason;
+using server::Event;
+using server::ListenerInfo;
+using server::ListenerState;
+
+constexpr std::string_view kListenersPrefix = "listeners/";
+constexpr std::string_view kClientsPrefix = "clients/";
+constexpr int32_t kDefaultPageSize = 100;
+constexpr int32_t kMaxPageSize = 1000;
+constexpr std::size_t kWatcherQueue = 1024;
+constexpr std::size_t kMaxListenerIdLength = 63;
+
+grpc::Status Invalid(std::string message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
+}
+
+// absl and gRPC share the canonical code numbers.
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+void SetTime(std::chrono::system_clock::time_point time, google::protobuf::Timestamp* out) {
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+  out->set_seconds(ns / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
+}
+
+void SetDuration(std::chrono::nanoseconds d, google::protobuf::Duration* out) {
+  out->set_seconds(d.count() / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(d.count() % 1'000'000'000));
+}
+
+// INVALID_ARGUMENT for a negative or malformed duration.
+grpc::Status ToMillis(const google::protobuf::Duration& d, std::string_view field,
+                      std::chrono::milliseconds& out) {
+  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() >= 1'000'000'000) {
+    return Invalid(absl::StrCat(ToAbsl(field), " must be a non-negative duration"));
+  }
+  if (d.seconds() > 100LL * 365 * 24 * 3600) {
+    return Invalid(absl::StrCat(ToAbsl(field), " is too long"));
+  }
+  out = std::chrono::seconds(d.seconds()) +
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(d.nanos()));
+  return grpc::Status::OK;
+}
+
+std::string ListenerName(std::string_view id) {
+  return id.empty() ? std::string() : absl::StrCat(ToAbsl(kListenersPrefix), ToAbsl(id));
+}
+
+std::string ClientName(uint64_t id) { return absl::StrCat(ToAbsl(kClientsPrefix), id); }
+
+// "listeners/ID" or "ID" -> ID.
+grpc::Status ParseListenerName(std::string_view name, std::string& id) {
+  if (name.starts_with(kListenersPrefix)) name.remove_prefix(kListenersPrefix.size());
+  if (name.empty()) return Invalid("a listener name (\"listeners/ID\") is required");
+  if (name.find('/') != std::string_view::npos) {
+    return Invalid(absl::StrCat("bad listener name \"", ToAbsl(name), "\""));
+  }
+  id = std::string(name);
+  return grpc::Status::OK;
+}
+
+// "clients/ID" or "ID" -> ID.
+grpc::Status ParseClientName(std::string_view name, uint64_t& id) {
+  const std::string_view given = name;
+  if (name.starts_with(kClientsPrefix)) name.remove_prefix(kClientsPrefix.size());
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), id);
+  if (name.empty() || error != std::errc() || end != name.data() + name.size()) {
+    return Invalid(absl::StrCat("bad client name \"", ToAbsl(given),
+                                "\" (want \"clients/ID\" with a numeric ID)"));
+  }
+  return grpc::Status::OK;
+}
+
+bool ValidListenerId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxListenerIdLength) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  });
+}
+
+void ToProto(const ListenerInfo& info, v1::Listener* out) {
+  out->set_name(ListenerName(info.options.id));
+  out->set_id(info.options.id);
+  out->set_address(info.options.address);
+  out->set_bound_address(info.bound_address);
+  out->set_state(info.state == ListenerState::kDraining ? v1::Listener::DRAINING
+                                                        : v1::Listener::ACCEPTING);
+  out->set_max_clients(info.options.max_clients);
+  if (info.options.idle_timeout.count() > 0) {
+    SetDuration(info.options.idle_timeout, out->mutable_idle_timeout());
+  }
+  SetTime(info.created_at, out->mutable_create_time());
+  if (info.state == ListenerState::kDraining) {
+    SetTime(info.drain_deadline, out->mutable_drain_deadline());
+  }
+  out->set_connected_clients(info.clients);
+  out->set_accepted_clients(info.accepted);
+  out->set_rejected_clients(info.rejected);
+}
+
+void ToProto(const ClientSnapshot& snapshot, v1::Client* out) {
+  out->set_name(ClientName(snapshot.client.id));
+  out->set_id(snapshot.client.id);
+  out->set_listener(ListenerName(snapshot.client.listener));
+  out->set_peer(snapshot.client.peer);
+  SetTime(snapshot.connected_at, out->mutable_connect_time());
+  SetTime(snapshot.last_activity, out->mutable_last_activity_time());
+  out->set_commands(snapshot.commands);
+  out->set_bytes_in(snapshot.bytes_in);
+  out->set_bytes_out(snapshot.bytes_out);
+}
+
+v1::DisconnectReason ToProto(DisconnectReason reason) {
+  switch (reason) {
+    case DisconnectReason::kClientClosed: return v1::CLIENT_CLOSED;
+    case DisconnectReason::kKicked: return v1::KICKED;
+    case DisconnectReason::kIdle: return v1::IDLE;
+    case DisconnectReason::kError: return v1::ERROR;
+    case DisconnectReason::kShutdown: return v1::SHUTDOWN;
+  }
+  return v1::DISCONNECT_REASON_UNSPECIFIED;
+}
+
+void ToProto(const Event& event, v1::Event* out) {
+  SetTime(event.time, out->mutable_time());
+  const std::string listener = ListenerName(event.listener_id);
+  switch (event.type) {
+    case Event::Type::kClientConnected: {
+      auto* e = out->mutable_client_connected();
+      e->set_client(ClientName(event.client_id));
+      e->set_listener(listener);
+      e->set_peer(event.peer);
+      break;
+    }
+    case Event::Type::kClientDisconnected: {
+      auto* e = out->mutable_client_disconnected();
+      e->set_client(ClientName(event.client_id));
+      e->set_listener(listener);
+      e->set_peer(event.peer);
+      e->set_reason(ToProto(event.reason));
+      break;
+    }
+    case Event::Type::kListenerCreated: {
+      auto* e = out->mutable_listener_created();
+      e->set_listener(listener);
+      e->set_address(event.address);
+      break;
+    }
+    case Event::Type::kListenerDraining: {
+      auto* e = out->mutable_listener_draining();
+      e->set_listener(listener);
+      e->set_address(event.address);
+      break;
+    }
+    case Event::Type::kListenerClosed: {
+      auto* e = out->mutable_listener_closed();
+      e->set_listener(listener);
+      e->set_address(event.address);
+      break;
+    }
+  }
+}
+
+// Compares without an early exit, so the time taken says nothing about how
+// much of the token matched.
+bool SameToken(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+// One WatchEvents stream. A dedicated thread waits on the subscription and
+// writes one event at a time; while it waits for a write to complete, new
+// events queue in the bounded subscription (and are counted as dropped when
+// it overflows), so a slow watcher never holds up the data path.
+class AdminService::EventWriter final : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  EventWriter(std::shared_ptr<server::EventSubscription> subscription, std::string listener)
+      : subscription_(std::move(subscription)), listener_(std::move(listener)) {
+    // Initial metadata tells the client that the subscription is active.
+    StartSendInitialMetadata();
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Ends a stream that never started (bad request, no permission).
+  static EventWriter* Failed(grpc::Status status) { return new EventWriter(std::move(status)); }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) broken_ = true;
+    cv_.notify_all();
+  }
+
+  void OnCancel() override {
+    {
+      std::lock_guard lock(mu_);
+      broken_ = true;
+      cv_.notify_all();
+    }
+    if (subscription_) subscription_->Cancel();
+  }
+
+  void OnDone() override {
+    if (thread_.joinable()) {
+      if (thread_.get_id() == std::this_thread::get_id()) {
+        thread_.detach();
+      } else {
+        thread_.join();
+      }
+    }
+    delete this;
+  }
+
+ private:
+  explicit EventWriter(grpc::Status status) { Finish(std::move(status)); }
+
+  void Run() {
+    while (true) {
+      uint64_t dropped = 0;
+      std::vector<Event> events = subscription_->Next(absl::Milliseconds(500), dropped);
+      if (subscription_->cancelled()) break;
+      if (dropped > 0) {
+        v1::Event marker;
+        SetTime(std::chrono::system_clock::now(), marker.mutable_time());
+        marker.mutable_events_dropped()->set_count(dropped);
+        if (!Write(std::move(marker))) break;
+      }
+      bool ok = true;
+      for (const Event& event : events) {
+        if (!listener_.empty() && event.listener_id != listener_) continue;
+        v1::Event message;
+        ToProto(event, &message);
+        if (!(ok = Write(std::move(message)))) break;
+      }
+      if (!ok) break;
+    }
+    bool broken;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !writing_; });
+      broken = broken_;
+    }
+    Finish(broken ? grpc::Status::CANCELLED
+                  : grpc::Status(grpc::StatusCode::UNAVAILABLE, "memgate is shutting down"));
+  }
+
+  // Waits for the previous write, then starts this one. False when the
+  // stream is gone.
+  bool Write(v1::Event message) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !writing_ || broken_; });
+      if (broken_) return false;
+      writing_ = true;
+      message_ = std::move(message);
+    }
+    StartWrite(&message_);
+    return true;
+  }
+
+  std::shared_ptr<server::EventSubscription> subscription_;
+  const std::string listener_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool writing_ = false;  // a StartWrite is outstanding (message_ is in use)
+  bool broken_ = false;   // cancelled, or a write failed
+  v1::Event message_;
+};
+
+AdminService::AdminService(server::Server& server, AdminServiceOptions options)
+    : server_(server), options_(std::move(options)) {}
+
+AdminService::~AdminService() { Shutdown(); }
+
+void AdminService::Shutdown() {
+  std::vector<std::weak_ptr<server::EventSubscription>> watchers;
+  {
+    absl::MutexLock lock(&mu_);
+    shut_down_ = true;
+    watchers.swap(watchers_);
+  }
+  for (const auto& weak : watchers) {
+    if (auto subscription = weak.lock()) subscription->Cancel();
+  }
+}
+
+grpc::Status AdminService::Authorize(const grpc::CallbackServerContext& context) const {
+  if (options_.token.empty()) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this server requires \"authorization: Bearer TOKEN\"");
+  }
+  const std::string_view value(it->second.data(), it->second.size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!value.starts_with(kBearer) || !SameToken(value.substr(kBearer.size()), options_.token)) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong admin token");
+  }
+  return grpc::Status::OK;
+}
+
+template <typename Handler>
+grpc::ServerUnaryReactor* AdminService::Unary(grpc::CallbackServerContext* context,
+                                              Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status status = Authorize(*context);
+  if (status.ok()) status = handler();
+  reactor->Finish(status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::CreateListener(grpc::CallbackServerContext* context,
+                                                       const v1::CreateListenerRequest* request,
+                                                       v1::Listener* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    const v1::Listener& wanted = request->listener();
+    if (wanted.address().empty()) return Invalid("listener.address is required");
+    if (!request->listener_id().empty() && !ValidListenerId(request->listener_id())) {
+      return Invalid(absl::StrCat("bad listener_id \"", request->listener_id(),
+                                  "\": use letters, digits, '-', '_' or '.', at most ",
+                                  kMaxListenerIdLength, " characters"));
+    }
+    server::ListenerOptions options{.id = request->listener_id(),
+                                    .address = wanted.address(),
+                                    .max_clients = wanted.max_clients()};
+    if (grpc::Status s = ToMillis(wanted.idle_timeout(), "listener.idle_timeout", options.idle_timeout);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<ListenerInfo> info = server_.listeners().Open(std::move(options));
+    if (!info.ok()) return ToGrpc(info.status());
+    ToProto(*info, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetListener(grpc::CallbackServerContext* context,
+                                                    const v1::GetListenerRequest* request,
+                                                    v1::Listener* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    std::string id;
+    if (grpc::Status s = ParseListenerName(request->name(), id); !s.ok()) return s;
+    absl::StatusOr<ListenerInfo> info = server_.listeners().Get(id);
+    if (!info.ok()) return ToGrpc(info.status());
+    ToProto(*info, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListListeners(grpc::CallbackServerContext* context,
+                                                      const v1::ListListenersRequest* request,
+                                                      v1::ListListenersResponse* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    for (const ListenerInfo& info : server_.listeners().List()) {
+      ToProto(info, response->add_listeners());
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerContext* context,
+                                                       const v1::DeleteListenerRequest* request,
+                                                       v1::Listener* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    std::string id;
+    if (grpc::Status s = ParseListenerName(request->name(), id); !s.ok()) return s;
+    CloseMode mode;
+    switch (request->mode()) {
+      case v1::DeleteListenerRequest::MODE_UNSPECIFIED:
+      case v1::DeleteListenerRequest::STOP_ACCEPTING: mode = CloseMode::kStopAccepting; break;
+      case v1::DeleteListenerRequest::DRAIN: mode = CloseMode::kDrain; break;
+      case v1::DeleteListenerRequest::CLOSE_NOW: mode = CloseMode::kCloseNow; break;
+      default: return Invalid(absl::StrCat("unknown mode ", request->mode()));
+    }
+    std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
+    if (request->has_drain_timeout()) {
+      if (grpc::Status s = ToMillis(request->drain_timeout(), "drain_timeout", drain_timeout);
+          !s.ok()) {
+        return s;
+      }
+    }
+    absl::StatusOr<ListenerInfo> before = server_.listeners().Get(id);
+    if (!before.ok()) return ToGrpc(before.status());
+    if (absl::Status closed = server_.listeners().Close(id, mode, drain_timeout); !closed.ok()) {
+      return ToGrpc(closed);
+    }
+    absl::StatusOr<ListenerInfo> after = server_.listeners().Get(id);
+    if (after.ok()) {
+      ToProto(*after, response);
+    } else {
+      ToProto(*before, response);
+      response->set_state(v1::Listener::CLOSED);
+      response->clear_drain_deadline();
+      if (mode == CloseMode::kCloseNow) response->set_connected_clients(0);
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext* context,
+                                                    const v1::ListClientsRequest* request,
+                                                    v1::ListClientsResponse* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    std::string listener;
+    if (!request->listener().empty()) {
+      if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) return s;
+    }
+    if (request->page_size() < 0) return Invalid("page_size must not be negative");
+    const int32_t page_size = request->page_size() == 0
+                                  ? kDefaultPageSize
+                                  : std::min(request->page_size(), kMaxPageSize);
+    // The token is the first client id of the next page: ids only grow, so
+    // a page boundary stays valid while clients come and go.
+    uint64_t first_id = 0;
+    if (!request->page_token().empty()) {
+      const std::string& token = request->page_token();
+      const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), first_id);
+      if (error != std::errc() || end != token.data() + token.size()) {
+        return Invalid("bad page_token");
+      }
+    }
+    const std::vector<ClientSnapshot> clients = server_.clients().List(listener);
+    response->set_total_size(static_cast<int32_t>(clients.size()));
+    auto it = std::lower_bound(clients.begin(), clients.end(), first_id,
+                               [](const ClientSnapshot& c, uint64_t id) { return c.client.id < id; });
+    for (int32_t n = 0; it != clients.end() && n < page_size; ++it, ++n) {
+      ToProto(*it, response->add_clients());
+    }
+    if (it != clients.end()) response->set_next_page_token(absl::StrCat(it->client.id));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetClient(grpc::CallbackServerContext* context,
+                                                  const v1::GetClientRequest* request,
+                                                  v1::Client* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    uint64_t id = 0;
+    if (grpc::Status s = ParseClientName(request->name(), id); !s.ok()) return s;
+    std::optional<ClientSnapshot> snapshot = server_.clients().Get(id);
+    if (!snapshot) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no client ", id));
+    }
+    ToProto(*snapshot, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::DisconnectClient(
+    grpc::CallbackServerContext* context, const v1::DisconnectClientRequest* request,
+    v1::Client* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    uint64_t id = 0;
+    if (grpc::Status s = ParseClientName(request->name(), id); !s.ok()) return s;
+    std::optional<ClientSnapshot> snapshot = server_.clients().Get(id);
+    if (!snapshot || !server_.clients().Disconnect(id, DisconnectReason::kKicked)) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no client ", id));
+    }
+    ToProto(*snapshot, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* context,
+                                                 const v1::GetStatsRequest* request,
+                                                 v1::Stats* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    const server::ServerStats& stats = server_.stats();
+    const server::CounterTotals t = server_.stats().Totals();
+    const backends::BackendStats b = server_.backend().Stats();
+    const int64_t now = std::time(nullptr);
+    SetDuration(std::chrono::seconds(std::max<int64_t>(0, now - server_.start_time())),
+                response->mutable_uptime());
+    SetTime(std::chrono::system_clock::now(), response->mutable_time());
+    response->set_max_connections(server_.options().max_connections);
+    response->set_curr_connections(stats.curr_connections.load(std::memory_order_relaxed));
+    response->set_total_connections(stats.total_connections.load(std::memory_order_relaxed));
+    response->set_rejected_connections(stats.rejected_connections.load(std::memory_order_relaxed));
+#define MEMGATE_SET_COUNTER(name) response->set_##name(t.name);
+    MEMGATE_THREAD_COUNTERS(MEMGATE_SET_COUNTER)
+#undef MEMGATE_SET_COUNTER
+    response->set_get_expired(b.get_expired);
+    response->set_get_flushed(b.get_flushed);
+    response->set_limit_maxbytes(b.limit_maxbytes);
+    response->set_threads(static_cast<uint32_t>(server_.options().threads));
+    response->set_bytes(b.bytes);
+    response->set_curr_items(b.curr_items);
+    response->set_total_items(b.total_items);
+    response->set_expired_unfetched(b.expired_unfetched);
+    response->set_evicted_unfetched(b.evicted_unfetched);
+    response->set_evictions(b.evictions);
+    response->set_reclaimed(b.reclaimed);
+    response->set_backend(std::string(server_.backend().Name()));
+    for (const ListenerInfo& info : server_.listeners().List()) {
+      v1::ListenerStats* l = response->add_listeners();
+      l->set_listener(ListenerName(info.options.id));
+      l->set_connected_clients(info.clients);
+      l->set_accepted_clients(info.accepted);
+      l->set_rejected_clients(info.rejected);
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* context,
+                                                      const v1::GetServerInfoRequest* request,
+                                                      v1::ServerInfo* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    response->set_version(MEMGATE_VERSION);
+    response->set_protocol_version(MEMGATE_PROTOCOL_VERSION);
+    response->set_backend(std::string(server_.backend().Name()));
+    response->set_threads(static_cast<uint32_t>(server_.options().threads));
+    response->mutable_start_time()->set_seconds(server_.start_time());
+    SetDuration(std::chrono::seconds(std::max<int64_t>(0, std::time(nullptr) - server_.start_time())),
+                response->mutable_uptime());
+    for (const std::string& arg : options_.args) response->add_args(arg);
+    response->set_pid(getpid());
+    response->set_max_connections(server_.options().max_connections);
+    response->set_max_item_size(server_.options().max_item_size);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerWriteReactor<v1::Event>* AdminService::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  if (grpc::Status s = Authorize(*context); !s.ok()) return EventWriter::Failed(std::move(s));
+  std::string listener;
+  if (!request->listener().empty()) {
+    if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) {
+      return EventWriter::Failed(std::move(s));
+    }
+  }
+  std::shared_ptr<server::EventSubscription> subscription = server_.events().Subscribe(kWatcherQueue);
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) {
+      return EventWriter::Failed(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE, "memgate is shutting down"));
+    }
+    std::erase_if(watchers_, [](const auto& weak) { return weak.expired(); });
+    watchers_.push_back(subscription);
+  }
+  return new EventWriter(std::move(subscription), std::move(listener));
+}
+
+}  // namespace memgate::admin
