@@ -436,8 +436,25 @@ MORE_MALFORMED = [
     ("line of 2049 bytes without newline", [C("set " + "x" * 2045)]),
 ]
 
+EDGES = [
+    ("append past the item size limit",
+     [S(b"set a 0 0 1048000\r\n" + b"a" * 1048000 + b"\r\n"),
+      S(b"append a 0 0 1000\r\n" + b"b" * 1000 + b"\r\n"),
+      S(b"prepend a 0 0 1000\r\n" + b"c" * 1000 + b"\r\n"), S("gets nothing\r\n")]),
+    ("commands on an expired item",
+     [S("set a 0 -1 1\r\n5\r\n"), S("cas a 0 0 1 1\r\nx\r\n"), S("touch a 10\r\n"),
+      S("incr a 1\r\n"), S("append a 0 0 1\r\nx\r\n"), S("replace a 0 0 1\r\nx\r\n"),
+      S("delete a\r\n"), S("gat 10 a\r\n")]),
+] + [
+    ("get with %d keys" % n,
+     [S("set h 0 0 1\r\nh\r\n"),
+      S("get " + " ".join("h" if i % 3 == 0 else "m%d" % i for i in range(n)) + "\r\n")])
+    for n in (22, 23, 24, 25, 47, 48, 49)
+]
+
 ALL = (STORAGE + RETRIEVAL + TOUCH_DELETE + ARITH + FLUSH_VERBOSITY + NOREPLY +
-       PIPELINE_SPLIT + MALFORMED + EXPIRY + SIZE_LIMIT + BYTE_AT_A_TIME + MORE_MALFORMED)
+       PIPELINE_SPLIT + MALFORMED + EXPIRY + SIZE_LIMIT + BYTE_AT_A_TIME + MORE_MALFORMED +
+       EDGES)
 
 # Cases where memgate differs from memcached on purpose. name -> reason.
 # Each must be a real design decision (not a bug waiting for a fix).
