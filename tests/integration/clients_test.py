@@ -8,6 +8,7 @@ refusal, half-closed clients, SIGTERM, and the stats counters.
 
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -195,7 +196,7 @@ class PymemcacheTest(unittest.TestCase):
         self.assertRegex(self.mc.version(), rb"^1\.6\.18-memgate-\d+\.\d+\.\d+$")
 
     def test_unix_socket(self):
-        path = os.path.join(tempfile.mkdtemp(prefix="memgate-it-"), "mc.sock")
+        path = os.path.join(harness.temp_dir(self), "mc.sock")
         server = harness.Memgate(listen=["unix:" + path])
         try:
             mc = pymemcache_client(path)
@@ -220,6 +221,7 @@ class LibmemcachedToolsTest(unittest.TestCase):
     def tearDownClass(cls):
         if cls.server:
             cls.server.stop()
+        shutil.rmtree(cls.tmp, True)
 
     def run_tool(self, *argv, timeout=60):
         try:
@@ -329,13 +331,13 @@ class ServerBehaviourTest(unittest.TestCase):
         self.assertEqual(done.returncode, 0)
 
     def test_unix_socket_listener(self):
-        path = os.path.join(tempfile.mkdtemp(prefix="memgate-it-"), "memgate.sock")
+        path = os.path.join(harness.temp_dir(self), "memgate.sock")
         server = self.start(listen=["unix:" + path])
         self.assertIn("unix:" + path, server.addresses)
         self.assert_serves(path)
 
     def test_two_listeners_share_one_store(self):
-        path = os.path.join(tempfile.mkdtemp(prefix="memgate-it-"), "memgate.sock")
+        path = os.path.join(harness.temp_dir(self), "memgate.sock")
         server = self.start(listen=["127.0.0.1:0", "127.0.0.1:0", "unix:" + path])
         tcp = [a for a in server.addresses if not a.startswith("unix:")]
         self.assertEqual(len(tcp), 2, server.log())

@@ -399,10 +399,19 @@ def wait_until(predicate, timeout=5.0, interval=0.02):
     return predicate()
 
 
+def temp_dir(test_case):
+    """A fresh directory removed when the test ends (for unix sockets)."""
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix="memgate-it-")
+    test_case.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
 def require_binary(test_case, path, what):
     if not path or not (os.path.isfile(path) and os.access(path, os.X_OK)):
         test_case.fail("%s binary not found or not executable: %r" % (what, path))
 
 
 __all__ = ["parse_args", "free_tcp_port", "ServerError", "Memgate", "Memcached",
-           "Client", "stats", "wait_until", "require_binary"]
+           "Client", "stats", "wait_until", "temp_dir", "require_binary"]

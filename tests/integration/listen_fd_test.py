@@ -48,8 +48,7 @@ class ListenFdTest(unittest.TestCase):
         self.assertEqual((status, graceful), (0, True), server.log())
 
     def test_inherited_unix_listening_socket(self):
-        import tempfile
-        path = os.path.join(tempfile.mkdtemp(prefix="memgate-it-"), "fd.sock")
+        path = os.path.join(harness.temp_dir(self), "fd.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
         listener.listen(16)
