@@ -395,6 +395,18 @@ class ServerBehaviourTest(unittest.TestCase):
         self.assertGreaterEqual(int(stats["rejected_connections"]), 1)
         self.assertEqual(stats["max_connections"], "2")
 
+    def test_item_size_flag(self):
+        for flag, fits, too_big in (("2m", 1500 * 1000, 2100 * 1000),
+                                    ("512k", 500 * 1000, 600 * 1000)):
+            server = self.start(args=["-I", flag])
+            c = self.connect(server)
+            self.assertEqual(c.request(b"set a 0 0 %d\r\n%s\r\n" % (fits, b"f" * fits)),
+                             b"STORED\r\n", flag)
+            self.assertEqual(c.request(b"set b 0 0 %d\r\n%s\r\n" % (too_big, b"t" * too_big)),
+                             b"SERVER_ERROR object too large for cache\r\n", flag)
+            self.assertEqual(c.request(b"get a\r\n", b"END\r\n"),
+                             b"VALUE a 0 %d\r\n%s\r\nEND\r\n" % (fits, b"f" * fits), flag)
+
     def test_quit_closes(self):
         server = self.start()
         c = self.connect(server)
