@@ -137,9 +137,13 @@ void Connection::ProcessInput() {
       continue;
     }
     if (result.status == protocol::ParseResult::Status::kError) {
-      uint64_t seq = ReserveReply();
-      ReplyBuffer(seq).append(result.error_reply);
-      FinishReply(seq, result.close);
+      if (!result.invalidate_key.empty()) {
+        dispatcher_.Invalidate(result.invalidate_key, result.error_reply, *this);
+      } else if (!result.error_reply.empty() || result.close) {
+        uint64_t seq = ReserveReply();
+        ReplyBuffer(seq).append(result.error_reply);
+        FinishReply(seq, result.close);
+      }
       continue;
     }
     commands_.store(commands_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

@@ -149,6 +149,18 @@ void Dispatcher::Execute(const protocol::Command& command, Session& session) {
   }
 }
 
+void Dispatcher::Invalidate(std::string_view key, std::string_view error_reply,
+                            Session& session) {
+  uint64_t seq = session.ReserveReply();
+  auto format = [error_reply](Session& s, std::string& out, backends::DeleteResult&) {
+    ThreadCounters::Add(s.counters().store_too_large);
+    out.append(error_reply);
+    return false;
+  };
+  backend_.Delete(session.client(), key,
+                  Completion<backends::DeleteResult>(session, seq, std::move(format)));
+}
+
 void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
   const bool with_cas = command.verb == Verb::kGets || command.verb == Verb::kGats;
   const bool touch = command.verb == Verb::kGat || command.verb == Verb::kGats;

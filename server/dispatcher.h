@@ -28,6 +28,10 @@ class Dispatcher {
   // order even when the backend completes later.
   void Execute(const protocol::Command& command, Session& session);
 
+  // A refused `set` (value too large) drops the key's old value, as memcached
+  // does, then answers `error_reply` (static text; may be empty for noreply).
+  void Invalidate(std::string_view key, std::string_view error_reply, Session& session);
+
   // True when the backend may receive a client's next command before the
   // previous one completed.
   bool PipelinesInOrder() const { return pipelines_in_order_; }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/memory/memory_backend.h"
 #include "gtest/gtest.h"
+#include "server/address.h"
 #include "server/server.h"
 #include "tests/server/test_client.h"
 

@@ -12,6 +12,7 @@
 #include "backends/memory/memory_backend.h"
 #include "backends/testing/delayed_backend.h"
 #include "gtest/gtest.h"
+#include "server/version.h"
 #include "tests/server/test_client.h"
 
 namespace memgate::server {
