@@ -1,7 +1,9 @@
 // A SimpleStore made of plain callbacks, in the shape of the seed's `cmd`
 // hash: the quickest way to put a memcached face on an existing system. Each
 // handler answers through its last argument, right away or later, from any
-// thread. Wrap it in a MetadataLayer to get a Backend.
+// thread. Wrap it in a MetadataLayer to get a Backend. A reply may run the
+// next step of a composite command (append is get-then-set) at once, on the
+// replying thread: never reply while holding a lock your handlers take.
 #pragma once
 
 #include <cstdint>

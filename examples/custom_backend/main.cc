@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,18 +38,26 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::map<std::string, std::string> data;
 
+  // Answer after releasing the lock: a reply may run the next step of a
+  // composite command (append is get-then-set) straight away, on this thread.
   CallbackStore store({
       .find =
           [&](const std::string& key, const ClientContext&, auto reply) {
-            std::lock_guard lock(mu);
-            reply(data.contains(key));
+            bool found;
+            {
+              std::lock_guard lock(mu);
+              found = data.contains(key);
+            }
+            reply(found);
           },
       .get =
           [&](const std::string& key, const ClientContext&, auto reply) {
-            std::lock_guard lock(mu);
-            auto it = data.find(key);
-            if (it == data.end()) return reply(std::nullopt);
-            reply(it->second);
+            std::optional<std::string> value;
+            {
+              std::lock_guard lock(mu);
+              if (auto it = data.find(key); it != data.end()) value = it->second;
+            }
+            reply(std::move(value));
           },
       .set =
           [&](const std::string& key, uint32_t, int64_t, const std::string& value,
@@ -58,19 +67,27 @@ int main(int argc, char** argv) {
             if (key == "readonly") {
               return reply(SetReply{.error = {{"key is read-only", false}}});
             }
-            std::lock_guard lock(mu);
-            data[key] = value;
+            {
+              std::lock_guard lock(mu);
+              data[key] = value;
+            }
             reply(SetReply{});
           },
       .del =
           [&](const std::string& key, const ClientContext&, auto reply) {
-            std::lock_guard lock(mu);
-            reply(data.erase(key) > 0);
+            bool erased;
+            {
+              std::lock_guard lock(mu);
+              erased = data.erase(key) > 0;
+            }
+            reply(erased);
           },
       .flush_all =
           [&](const ClientContext&, auto reply) {
-            std::lock_guard lock(mu);
-            data.clear();
+            {
+              std::lock_guard lock(mu);
+              data.clear();
+            }
             reply();
           },
       .begin =
