@@ -1,0 +1,715 @@
+// The admin API against the real memgate binary (memcached and admin ports
+// both from port 0), through the generated C++ stubs: listeners at run time,
+// clients, drain and close-now, events, every error code, health, reflection,
+// the token and TLS.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "memgate/admin/v1/admin.grpc.pb.h"
+#include "tests/admin/memgate_process.h"
+#include "tests/server/test_client.h"
+
+namespace memgate::admin {
+namespace {
+
+using memgate::testing::MemgateProcess;
+using memgate::testing::TestClient;
+using memgate::testing::WriteTempFile;
+
+// A context with a deadline, so a broken server fails a test instead of
+// hanging it.
+std::unique_ptr<grpc::ClientContext> Ctx(std::chrono::seconds timeout = std::chrono::seconds(10)) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + timeout);
+  return context;
+}
+
+template <typename Pred>
+bool Eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+// True when a TCP connect to `address` ("127.0.0.1:PORT") is refused.
+bool ConnectRefused(const std::string& address) {
+  const auto colon = address.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const bool refused =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 && errno == ECONNREFUSED;
+  ::close(fd);
+  return refused;
+}
+
+// Collects a WatchEvents stream on a thread.
+class Watcher {
+ public:
+  Watcher(v1::AdminService::Stub& stub, std::string listener = {}) {
+    v1::WatchEventsRequest request;
+    request.set_listener(listener);
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    reader_ = stub.WatchEvents(&context_, request);
+    // The server sends its initial metadata once it is subscribed.
+    reader_->WaitForInitialMetadata();
+    thread_ = std::thread([this] {
+      v1::Event event;
+      while (reader_->Read(&event)) {
+        std::lock_guard lock(mu_);
+        events_.push_back(event);
+        cv_.notify_all();
+      }
+      std::lock_guard lock(mu_);
+      finished_ = true;
+      cv_.notify_all();
+    });
+  }
+  ~Watcher() {
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  // Waits for an event after those already matched that satisfies `pred`.
+  bool WaitFor(const std::function<bool(const v1::Event&)>& pred,
+               std::chrono::seconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu_);
+    bool found = false;
+    cv_.wait_for(lock, timeout, [&] {
+      for (; next_ < events_.size(); ++next_) {
+        if (pred(events_[next_])) {
+          ++next_;
+          found = true;
+          return true;
+        }
+      }
+      return finished_;
+    });
+    return found;
+  }
+
+  // Waits for any event so far or to come, matched or not, that satisfies `pred`.
+  bool Seen(const std::function<bool(const v1::Event&)>& pred,
+            std::chrono::seconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] {
+      return finished_ || std::any_of(events_.begin(), events_.end(), pred);
+    }) && std::any_of(events_.begin(), events_.end(), pred);
+  }
+
+  std::vector<v1::Event> events() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::Event>> reader_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<v1::Event> events_;
+  std::size_t next_ = 0;
+  bool finished_ = false;
+};
+
+class AdminTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    memgate_ = new MemgateProcess(
+        {"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "-t", "2", "-c", "100"});
+    ASSERT_TRUE(memgate_->ready()) << memgate_->Log();
+    ASSERT_FALSE(memgate_->admin_address().empty()) << memgate_->Log();
+  }
+  static void TearDownTestSuite() {
+    delete memgate_;
+    memgate_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(memgate_, nullptr);
+    channel_ = grpc::CreateChannel(memgate_->admin_address(), grpc::InsecureChannelCredentials());
+    stub_ = v1::AdminService::NewStub(channel_);
+  }
+
+  grpc::Status Create(const std::string& id, const std::string& address, v1::Listener* out) {
+    v1::CreateListenerRequest request;
+    request.set_listener_id(id);
+    request.mutable_listener()->set_address(address);
+    return stub_->CreateListener(Ctx().get(), request, out);
+  }
+
+  // Creates a listener on a free loopback port; fails the test otherwise.
+  v1::Listener MustCreate(const std::string& id) {
+    v1::Listener listener;
+    grpc::Status status = Create(id, "127.0.0.1:0", &listener);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return listener;
+  }
+
+  grpc::Status Delete(const std::string& name, v1::DeleteListenerRequest::Mode mode,
+                      v1::Listener* out, int64_t drain_ms = 0) {
+    v1::DeleteListenerRequest request;
+    request.set_name(name);
+    request.set_mode(mode);
+    if (drain_ms > 0) {
+      request.mutable_drain_timeout()->set_seconds(drain_ms / 1000);
+      request.mutable_drain_timeout()->set_nanos(static_cast<int32_t>(drain_ms % 1000) * 1'000'000);
+    }
+    return stub_->DeleteListener(Ctx().get(), request, out);
+  }
+
+  std::vector<v1::Client> Clients(const std::string& listener) {
+    v1::ListClientsRequest request;
+    request.set_listener(listener);
+    v1::ListClientsResponse response;
+    grpc::Status status = stub_->ListClients(Ctx().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.clients().begin(), response.clients().end()};
+  }
+
+  static MemgateProcess* memgate_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AdminService::Stub> stub_;
+};
+
+MemgateProcess* AdminTest::memgate_ = nullptr;
+
+TEST_F(AdminTest, CommandLineListenersHaveIds) {
+  v1::ListListenersResponse response;
+  ASSERT_TRUE(stub_->ListListeners(Ctx().get(), {}, &response).ok());
+  ASSERT_GE(response.listeners_size(), 1);
+  bool found = false;
+  for (const v1::Listener& l : response.listeners()) {
+    if (l.id() == "l1") {
+      found = true;
+      EXPECT_EQ(l.name(), "listeners/l1");
+      EXPECT_EQ(l.bound_address(), memgate_->listeners().at("l1"));
+      EXPECT_EQ(l.state(), v1::Listener::ACCEPTING);
+      EXPECT_GT(l.create_time().seconds(), 0);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(AdminTest, CreatedListenerServesAndListsItsClients) {
+  v1::Listener created;
+  v1::CreateListenerRequest request;
+  request.set_listener_id("runtime");
+  request.mutable_listener()->set_address("127.0.0.1:0");
+  request.mutable_listener()->set_max_clients(10);
+  request.mutable_listener()->mutable_idle_timeout()->set_seconds(300);
+  grpc::Status status = stub_->CreateListener(Ctx().get(), request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.name(), "listeners/runtime");
+  EXPECT_EQ(created.id(), "runtime");
+  EXPECT_EQ(created.address(), "127.0.0.1:0");
+  EXPECT_TRUE(created.bound_address().starts_with("127.0.0.1:"));
+  EXPECT_NE(created.bound_address(), "127.0.0.1:0");
+  EXPECT_EQ(created.max_clients(), 10u);
+  EXPECT_EQ(created.idle_timeout().seconds(), 300);
+  EXPECT_EQ(created.state(), v1::Listener::ACCEPTING);
+
+  TestClient client(created.bound_address());
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(client.Call("set k 5 0 3\r\nabc\r\n"), "STORED\r\n");
+  EXPECT_EQ(client.Call("get k\r\n", "END\r\n"), "VALUE k 5 3\r\nabc\r\nEND\r\n");
+
+  std::vector<v1::Client> clients = Clients("listeners/runtime");
+  ASSERT_EQ(clients.size(), 1u);
+  const v1::Client& c = clients[0];
+  EXPECT_EQ(c.name(), "clients/" + std::to_string(c.id()));
+  EXPECT_EQ(c.listener(), "listeners/runtime");
+  EXPECT_TRUE(c.peer().starts_with("127.0.0.1:")) << c.peer();
+  EXPECT_EQ(c.commands(), 2u);
+  EXPECT_EQ(c.bytes_in(), std::string("set k 5 0 3\r\nabc\r\nget k\r\n").size());
+  EXPECT_EQ(c.bytes_out(), std::string("STORED\r\nVALUE k 5 3\r\nabc\r\nEND\r\n").size());
+  EXPECT_GT(c.connect_time().seconds(), 0);
+  EXPECT_GE(c.last_activity_time().seconds(), c.connect_time().seconds());
+
+  // The bare id works as a listener filter too, and GetClient agrees.
+  EXPECT_EQ(Clients("runtime").size(), 1u);
+  v1::GetClientRequest get;
+  get.set_name(c.name());
+  v1::Client fetched;
+  ASSERT_TRUE(stub_->GetClient(Ctx().get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.peer(), c.peer());
+
+  v1::GetListenerRequest get_listener;
+  get_listener.set_name("listeners/runtime");
+  v1::Listener listener;
+  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get_listener, &listener).ok());
+  EXPECT_EQ(listener.connected_clients(), 1u);
+  EXPECT_EQ(listener.accepted_clients(), 1u);
+
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("listeners/runtime", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+}
+
+TEST_F(AdminTest, DisconnectClientClosesItsSocket) {
+  const v1::Listener listener = MustCreate("kick");
+  TestClient client(listener.bound_address());
+  EXPECT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
+  std::vector<v1::Client> clients = Clients("kick");
+  ASSERT_EQ(clients.size(), 1u);
+
+  v1::DisconnectClientRequest request;
+  request.set_name(clients[0].name());
+  v1::Client kicked;
+  grpc::Status status = stub_->DisconnectClient(Ctx().get(), request, &kicked);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(kicked.id(), clients[0].id());
+  bool closed = false;
+  client.ReadUntilClosed(closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(Eventually([&] { return Clients("kick").empty(); }));
+
+  v1::GetClientRequest get;
+  get.set_name(clients[0].name());
+  v1::Client gone;
+  EXPECT_EQ(stub_->GetClient(Ctx().get(), get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("kick", v1::DeleteListenerRequest::STOP_ACCEPTING, &deleted).ok());
+  EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+}
+
+TEST_F(AdminTest, DrainServesConnectedClientsRefusesNewOnesThenClosesAtTheDeadline) {
+  const v1::Listener listener = MustCreate("drain");
+  TestClient client(listener.bound_address());
+  ASSERT_EQ(client.Call("set d 0 0 1\r\nx\r\n"), "STORED\r\n");
+
+  const auto start = std::chrono::steady_clock::now();
+  v1::Listener draining;
+  grpc::Status status = Delete("drain", v1::DeleteListenerRequest::DRAIN, &draining, 1500);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(draining.state(), v1::Listener::DRAINING);
+  EXPECT_GT(draining.drain_deadline().seconds(), 0);
+  EXPECT_EQ(draining.connected_clients(), 1u);
+
+  // Still listed, still serving its client; new connects are refused.
+  v1::GetListenerRequest get;
+  get.set_name("drain");
+  v1::Listener fetched;
+  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.state(), v1::Listener::DRAINING);
+  EXPECT_EQ(client.Call("get d\r\n", "END\r\n"), "VALUE d 0 1\r\nx\r\nEND\r\n");
+  EXPECT_TRUE(ConnectRefused(listener.bound_address()));
+  // Draining twice is refused.
+  v1::Listener again;
+  EXPECT_EQ(Delete("drain", v1::DeleteListenerRequest::DRAIN, &again, 1000).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(client.Call("incr nothing 1\r\n"), "NOT_FOUND\r\n");
+
+  // At the deadline the client is closed and the listener goes away.
+  bool closed = false;
+  client.ReadUntilClosed(closed);
+  EXPECT_TRUE(closed);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
+  EXPECT_TRUE(Eventually([&] {
+    v1::Listener l;
+    return stub_->GetListener(Ctx().get(), get, &l).error_code() == grpc::StatusCode::NOT_FOUND;
+  }));
+}
+
+TEST_F(AdminTest, DrainEndsEarlyWhenTheLastClientLeaves) {
+  const v1::Listener listener = MustCreate("drain-early");
+  auto client = std::make_unique<TestClient>(listener.bound_address());
+  ASSERT_EQ(client->Call("version\r\n").substr(0, 8), "VERSION ");
+  v1::Listener draining;
+  ASSERT_TRUE(Delete("drain-early", v1::DeleteListenerRequest::DRAIN, &draining, 60'000).ok());
+  client.reset();
+  v1::GetListenerRequest get;
+  get.set_name("drain-early");
+  EXPECT_TRUE(Eventually([&] {
+    v1::Listener l;
+    return stub_->GetListener(Ctx().get(), get, &l).error_code() == grpc::StatusCode::NOT_FOUND;
+  }));
+}
+
+TEST_F(AdminTest, CloseNowDropsEveryClient) {
+  const v1::Listener listener = MustCreate("now");
+  TestClient a(listener.bound_address());
+  TestClient b(listener.bound_address());
+  ASSERT_EQ(a.Call("version\r\n").substr(0, 8), "VERSION ");
+  ASSERT_EQ(b.Call("version\r\n").substr(0, 8), "VERSION ");
+  ASSERT_EQ(Clients("now").size(), 2u);
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("listeners/now", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+  EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+  bool a_closed = false, b_closed = false;
+  a.ReadUntilClosed(a_closed);
+  b.ReadUntilClosed(b_closed);
+  EXPECT_TRUE(a_closed);
+  EXPECT_TRUE(b_closed);
+  EXPECT_TRUE(ConnectRefused(listener.bound_address()));
+  EXPECT_TRUE(Eventually([&] { return Clients("now").empty(); }));
+}
+
+TEST_F(AdminTest, StopAcceptingKeepsClients) {
+  const v1::Listener listener = MustCreate("stop");
+  TestClient client(listener.bound_address());
+  ASSERT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("stop", v1::DeleteListenerRequest::STOP_ACCEPTING, &deleted).ok());
+  EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+  EXPECT_TRUE(ConnectRefused(listener.bound_address()));
+  EXPECT_EQ(client.Call("get x\r\n", "END\r\n"), "END\r\n");
+  EXPECT_EQ(Clients("stop").size(), 1u);
+}
+
+TEST_F(AdminTest, ListClientsPages) {
+  const v1::Listener listener = MustCreate("pages");
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(std::make_unique<TestClient>(listener.bound_address()));
+    ASSERT_EQ(clients.back()->Call("version\r\n").substr(0, 8), "VERSION ");
+  }
+  std::vector<uint64_t> seen;
+  v1::ListClientsRequest request;
+  request.set_listener("listeners/pages");
+  request.set_page_size(2);
+  int pages = 0;
+  do {
+    v1::ListClientsResponse response;
+    ASSERT_TRUE(stub_->ListClients(Ctx().get(), request, &response).ok());
+    EXPECT_EQ(response.total_size(), 5);
+    EXPECT_LE(response.clients_size(), 2);
+    for (const v1::Client& c : response.clients()) seen.push_back(c.id());
+    request.set_page_token(response.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("pages", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+}
+
+TEST_F(AdminTest, WatchEventsDeliversEachStep) {
+  Watcher all(*stub_);
+  Watcher filtered(*stub_, "listeners/watched");
+  const v1::Listener listener = MustCreate("watched");
+  const v1::Listener other = MustCreate("unwatched");
+  auto is = [](auto field) { return [field](const v1::Event& e) { return e.payload_case() == field; }; };
+
+  EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
+    return e.has_listener_created() && e.listener_created().listener() == "listeners/watched" &&
+           e.listener_created().address().starts_with("127.0.0.1:");
+  }));
+  std::string client_name;
+  {
+    TestClient quitter(listener.bound_address());
+    EXPECT_TRUE(all.WaitFor([&](const v1::Event& e) {
+      if (!e.has_client_connected()) return false;
+      client_name = e.client_connected().client();
+      return e.client_connected().listener() == "listeners/watched" &&
+             e.client_connected().peer().starts_with("127.0.0.1:") && e.time().seconds() > 0;
+    }));
+    quitter.Send("quit\r\n");
+    EXPECT_TRUE(all.WaitFor([&](const v1::Event& e) {
+      return e.has_client_disconnected() && e.client_disconnected().client() == client_name &&
+             e.client_disconnected().reason() == v1::CLIENT_CLOSED;
+    }));
+  }
+
+  TestClient kicked(listener.bound_address());
+  ASSERT_EQ(kicked.Call("version\r\n").substr(0, 8), "VERSION ");
+  std::vector<v1::Client> clients = Clients("watched");
+  ASSERT_EQ(clients.size(), 1u);
+  v1::DisconnectClientRequest kick;
+  kick.set_name(clients[0].name());
+  v1::Client ignored;
+  ASSERT_TRUE(stub_->DisconnectClient(Ctx().get(), kick, &ignored).ok());
+  EXPECT_TRUE(all.WaitFor([&](const v1::Event& e) {
+    return e.has_client_disconnected() && e.client_disconnected().client() == clients[0].name() &&
+           e.client_disconnected().reason() == v1::KICKED;
+  }));
+
+  TestClient drained(listener.bound_address());
+  ASSERT_EQ(drained.Call("version\r\n").substr(0, 8), "VERSION ");
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("watched", v1::DeleteListenerRequest::DRAIN, &deleted, 300).ok());
+  EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
+    return e.has_listener_draining() && e.listener_draining().listener() == "listeners/watched";
+  }));
+  // The deadline closes the client and the listener, in either order.
+  EXPECT_TRUE(all.Seen([](const v1::Event& e) {
+    return e.has_client_disconnected() && e.client_disconnected().listener() == "listeners/watched" &&
+           e.client_disconnected().reason() == v1::SHUTDOWN;
+  }));
+  EXPECT_TRUE(all.Seen([](const v1::Event& e) {
+    return e.has_listener_closed() && e.listener_closed().listener() == "listeners/watched";
+  }));
+
+  // The filtered watcher saw the same steps and nothing of the other listener.
+  EXPECT_TRUE(filtered.Seen(is(v1::Event::kListenerClosed)));
+  EXPECT_TRUE(filtered.Seen(is(v1::Event::kClientDisconnected)));
+  for (const v1::Event& e : filtered.events()) {
+    EXPECT_EQ(e.DebugString().find("unwatched"), std::string::npos) << e.DebugString();
+  }
+  int connected = 0;
+  for (const v1::Event& e : filtered.events()) connected += e.has_client_connected();
+  EXPECT_EQ(connected, 3);
+  ASSERT_TRUE(Delete("unwatched", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+}
+
+TEST_F(AdminTest, BadRequestsGetTheirStatusCodes) {
+  v1::Listener listener;
+  // INVALID_ARGUMENT: malformed addresses, names, ids, sizes, tokens, durations.
+  EXPECT_EQ(Create("", "nonsense", &listener).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create("", "127.0.0.1:99999", &listener).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create("", "", &listener).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create("bad/id", "127.0.0.1:0", &listener).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  {
+    v1::CreateListenerRequest request;
+    request.mutable_listener()->set_address("127.0.0.1:0");
+    request.mutable_listener()->mutable_idle_timeout()->set_seconds(-1);
+    EXPECT_EQ(stub_->CreateListener(Ctx().get(), request, &listener).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  v1::Client client;
+  v1::GetClientRequest get_client;
+  get_client.set_name("clients/abc");
+  EXPECT_EQ(stub_->GetClient(Ctx().get(), get_client, &client).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetListenerRequest get_listener;
+  EXPECT_EQ(stub_->GetListener(Ctx().get(), get_listener, &listener).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListClientsRequest list;
+  v1::ListClientsResponse listed;
+  list.set_page_size(-1);
+  EXPECT_EQ(stub_->ListClients(Ctx().get(), list, &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  list.set_page_size(0);
+  list.set_page_token("not-a-token");
+  EXPECT_EQ(stub_->ListClients(Ctx().get(), list, &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  {
+    v1::DeleteListenerRequest request;
+    request.set_name("l1");
+    request.set_mode(static_cast<v1::DeleteListenerRequest::Mode>(42));
+    EXPECT_EQ(stub_->DeleteListener(Ctx().get(), request, &listener).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    request.set_mode(v1::DeleteListenerRequest::DRAIN);
+    request.mutable_drain_timeout()->set_seconds(-5);
+    EXPECT_EQ(stub_->DeleteListener(Ctx().get(), request, &listener).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+
+  // ALREADY_EXISTS: the same id, or the same address.
+  const v1::Listener taken = MustCreate("taken");
+  EXPECT_EQ(Create("taken", "127.0.0.1:0", &listener).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Create("other", taken.bound_address(), &listener).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  // NOT_FOUND: unknown listener or client.
+  get_listener.set_name("listeners/missing");
+  EXPECT_EQ(stub_->GetListener(Ctx().get(), get_listener, &listener).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Delete("listeners/missing", v1::DeleteListenerRequest::CLOSE_NOW, &listener).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  get_client.set_name("clients/999999");
+  EXPECT_EQ(stub_->GetClient(Ctx().get(), get_client, &client).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::DisconnectClientRequest kick;
+  kick.set_name("999999");
+  EXPECT_EQ(stub_->DisconnectClient(Ctx().get(), kick, &client).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // UNAVAILABLE: a port another socket holds, with the OS's reason.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof(sa);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  grpc::Status in_use = Create("", "127.0.0.1:" + std::to_string(ntohs(sa.sin_port)), &listener);
+  ::close(fd);
+  EXPECT_EQ(in_use.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(in_use.error_message().find("in use"), std::string::npos) << in_use.error_message();
+
+  ASSERT_TRUE(Delete("taken", v1::DeleteListenerRequest::CLOSE_NOW, &listener).ok());
+}
+
+TEST_F(AdminTest, StatsAndServerInfo) {
+  TestClient client(memgate_->listeners().at("l1"));
+  ASSERT_EQ(client.Call("set s 0 0 1\r\nx\r\n"), "STORED\r\n");
+  ASSERT_EQ(client.Call("get s missing\r\n", "END\r\n"), "VALUE s 0 1\r\nx\r\nEND\r\n");
+  v1::Stats stats;
+  ASSERT_TRUE(stub_->GetStats(Ctx().get(), {}, &stats).ok());
+  EXPECT_GE(stats.cmd_set(), 1u);
+  EXPECT_GE(stats.cmd_get(), 2u);
+  EXPECT_GE(stats.get_hits(), 1u);
+  EXPECT_GE(stats.get_misses(), 1u);
+  EXPECT_GE(stats.curr_connections(), 1u);
+  EXPECT_GE(stats.curr_items(), 1u);
+  EXPECT_EQ(stats.max_connections(), 100u);
+  EXPECT_EQ(stats.threads(), 2u);
+  EXPECT_EQ(stats.backend(), "memory");
+  bool found = false;
+  for (const v1::ListenerStats& l : stats.listeners()) {
+    if (l.listener() == "listeners/l1") {
+      found = true;
+      EXPECT_GE(l.connected_clients(), 1u);
+      EXPECT_GE(l.accepted_clients(), 1u);
+    }
+  }
+  EXPECT_TRUE(found);
+
+  v1::ServerInfo info;
+  ASSERT_TRUE(stub_->GetServerInfo(Ctx().get(), {}, &info).ok());
+  EXPECT_EQ(info.version(), MEMGATE_VERSION);
+  EXPECT_TRUE(info.protocol_version().starts_with("1.6.")) << info.protocol_version();
+  EXPECT_EQ(info.backend(), "memory");
+  EXPECT_EQ(info.threads(), 2u);
+  EXPECT_GT(info.start_time().seconds(), 0);
+  EXPECT_GT(info.pid(), 0);
+  ASSERT_GE(info.args_size(), 2);
+  EXPECT_EQ(info.args(1), "--listen");
+}
+
+TEST_F(AdminTest, HealthAnswersServing) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(Ctx().get(), request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  request.set_service("memgate.admin.v1.AdminService");
+  ASSERT_TRUE(health->Check(Ctx().get(), request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(AdminTest, ReflectionListsAndDescribesAdminService) {
+  namespace reflection = grpc::reflection::v1alpha;
+  auto stub = reflection::ServerReflection::NewStub(channel_);
+  auto context = Ctx();
+  auto stream = stub->ServerReflectionInfo(context.get());
+  reflection::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  reflection::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& s : response.list_services_response().service()) services.push_back(s.name());
+  EXPECT_NE(std::find(services.begin(), services.end(), "memgate.admin.v1.AdminService"),
+            services.end());
+  EXPECT_NE(std::find(services.begin(), services.end(), "grpc.health.v1.Health"), services.end());
+
+  // What `grpcurl describe` needs: the file defining the service.
+  request.set_file_containing_symbol("memgate.admin.v1.AdminService");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_TRUE(response.has_file_descriptor_response()) << response.DebugString();
+  EXPECT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 1);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST(AdminServerTest, TokenIsEnforced) {
+  const std::string token_file = WriteTempFile("token", "s3cret-token\n");
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+                          "--admin-token-file", token_file, "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  EXPECT_NE(memgate.Log().find("(token required)"), std::string::npos);
+  auto channel = grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::AdminService::NewStub(channel);
+  v1::ServerInfo info;
+  EXPECT_EQ(stub->GetServerInfo(Ctx().get(), {}, &info).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto wrong = Ctx();
+  wrong->AddMetadata("authorization", "Bearer nope");
+  EXPECT_EQ(stub->GetServerInfo(wrong.get(), {}, &info).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto right = Ctx();
+  right->AddMetadata("authorization", "Bearer s3cret-token");
+  EXPECT_TRUE(stub->GetServerInfo(right.get(), {}, &info).ok());
+
+  // A stream is refused the same way.
+  auto watch = Ctx();
+  watch->AddMetadata("authorization", "Bearer nope");
+  auto reader = stub->WatchEvents(watch.get(), {});
+  v1::Event event;
+  EXPECT_FALSE(reader->Read(&event));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // Health stays open for probes.
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_TRUE(health->Check(Ctx().get(), {}, &response).ok());
+  ::unlink(token_file.c_str());
+}
+
+TEST(AdminServerTest, RefusesNonLoopbackWithoutAToken) {
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "0.0.0.0:0", "-t", "1"});
+  EXPECT_FALSE(memgate.ready());
+  EXPECT_EQ(memgate.WaitForExit(std::chrono::seconds(10)), 2);
+  EXPECT_NE(memgate.Log().find("non-loopback"), std::string::npos) << memgate.Log();
+}
+
+TEST(AdminServerTest, NoneDisablesTheAdminApi) {
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "none", "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  EXPECT_TRUE(memgate.admin_address().empty());
+}
+
+TEST(AdminServerTest, ServesOverTls) {
+  const std::string dir = ::testing::TempDir();
+  const std::string key = dir + "admin-tls.key", cert = dir + "admin-tls.crt";
+  std::string out, err;
+  const int rc = memgate::testing::RunCommand(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key + " -out " + cert,
+      out, err);
+  if (rc != 0) GTEST_SKIP() << "openssl cannot make a test certificate: " << err;
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-tls-cert",
+                          cert, "--admin-tls-key", key, "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  std::ifstream in(cert);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(memgate.admin_address(), grpc::SslCredentials(ssl)));
+  v1::ServerInfo info;
+  grpc::Status status = stub->GetServerInfo(Ctx().get(), {}, &info);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  // Plaintext clients get nowhere.
+  auto plain = v1::AdminService::NewStub(
+      grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials()));
+  EXPECT_FALSE(plain->GetServerInfo(Ctx(std::chrono::seconds(3)).get(), {}, &info).ok());
+}
+
+}  // namespace
+}  // namespace memgate::admin

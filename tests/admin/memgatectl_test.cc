@@ -1,0 +1,212 @@
+// memgatectl against the real memgate binary: the listener / client / drain
+// scenario of admin_test.cc through the CLI, its tables, --json, errors and
+// exit codes.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/admin/memgate_process.h"
+#include "tests/server/test_client.h"
+
+namespace memgate::admin {
+namespace {
+
+using memgate::testing::MemgateProcess;
+using memgate::testing::RunCommand;
+using memgate::testing::TestClient;
+using memgate::testing::WriteTempFile;
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class MemgatectlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    memgate_ = new MemgateProcess({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "-t", "2"});
+    ASSERT_TRUE(memgate_->ready()) << memgate_->Log();
+  }
+  static void TearDownTestSuite() {
+    delete memgate_;
+    memgate_ = nullptr;
+  }
+
+  static Result Ctl(const std::string& args, const std::string& admin = "") {
+    Result r;
+    r.code = RunCommand(std::string(MEMGATECTL_BINARY) + " --admin " +
+                            (admin.empty() ? memgate_->admin_address() : admin) + " " + args,
+                        r.out, r.err);
+    return r;
+  }
+
+  static MemgateProcess* memgate_;
+};
+
+MemgateProcess* MemgatectlTest::memgate_ = nullptr;
+
+std::string JsonString(const std::string& json, const std::string& field) {
+  std::smatch m;
+  if (std::regex_search(json, m, std::regex("\"" + field + "\": ?\"([^\"]*)\""))) return m[1];
+  return {};
+}
+
+TEST_F(MemgatectlTest, Scenario) {
+  Result info = Ctl("info");
+  ASSERT_EQ(info.code, 0) << info.err;
+  EXPECT_NE(info.out.find("backend"), std::string::npos);
+  EXPECT_NE(info.out.find("memory"), std::string::npos);
+
+  // Create a listener and use it.
+  Result created = Ctl("--json listeners create 127.0.0.1:0 --id ctl --max-clients 5 --idle-timeout 5m");
+  ASSERT_EQ(created.code, 0) << created.err;
+  const std::string address = JsonString(created.out, "bound_address");
+  ASSERT_TRUE(address.starts_with("127.0.0.1:")) << created.out;
+  EXPECT_EQ(JsonString(created.out, "state"), "ACCEPTING");
+  EXPECT_EQ(JsonString(created.out, "idle_timeout"), "300s");
+  TestClient client(address);
+  ASSERT_EQ(client.Call("set c 0 0 2\r\nhi\r\n"), "STORED\r\n");
+
+  Result listed = Ctl("listeners list");
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_TRUE(listed.out.starts_with("ID ")) << listed.out;
+  EXPECT_NE(listed.out.find("l1 "), std::string::npos) << listed.out;
+  EXPECT_TRUE(std::regex_search(listed.out, std::regex("ctl +" + address + " +accepting +1 +1 +0 +5 +5m")))
+      << listed.out;
+
+  // The client appears, in the table and in JSON.
+  Result clients = Ctl("clients list --listener ctl");
+  ASSERT_EQ(clients.code, 0) << clients.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(clients.out, m, std::regex("\n(\\d+) +ctl +127\\.0\\.0\\.1:\\d+ ")))
+      << clients.out;
+  const std::string id = m[1];
+  Result json = Ctl("--json clients list --listener=ctl");
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(JsonString(json.out, "name"), "clients/" + id);
+  EXPECT_NE(json.out.find("\"commands\": \"1\""), std::string::npos) << json.out;
+
+  // Kill it: its socket closes.
+  Result killed = Ctl("clients kill " + id);
+  ASSERT_EQ(killed.code, 0) << killed.err;
+  EXPECT_NE(killed.out.find("disconnected client " + id), std::string::npos) << killed.out;
+  bool closed = false;
+  client.ReadUntilClosed(closed);
+  EXPECT_TRUE(closed);
+
+  // Drain with a deadline: the table says so.
+  TestClient second(address);
+  ASSERT_EQ(second.Call("get c\r\n", "END\r\n"), "VALUE c 0 2\r\nhi\r\nEND\r\n");
+  Result drained = Ctl("listeners delete ctl --drain 1s");
+  ASSERT_EQ(drained.code, 0) << drained.err;
+  EXPECT_NE(drained.out.find("draining until "), std::string::npos) << drained.out;
+  EXPECT_EQ(second.Call("get c\r\n", "END\r\n"), "VALUE c 0 2\r\nhi\r\nEND\r\n");
+  second.ReadUntilClosed(closed);
+  EXPECT_TRUE(closed);
+
+  Result stats = Ctl("stats");
+  ASSERT_EQ(stats.code, 0) << stats.err;
+  EXPECT_TRUE(std::regex_search(stats.out, std::regex("\ncmd_set +[1-9]"))) << stats.out;
+  Result stats_json = Ctl("stats --json");
+  ASSERT_EQ(stats_json.code, 0);
+  EXPECT_NE(stats_json.out.find("\"cmd_set\""), std::string::npos);
+}
+
+TEST_F(MemgatectlTest, CloseNow) {
+  Result created = Ctl("--json listeners create 127.0.0.1:0 --id ctl-now");
+  ASSERT_EQ(created.code, 0) << created.err;
+  TestClient client(JsonString(created.out, "bound_address"));
+  ASSERT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
+  Result deleted = Ctl("listeners delete ctl-now --now");
+  ASSERT_EQ(deleted.code, 0) << deleted.err;
+  EXPECT_NE(deleted.out.find("closed"), std::string::npos) << deleted.out;
+  bool closed = false;
+  client.ReadUntilClosed(closed);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(MemgatectlTest, ErrorsNameTheStatusAndExitNonZero) {
+  Result missing = Ctl("listeners get nope");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_TRUE(missing.err.starts_with("memgatectl: NOT_FOUND: ")) << missing.err;
+  Result bad = Ctl("listeners create nonsense");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(bad.err.starts_with("memgatectl: INVALID_ARGUMENT: ")) << bad.err;
+  Result kill = Ctl("clients kill 123456789");
+  EXPECT_EQ(kill.code, 1);
+  EXPECT_TRUE(kill.err.starts_with("memgatectl: NOT_FOUND: ")) << kill.err;
+
+  EXPECT_EQ(Ctl("frobnicate").code, 2);
+  EXPECT_EQ(Ctl("listeners delete x --drain 1s --now").code, 2);
+  EXPECT_EQ(Ctl("listeners delete x --drain soon").code, 2);
+  Result usage = Ctl("listeners create");
+  EXPECT_EQ(usage.code, 2);
+  EXPECT_NE(usage.err.find("ADDR is missing"), std::string::npos) << usage.err;
+
+  // Nothing listening there.
+  Result unreachable = Ctl("--timeout 2s info", "127.0.0.1:1");
+  EXPECT_EQ(unreachable.code, 1);
+  EXPECT_TRUE(unreachable.err.starts_with("memgatectl: UNAVAILABLE: ")) << unreachable.err;
+}
+
+TEST_F(MemgatectlTest, WatchPrintsEvents) {
+  // `watch --count 1` exits after its first event; keep making events until
+  // it has subscribed and seen one.
+  auto watch = std::async(std::launch::async, [] { return Ctl("--json watch --count 1"); });
+  for (int i = 0; i < 100; ++i) {
+    if (watch.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+    const std::string id = "ctl-watch-" + std::to_string(i);
+    ASSERT_EQ(Ctl("listeners create 127.0.0.1:0 --id " + id).code, 0);
+    ASSERT_EQ(Ctl("listeners delete " + id).code, 0);
+    watch.wait_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(watch.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  Result r = watch.get();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"re("listener_(created|closed)":\{"listener":"listeners/ctl-watch-)re")))
+      << r.out;
+  EXPECT_NE(r.out.find("\"time\":\""), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+
+  // The human form.
+  auto human = std::async(std::launch::async, [] { return Ctl("watch --count 1 --listener ctl-w"); });
+  for (int i = 0; i < 100; ++i) {
+    if (human.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+    ASSERT_EQ(Ctl("listeners create 127.0.0.1:0 --id ctl-w").code, 0);
+    ASSERT_EQ(Ctl("listeners delete ctl-w").code, 0);
+    human.wait_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(human.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  r = human.get();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Z listener (created|closed) +listeners/ctl-w 127\.0\.0\.1:)")))
+      << r.out;
+}
+
+TEST(MemgatectlTokenTest, SendsTheToken) {
+  const std::string token_file = WriteTempFile("ctl-token", "abc123\n");
+  const std::string wrong_file = WriteTempFile("ctl-wrong", "nope\n");
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-token-file",
+                          token_file, "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  const std::string ctl = std::string(MEMGATECTL_BINARY) + " --admin " + memgate.admin_address();
+  std::string out, err;
+  EXPECT_EQ(RunCommand(ctl + " info", out, err), 1);
+  EXPECT_TRUE(err.starts_with("memgatectl: UNAUTHENTICATED: ")) << err;
+  EXPECT_EQ(RunCommand(ctl + " --token-file " + wrong_file + " info", out, err), 1);
+  EXPECT_TRUE(err.starts_with("memgatectl: PERMISSION_DENIED: ")) << err;
+  EXPECT_EQ(RunCommand(ctl + " --token-file " + token_file + " listeners list", out, err), 0) << err;
+  EXPECT_NE(out.find("l1 "), std::string::npos) << out;
+  ::unlink(token_file.c_str());
+  ::unlink(wrong_file.c_str());
+}
+
+}  // namespace
+}  // namespace memgate::admin
