@@ -504,7 +504,8 @@ void MetadataLayer::ArithImpl(const ClientContext& client, ArithOp op, std::stri
                      const uint64_t value = ApplyArith(op, *current, delta);
                      const Meta meta = options_.no_extra ? Meta{} : MetaOrDefault(key);
                      SetAndRecord(client, std::move(key), meta.flags, meta.expires_at,
-                                  StoreExptime(meta.expires_at), FormatArithValue(value, 0),
+                                  StoreExptime(meta.expires_at),
+                                  FormatArithValue(value, reply.values[0]->size()),
                                   [value, done = std::move(done)](StoreResult stored) mutable {
                                     ArithResult result;
                                     if (stored.outcome == Outcome::kStored) {

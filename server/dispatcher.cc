@@ -202,8 +202,13 @@ void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
 void Dispatcher::Store(const protocol::Command& command, Session& session) {
   const bool noreply = command.noreply;
   const bool is_cas = command.verb == Verb::kCas;
+  // memcached answers an append/prepend whose result would be too large with
+  // NOT_STORED, not with the too-large error a set gets.
+  const bool concatenates = command.verb == Verb::kAppend || command.verb == Verb::kPrepend;
   uint64_t seq = session.ReserveReply();
-  auto format = [noreply, is_cas](Session& s, std::string& out, backends::StoreResult& result) {
+  auto format = [noreply, is_cas, concatenates](Session& s, std::string& out,
+                                                backends::StoreResult& result) {
+    if (concatenates && result.outcome == Outcome::kTooLarge) result.outcome = Outcome::kNotStored;
     if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, noreply);
     ThreadCounters& c = s.counters();
     ThreadCounters::Add(c.cmd_set);
