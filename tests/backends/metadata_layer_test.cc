@@ -117,11 +117,11 @@ TEST_F(MetadataLayerTest, MultiKeyGetAsksTheStoreOnce) {
   EXPECT_EQ(store_.calls(Op::kGet), 1);
 }
 
-TEST_F(MetadataLayerTest, IncrWritesTheBareNumber) {
+TEST_F(MetadataLayerTest, IncrPadsAShorterNumberLikeMemcached) {
   Make();
   Set("n", "100", 9, 0);
   EXPECT_EQ(SyncArith(*layer_, client_, ArithOp::kDecr, "n", 1).value, 99u);
-  EXPECT_EQ(store_.Peek("n"), "99");
+  EXPECT_EQ(store_.Peek("n"), "99 ");
   EXPECT_EQ(store_.last_set()->flags, 9u);
 }
 
@@ -249,7 +249,7 @@ TEST_F(MetadataLayerTest, PassThroughStillBuildsCompositeCommands) {
             Outcome::kNotStored);
   EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAppend, "k", "0").outcome, Outcome::kStored);
   EXPECT_EQ(SyncArith(*layer_, client_, ArithOp::kDecr, "k", 20).value, 0u);
-  EXPECT_EQ(store_.Peek("k"), "0");
+  EXPECT_EQ(store_.Peek("k"), "0 ");
   EXPECT_EQ(SyncDelete(*layer_, client_, "k").outcome, Outcome::kDeleted);
 }
 
