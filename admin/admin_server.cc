@@ -75,8 +75,8 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
   const std::string& address = options.address;
   std::string_view host, port;
   if (!address.starts_with("unix:") && !SplitHostPort(address, host, port)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad --admin address \"", address, "\" (want host:port, [v6]:port or unix:/path)"));
+    return absl::InvalidArgumentError(absl::StrCat("bad --admin address \"", address,
+                                                   "\" (want host:port, [v6]:port or unix:/path)"));
   }
 
   std::string token;
@@ -90,9 +90,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
     }
   }
   if (!IsLoopbackAddress(address) && token.empty() && !options.insecure) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "refusing to serve the admin API on non-loopback address ", address,
-        " without --admin-token-file (or --admin-insecure to allow it anyway)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("refusing to serve the admin API on non-loopback address ", address,
+                     " without --admin-token-file (or --admin-insecure to allow it anyway)"));
   }
 
   std::shared_ptr<grpc::ServerCredentials> credentials;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/absl_compat.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -105,8 +106,8 @@ grpc::Status ParseClientName(std::string_view name, uint64_t& id) {
 bool ValidListenerId(std::string_view id) {
   if (id.empty() || id.size() > kMaxListenerIdLength) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   });
 }
 
@@ -144,11 +145,16 @@ void ToProto(const ClientSnapshot& snapshot, v1::Client* out) {
 
 v1::DisconnectReason ToProto(DisconnectReason reason) {
   switch (reason) {
-    case DisconnectReason::kClientClosed: return v1::CLIENT_CLOSED;
-    case DisconnectReason::kKicked: return v1::KICKED;
-    case DisconnectReason::kIdle: return v1::IDLE;
-    case DisconnectReason::kError: return v1::ERROR;
-    case DisconnectReason::kShutdown: return v1::SHUTDOWN;
+    case DisconnectReason::kClientClosed:
+      return v1::CLIENT_CLOSED;
+    case DisconnectReason::kKicked:
+      return v1::KICKED;
+    case DisconnectReason::kIdle:
+      return v1::IDLE;
+    case DisconnectReason::kError:
+      return v1::ERROR;
+    case DisconnectReason::kShutdown:
+      return v1::SHUTDOWN;
   }
   return v1::DISCONNECT_REASON_UNSPECIFIED;
 }
@@ -362,7 +368,8 @@ grpc::ServerUnaryReactor* AdminService::CreateListener(grpc::CallbackServerConte
     server::ListenerOptions options{.id = request->listener_id(),
                                     .address = wanted.address(),
                                     .max_clients = wanted.max_clients()};
-    if (grpc::Status s = ToMillis(wanted.idle_timeout(), "listener.idle_timeout", options.idle_timeout);
+    if (grpc::Status s =
+            ToMillis(wanted.idle_timeout(), "listener.idle_timeout", options.idle_timeout);
         !s.ok()) {
       return s;
     }
@@ -406,10 +413,17 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
     CloseMode mode;
     switch (request->mode()) {
       case v1::DeleteListenerRequest::MODE_UNSPECIFIED:
-      case v1::DeleteListenerRequest::STOP_ACCEPTING: mode = CloseMode::kStopAccepting; break;
-      case v1::DeleteListenerRequest::DRAIN: mode = CloseMode::kDrain; break;
-      case v1::DeleteListenerRequest::CLOSE_NOW: mode = CloseMode::kCloseNow; break;
-      default: return Invalid(absl::StrCat("unknown mode ", request->mode()));
+      case v1::DeleteListenerRequest::STOP_ACCEPTING:
+        mode = CloseMode::kStopAccepting;
+        break;
+      case v1::DeleteListenerRequest::DRAIN:
+        mode = CloseMode::kDrain;
+        break;
+      case v1::DeleteListenerRequest::CLOSE_NOW:
+        mode = CloseMode::kCloseNow;
+        break;
+      default:
+        return Invalid(absl::StrCat("unknown mode ", request->mode()));
     }
     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
     if (request->has_drain_timeout()) {
@@ -420,9 +434,16 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
     }
     absl::StatusOr<ListenerInfo> before = server_.listeners().Get(id);
     if (!before.ok()) return ToGrpc(before.status());
-    if (absl::Status closed = server_.listeners().Close(id, mode, drain_timeout); !closed.ok()) {
+    // Answer once the socket is really closed, so that a caller may reuse the
+    // address at once and no new client gets in after the answer. The close
+    // runs on an event loop; waiting here holds only this gRPC thread.
+    auto socket_closed = std::make_shared<absl::Notification>();
+    if (absl::Status closed = server_.listeners().Close(
+            id, mode, drain_timeout, [socket_closed] { socket_closed->Notify(); });
+        !closed.ok()) {
       return ToGrpc(closed);
     }
+    socket_closed->WaitForNotificationWithTimeout(absl::Seconds(2));
     absl::StatusOr<ListenerInfo> after = server_.listeners().Get(id);
     if (after.ok()) {
       ToProto(*after, response);
@@ -445,23 +466,24 @@ grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext*
       if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) return s;
     }
     if (request->page_size() < 0) return Invalid("page_size must not be negative");
-    const int32_t page_size = request->page_size() == 0
-                                  ? kDefaultPageSize
-                                  : std::min(request->page_size(), kMaxPageSize);
+    const int32_t page_size =
+        request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
     // The token is the first client id of the next page: ids only grow, so
     // a page boundary stays valid while clients come and go.
     uint64_t first_id = 0;
     if (!request->page_token().empty()) {
       const std::string& token = request->page_token();
-      const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), first_id);
+      const auto [end, error] =
+          std::from_chars(token.data(), token.data() + token.size(), first_id);
       if (error != std::errc() || end != token.data() + token.size()) {
         return Invalid("bad page_token");
       }
     }
     const std::vector<ClientSnapshot> clients = server_.clients().List(listener);
     response->set_total_size(static_cast<int32_t>(clients.size()));
-    auto it = std::lower_bound(clients.begin(), clients.end(), first_id,
-                               [](const ClientSnapshot& c, uint64_t id) { return c.client.id < id; });
+    auto it =
+        std::lower_bound(clients.begin(), clients.end(), first_id,
+                         [](const ClientSnapshot& c, uint64_t id) { return c.client.id < id; });
     for (int32_t n = 0; it != clients.end() && n < page_size; ++it, ++n) {
       ToProto(*it, response->add_clients());
     }
@@ -485,9 +507,9 @@ grpc::ServerUnaryReactor* AdminService::GetClient(grpc::CallbackServerContext* c
   });
 }
 
-grpc::ServerUnaryReactor* AdminService::DisconnectClient(
-    grpc::CallbackServerContext* context, const v1::DisconnectClientRequest* request,
-    v1::Client* response) {
+grpc::ServerUnaryReactor* AdminService::DisconnectClient(grpc::CallbackServerContext* context,
+                                                         const v1::DisconnectClientRequest* request,
+                                                         v1::Client* response) {
   return Unary(context, [&]() -> grpc::Status {
     uint64_t id = 0;
     if (grpc::Status s = ParseClientName(request->name(), id); !s.ok()) return s;
@@ -550,8 +572,9 @@ grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContex
     response->set_backend(std::string(server_.backend().Name()));
     response->set_threads(static_cast<uint32_t>(server_.options().threads));
     response->mutable_start_time()->set_seconds(server_.start_time());
-    SetDuration(std::chrono::seconds(std::max<int64_t>(0, std::time(nullptr) - server_.start_time())),
-                response->mutable_uptime());
+    SetDuration(
+        std::chrono::seconds(std::max<int64_t>(0, std::time(nullptr) - server_.start_time())),
+        response->mutable_uptime());
     for (const std::string& arg : options_.args) response->add_args(arg);
     response->set_pid(getpid());
     response->set_max_connections(server_.options().max_connections);
@@ -569,7 +592,8 @@ grpc::ServerWriteReactor<v1::Event>* AdminService::WatchEvents(
       return EventWriter::Failed(std::move(s));
     }
   }
-  std::shared_ptr<server::EventSubscription> subscription = server_.events().Subscribe(kWatcherQueue);
+  std::shared_ptr<server::EventSubscription> subscription =
+      server_.events().Subscribe(kWatcherQueue);
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_) {

@@ -81,7 +81,7 @@ struct Options {
   bool tls = false;
   bool json = false;
   absl::Duration timeout = absl::Seconds(10);
-  std::vector<std::string> words;  // the command and its operands
+  std::vector<std::string> words;            // the command and its operands
   std::map<std::string, std::string> flags;  // command flags: --id, --drain, ...
   bool now = false;
 };
@@ -103,8 +103,8 @@ Options ParseArgs(int argc, char** argv) {
   } else {
     options.admin = "127.0.0.1:50051";
   }
-  static const char* const kCommandFlags[] = {"--id", "--max-clients", "--idle-timeout",
-                                              "--drain", "--listener", "--count"};
+  static const char* const kCommandFlags[] = {"--id",    "--max-clients", "--idle-timeout",
+                                              "--drain", "--listener",    "--count"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -227,10 +227,14 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
 
 const char* StateName(v1::Listener::State state) {
   switch (state) {
-    case v1::Listener::ACCEPTING: return "accepting";
-    case v1::Listener::DRAINING: return "draining";
-    case v1::Listener::CLOSED: return "closed";
-    default: return "-";
+    case v1::Listener::ACCEPTING:
+      return "accepting";
+    case v1::Listener::DRAINING:
+      return "draining";
+    case v1::Listener::CLOSED:
+      return "closed";
+    default:
+      return "-";
   }
 }
 
@@ -259,24 +263,25 @@ std::vector<std::string> ClientHeader() {
 
 std::vector<std::string> ClientRow(const v1::Client& c) {
   const std::string listener = StripName(c.listener(), "listeners/");
-  return {absl::StrCat(c.id()),
-          listener.empty() ? "-" : listener,
-          c.peer(),
-          Age(c.connect_time()),
-          Age(c.last_activity_time()),
-          absl::StrCat(c.commands()),
-          absl::StrCat(c.bytes_in()),
-          absl::StrCat(c.bytes_out())};
+  return {absl::StrCat(c.id()),       listener.empty() ? "-" : listener, c.peer(),
+          Age(c.connect_time()),      Age(c.last_activity_time()),       absl::StrCat(c.commands()),
+          absl::StrCat(c.bytes_in()), absl::StrCat(c.bytes_out())};
 }
 
 const char* ReasonName(v1::DisconnectReason reason) {
   switch (reason) {
-    case v1::CLIENT_CLOSED: return "client_closed";
-    case v1::KICKED: return "kicked";
-    case v1::IDLE: return "idle";
-    case v1::ERROR: return "error";
-    case v1::SHUTDOWN: return "shutdown";
-    default: return "unknown";
+    case v1::CLIENT_CLOSED:
+      return "client_closed";
+    case v1::KICKED:
+      return "kicked";
+    case v1::IDLE:
+      return "idle";
+    case v1::ERROR:
+      return "error";
+    case v1::SHUTDOWN:
+      return "shutdown";
+    default:
+      return "unknown";
   }
 }
 
@@ -288,10 +293,10 @@ std::string DescribeEvent(const v1::Event& e) {
                           e.client_connected().listener(), " peer ", e.client_connected().peer());
       break;
     case v1::Event::kClientDisconnected:
-      what = absl::StrCat("client disconnected ", e.client_disconnected().client(), " ",
-                          e.client_disconnected().listener(), " peer ",
-                          e.client_disconnected().peer(), " reason ",
-                          ReasonName(e.client_disconnected().reason()));
+      what =
+          absl::StrCat("client disconnected ", e.client_disconnected().client(), " ",
+                       e.client_disconnected().listener(), " peer ", e.client_disconnected().peer(),
+                       " reason ", ReasonName(e.client_disconnected().reason()));
       break;
     case v1::Event::kListenerCreated:
       what = absl::StrCat("listener created    ", e.listener_created().listener(), " ",
@@ -356,7 +361,8 @@ class Ctl {
   // The operand at `index`; nothing may follow it.
   std::string Operand(std::size_t index, const char* what) {
     const auto& w = options_.words;
-    if (w.size() <= index) throw UsageError{absl::StrCat(w[0], " ", w[1], ": ", what, " is missing")};
+    if (w.size() <= index)
+      throw UsageError{absl::StrCat(w[0], " ", w[1], ": ", what, " is missing")};
     if (w.size() > index + 1) throw UsageError{"unexpected \"" + w[index + 1] + "\""};
     return w[index];
   }
@@ -411,7 +417,8 @@ class Ctl {
     if (auto id = Flag("--id")) request.set_listener_id(*id);
     if (auto max = Flag("--max-clients")) {
       uint32_t n = 0;
-      if (!absl::SimpleAtoi(*max, &n)) throw UsageError{"--max-clients: bad number \"" + *max + "\""};
+      if (!absl::SimpleAtoi(*max, &n))
+        throw UsageError{"--max-clients: bad number \"" + *max + "\""};
       request.mutable_listener()->set_max_clients(n);
     }
     if (auto idle = Flag("--idle-timeout")) {
@@ -512,10 +519,12 @@ class Ctl {
     PrintTable(rows);
     if (stats.listeners_size() > 0) {
       std::printf("\n");
-      std::vector<std::vector<std::string>> listeners{{"LISTENER", "CLIENTS", "ACCEPTED", "REJECTED"}};
+      std::vector<std::vector<std::string>> listeners{
+          {"LISTENER", "CLIENTS", "ACCEPTED", "REJECTED"}};
       for (const auto& l : stats.listeners()) {
-        listeners.push_back({StripName(l.listener(), "listeners/"), absl::StrCat(l.connected_clients()),
-                             absl::StrCat(l.accepted_clients()), absl::StrCat(l.rejected_clients())});
+        listeners.push_back(
+            {StripName(l.listener(), "listeners/"), absl::StrCat(l.connected_clients()),
+             absl::StrCat(l.accepted_clients()), absl::StrCat(l.rejected_clients())});
       }
       PrintTable(listeners);
     }
@@ -583,9 +592,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "memgatectl: %s\n(memgatectl --help for usage)\n", e.message.c_str());
     return 2;
   } catch (const RpcError& e) {
-    std::fprintf(stderr, "memgatectl: %s: %s\n",
-                 absl::StatusCodeToString(static_cast<absl::StatusCode>(e.status.error_code())).c_str(),
-                 e.status.error_message().c_str());
+    std::fprintf(
+        stderr, "memgatectl: %s: %s\n",
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(e.status.error_code())).c_str(),
+        e.status.error_message().c_str());
     return 1;
   }
 }

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/local/stream_protocol.hpp"
 #include "boost/asio/post.hpp"
@@ -52,15 +53,18 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   }
 
   // Stops accepting and releases the address; runs on the listener's loop.
-  void StopAccepting() {
-    asio::post(loop_, [self = shared_from_this()] {
+  // `closed`, when set, runs on the loop once the socket is closed.
+  void StopAccepting(absl::AnyInvocable<void() &&> closed = nullptr) {
+    asio::post(loop_, [self = shared_from_this(), closed = std::move(closed)]() mutable {
       boost::system::error_code ignored;
       self->retry_timer_.cancel();
-      if (!self->acceptor_.is_open()) return;
-      self->acceptor_.close(ignored);
-      if (IsUnixEndpoint(self->bound_endpoint)) {
-        ::unlink(FormatEndpoint(self->bound_endpoint).substr(5).c_str());
+      if (self->acceptor_.is_open()) {
+        self->acceptor_.close(ignored);
+        if (IsUnixEndpoint(self->bound_endpoint)) {
+          ::unlink(FormatEndpoint(self->bound_endpoint).substr(5).c_str());
+        }
       }
+      if (closed) std::move(closed)();
     });
   }
 
@@ -260,14 +264,15 @@ void ListenerManager::Finish(const std::shared_ptr<Listener>& listener) {
 }
 
 absl::Status ListenerManager::Close(std::string_view id, CloseMode mode,
-                                    std::chrono::milliseconds drain_timeout) {
+                                    std::chrono::milliseconds drain_timeout,
+                                    absl::AnyInvocable<void() &&> socket_closed) {
   std::shared_ptr<Listener> listener;
   {
     absl::MutexLock lock(&mu_);
     listener = Find(id);
   }
   if (!listener) return absl::NotFoundError(absl::StrCat("no listener \"", ToAbsl(id), "\""));
-  listener->StopAccepting();
+  listener->StopAccepting(std::move(socket_closed));
   switch (mode) {
     case CloseMode::kStopAccepting:
       Finish(listener);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -64,9 +65,12 @@ class ListenerManager {
   // Adopts a socket that is already listening (inherited, socket activation).
   absl::StatusOr<ListenerInfo> Adopt(int fd, ListenerOptions options);
 
-  // NOT_FOUND when no listener has this id.
+  // NOT_FOUND when no listener has this id. The listening socket closes on
+  // the listener's event loop soon after; `socket_closed`, when set, runs
+  // there once it has.
   absl::Status Close(std::string_view id, CloseMode mode,
-                     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30));
+                     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30),
+                     absl::AnyInvocable<void() &&> socket_closed = nullptr);
   // Closes the listener opened for `address` (as given to Open, or as bound).
   absl::Status CloseAddress(std::string_view address);
   void CloseAll(CloseMode mode);

@@ -416,7 +416,9 @@ TEST_F(AdminTest, WatchEventsDeliversEachStep) {
   Watcher filtered(*stub_, "listeners/watched");
   const v1::Listener listener = MustCreate("watched");
   const v1::Listener other = MustCreate("unwatched");
-  auto is = [](auto field) { return [field](const v1::Event& e) { return e.payload_case() == field; }; };
+  auto is = [](auto field) {
+    return [field](const v1::Event& e) { return e.payload_case() == field; };
+  };
 
   EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_listener_created() && e.listener_created().listener() == "listeners/watched" &&
@@ -460,7 +462,8 @@ TEST_F(AdminTest, WatchEventsDeliversEachStep) {
   }));
   // The deadline closes the client and the listener, in either order.
   EXPECT_TRUE(all.Seen([](const v1::Event& e) {
-    return e.has_client_disconnected() && e.client_disconnected().listener() == "listeners/watched" &&
+    return e.has_client_disconnected() &&
+           e.client_disconnected().listener() == "listeners/watched" &&
            e.client_disconnected().reason() == v1::SHUTDOWN;
   }));
   EXPECT_TRUE(all.Seen([](const v1::Event& e) {
@@ -535,8 +538,9 @@ TEST_F(AdminTest, BadRequestsGetTheirStatusCodes) {
   get_listener.set_name("listeners/missing");
   EXPECT_EQ(stub_->GetListener(Ctx().get(), get_listener, &listener).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Delete("listeners/missing", v1::DeleteListenerRequest::CLOSE_NOW, &listener).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      Delete("listeners/missing", v1::DeleteListenerRequest::CLOSE_NOW, &listener).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   get_client.set_name("clients/999999");
   EXPECT_EQ(stub_->GetClient(Ctx().get(), get_client, &client).error_code(),
             grpc::StatusCode::NOT_FOUND);
@@ -638,8 +642,8 @@ TEST_F(AdminTest, ReflectionListsAndDescribesAdminService) {
 
 TEST(AdminServerTest, TokenIsEnforced) {
   const std::string token_file = WriteTempFile("token", "s3cret-token\n");
-  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
-                          "--admin-token-file", token_file, "-t", "1"});
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-token-file",
+                          token_file, "-t", "1"});
   ASSERT_TRUE(memgate.ready()) << memgate.Log();
   EXPECT_NE(memgate.Log().find("(token required)"), std::string::npos);
   auto channel = grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials());
@@ -689,7 +693,8 @@ TEST(AdminServerTest, ServesOverTls) {
   std::string out, err;
   const int rc = memgate::testing::RunCommand(
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key + " -out " + cert,
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+          key + " -out " + cert,
       out, err);
   if (rc != 0) GTEST_SKIP() << "openssl cannot make a test certificate: " << err;
   MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-tls-cert",

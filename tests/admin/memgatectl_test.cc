@@ -65,7 +65,8 @@ TEST_F(MemgatectlTest, Scenario) {
   EXPECT_NE(info.out.find("memory"), std::string::npos);
 
   // Create a listener and use it.
-  Result created = Ctl("--json listeners create 127.0.0.1:0 --id ctl --max-clients 5 --idle-timeout 5m");
+  Result created =
+      Ctl("--json listeners create 127.0.0.1:0 --id ctl --max-clients 5 --idle-timeout 5m");
   ASSERT_EQ(created.code, 0) << created.err;
   const std::string address = JsonString(created.out, "bound_address");
   ASSERT_TRUE(address.starts_with("127.0.0.1:")) << created.out;
@@ -78,7 +79,8 @@ TEST_F(MemgatectlTest, Scenario) {
   ASSERT_EQ(listed.code, 0) << listed.err;
   EXPECT_TRUE(listed.out.starts_with("ID ")) << listed.out;
   EXPECT_NE(listed.out.find("l1 "), std::string::npos) << listed.out;
-  EXPECT_TRUE(std::regex_search(listed.out, std::regex("ctl +" + address + " +accepting +1 +1 +0 +5 +5m")))
+  EXPECT_TRUE(
+      std::regex_search(listed.out, std::regex("ctl +" + address + " +accepting +1 +1 +0 +5 +5m")))
       << listed.out;
 
   // The client appears, in the table and in JSON.
@@ -170,13 +172,15 @@ TEST_F(MemgatectlTest, WatchPrintsEvents) {
   ASSERT_EQ(watch.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   Result r = watch.get();
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"re("listener_(created|closed)":\{"listener":"listeners/ctl-watch-)re")))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"re("listener_(created|closed)":\{"listener":"listeners/ctl-watch-)re")))
       << r.out;
   EXPECT_NE(r.out.find("\"time\":\""), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 
   // The human form.
-  auto human = std::async(std::launch::async, [] { return Ctl("watch --count 1 --listener ctl-w"); });
+  auto human =
+      std::async(std::launch::async, [] { return Ctl("watch --count 1 --listener ctl-w"); });
   for (int i = 0; i < 100; ++i) {
     if (human.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
     ASSERT_EQ(Ctl("listeners create 127.0.0.1:0 --id ctl-w").code, 0);
@@ -186,7 +190,8 @@ TEST_F(MemgatectlTest, WatchPrintsEvents) {
   ASSERT_EQ(human.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   r = human.get();
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Z listener (created|closed) +listeners/ctl-w 127\.0\.0\.1:)")))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(Z listener (created|closed) +listeners/ctl-w 127\.0\.0\.1:)")))
       << r.out;
 }
 
@@ -202,7 +207,8 @@ TEST(MemgatectlTokenTest, SendsTheToken) {
   EXPECT_TRUE(err.starts_with("memgatectl: UNAUTHENTICATED: ")) << err;
   EXPECT_EQ(RunCommand(ctl + " --token-file " + wrong_file + " info", out, err), 1);
   EXPECT_TRUE(err.starts_with("memgatectl: PERMISSION_DENIED: ")) << err;
-  EXPECT_EQ(RunCommand(ctl + " --token-file " + token_file + " listeners list", out, err), 0) << err;
+  EXPECT_EQ(RunCommand(ctl + " --token-file " + token_file + " listeners list", out, err), 0)
+      << err;
   EXPECT_NE(out.find("l1 "), std::string::npos) << out;
   ::unlink(token_file.c_str());
   ::unlink(wrong_file.c_str());
