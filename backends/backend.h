@@ -31,6 +31,9 @@ enum class Outcome : uint8_t {
   kTooLarge,    // the resulting item exceeds the item size limit
   kNoMemory,    // could not make room for the item
   kError,       // see BackendError
+  // The backend cannot do what a meta command asked (see BackendError's
+  // message); the client gets "CLIENT_ERROR <message>".
+  kUnsupported,
 };
 
 // A failure of the backend itself (unreachable, timed out, refused). The client
@@ -102,6 +105,84 @@ struct BackendStats {
   uint64_t get_flushed = 0;
 };
 
+// --- meta commands (mg ms md ma) ----------------------------------------------
+//
+// Per-item state beyond the classic commands: last access time, whether the
+// item was fetched, memcached's stale and win-token bits, and whether its key
+// is binary (stored with the b flag). A backend that cannot keep some of it
+// answers Outcome::kUnsupported with a message rather than a wrong answer.
+
+// The steps of a meta command that act in command order: 't' reports the
+// remaining TTL, 'T' sets a new one, 'N' sets the TTL of an item the command
+// created, 'R' checks for a recache win. memcached applies them in the order
+// the client gave them, so `t` before `T` reports the old TTL.
+struct MetaSteps {
+  char order[4] = {};
+  uint8_t count = 0;
+  void Add(char step) { order[count++] = step; }
+};
+
+struct MetaGetRequest {
+  bool no_bump = false;     // u: no LRU bump, no access time or fetched update
+  bool key_binary = false;  // b: recorded on a vivified item
+  bool vivify = false;      // N: create an empty item on a miss
+  int64_t ttl = 0;          // T: raw exptime
+  int64_t vivify_ttl = 0;   // N: raw exptime
+  int64_t recache_ttl = 0;  // R: raw exptime
+  MetaSteps steps;
+};
+
+struct MetaGetResult {
+  Outcome outcome = Outcome::kOk;  // kOk (hit or vivified) kNotFound kUnsupported kError
+  Hit hit;                         // key, value, flags, cas of the item
+  int64_t ttl = -1;                // at the 't' step: seconds left, -1 = never
+  int64_t idle_seconds = 0;        // since the previous access (l)
+  bool fetched_before = false;     // h
+  bool won = false;                // W
+  bool stale = false;              // X
+  bool token_sent = false;         // Z: another client already won
+  bool key_binary = false;
+  int64_t exptime = 0;             // the item's absolute exptime after the call, 0 = never
+  BackendError error;
+};
+
+struct MetaStoreRequest {
+  StoreMode mode = StoreMode::kSet;  // kCas when C was given with set/replace
+  uint32_t flags = 0;
+  int64_t exptime = 0;      // raw exptime
+  uint64_t cas = 0;         // C; for append/prepend a non-zero value must match
+  bool invalidate = false;  // I: with kCas, an older cas stores the value as stale
+  bool key_binary = false;  // b
+};
+
+struct MetaDeleteRequest {
+  bool has_cas = false;
+  uint64_t cas = 0;         // C
+  bool invalidate = false;  // I: mark stale and bump the cas instead of deleting
+  bool has_ttl = false;     // T (with I only)
+  int64_t ttl = 0;
+};
+
+struct MetaArithRequest {
+  ArithOp op = ArithOp::kIncr;
+  uint64_t delta = 1;       // D
+  uint64_t cas = 0;         // C; 0 = no compare
+  bool vivify = false;      // N: create with `initial` on a miss
+  uint64_t initial = 0;     // J
+  int64_t ttl = 0;          // T: raw exptime
+  int64_t vivify_ttl = 0;   // N: raw exptime
+  MetaSteps steps;          // t, T, N
+};
+
+struct MetaArithResult {
+  Outcome outcome = Outcome::kOk;  // kOk kNotFound kExists kNonNumeric kNotStored kNoMemory
+                                   // kUnsupported kError
+  uint64_t value = 0;              // the new value (or the initial one when created)
+  uint64_t cas = 0;
+  int64_t ttl = -1;                // at the 't' step
+  BackendError error;
+};
+
 class Backend {
  public:
   template <typename R>
@@ -138,6 +219,19 @@ class Backend {
   // delay_seconds > 0: items stored before now become invalid at now + delay.
   virtual void FlushAll(const ClientContext& client, int64_t delay_seconds,
                         Done<FlushResult> done) = 0;
+
+  // Meta commands. The defaults answer kUnsupported: a backend opts in by
+  // overriding them. Same borrowing rule as the calls above.
+  virtual void MetaGet(const ClientContext& client, std::string_view key,
+                       const MetaGetRequest& request, Done<MetaGetResult> done);
+  virtual void MetaStore(const ClientContext& client, std::string_view key,
+                         const MetaStoreRequest& request, std::string_view value,
+                         Done<StoreResult> done);
+  // Outcomes: kDeleted (also when invalidated) kNotFound kExists kUnsupported kError.
+  virtual void MetaDelete(const ClientContext& client, std::string_view key,
+                          const MetaDeleteRequest& request, Done<DeleteResult> done);
+  virtual void MetaArith(const ClientContext& client, std::string_view key,
+                         const MetaArithRequest& request, Done<MetaArithResult> done);
 
   // Connection lifecycle (the seed's _begin/_end). Default: nothing to do.
   virtual void ClientOpened(const ClientContext& client) {}

@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "server/completion.h"
+#include "server/meta_dispatcher.h"
 #include "server/protocol/reply.h"
 #include "server/version.h"
 
@@ -22,32 +24,6 @@ using protocol::Verb;
 
 inline constexpr std::string_view kVersionReply = "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n";
 inline constexpr std::string_view kReset = "RESET\r\n";
-
-// Formats a completed result into the session's reply slot. `format` returns
-// true when the connection must close after the reply.
-template <typename Result, typename Format>
-void Deliver(Session& session, uint64_t seq, Result& result, Format& format) {
-  bool close_after = format(session, session.ReplyBuffer(seq), result);
-  session.FinishReply(seq, close_after);
-}
-
-// The backend completion for one reply slot: formats inline when the backend
-// completed on the session's thread, otherwise hops there first.
-template <typename Result, typename Format>
-auto Completion(Session& session, uint64_t seq, Format format) {
-  return [session = session.shared_from_this(), seq,
-          format = std::move(format)](Result result) mutable {
-    if (session->OnSessionThread()) {
-      Deliver(*session, seq, result, format);
-      return;
-    }
-    Session* target = session.get();
-    target->Post([session = std::move(session), seq, format = std::move(format),
-                  result = std::move(result)]() mutable {
-      Deliver(*session, seq, result, format);
-    });
-  };
-}
 
 // A backend failure: "SERVER_ERROR <message>" unless the client asked for no
 // reply; the client stays connected unless the backend asked to close it.
@@ -107,7 +83,8 @@ Dispatcher::Dispatcher(backends::Backend& backend, ServerStats& stats, Dispatche
     : backend_(backend),
       stats_(stats),
       settings_(settings),
-      pipelines_in_order_(backend.PipelinesInOrder()) {}
+      pipelines_in_order_(backend.PipelinesInOrder()),
+      meta_(backend) {}
 
 void Dispatcher::Execute(const protocol::Command& command, Session& session) {
   switch (command.verb) {
@@ -146,6 +123,13 @@ void Dispatcher::Execute(const protocol::Command& command, Session& session) {
     }
     case Verb::kQuit:
       return session.FinishReply(session.ReserveReply(), true);
+    case Verb::kMetaGet:
+    case Verb::kMetaSet:
+    case Verb::kMetaDelete:
+    case Verb::kMetaArith:
+    case Verb::kMetaNoop:
+    case Verb::kMetaDebug:
+      return meta_.Execute(command, session);
   }
 }
 

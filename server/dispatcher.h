@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backends/backend.h"
+#include "server/meta_dispatcher.h"
 #include "server/protocol/command.h"
 #include "server/server_stats.h"
 #include "server/session.h"
@@ -52,6 +53,7 @@ class Dispatcher {
   ServerStats& stats_;
   DispatcherSettings settings_;
   bool pipelines_in_order_;
+  MetaDispatcher meta_;
 };
 
 }  // namespace memgate::server

@@ -29,9 +29,14 @@ struct Item {
   Item* lru_next = nullptr;
   uint32_t expires_at = 0;  // unix seconds, 0 = never; guarded by the shard mutex
   uint32_t time = 0;        // unix seconds when stored, for flush_all
+  uint32_t atime = 0;       // unix seconds of the last access; guarded by the shard mutex
   uint32_t value_len = 0;
   uint16_t key_len = 0;
-  bool fetched = false;  // guarded by the shard mutex
+  // Guarded by the shard mutex.
+  bool fetched = false;
+  bool stale = false;       // marked by md I / ms I (meta commands)
+  bool token_sent = false;  // a client has been told it won the recache
+  bool key_binary = false;  // stored with a base64 (b) key
 
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   char* data() { return reinterpret_cast<char*>(this + 1); }
@@ -259,6 +264,7 @@ void MemoryBackend::GetImpl(std::span<const std::string_view> keys, bool touch, 
       item = Lookup(shard, key, now, bytes_, is_flushed);
       if (item == nullptr) continue;
       item->fetched = true;
+      item->atime = ToItemTime(now);
       item->Ref();
       if (touch) {
         const int64_t expires_at = AbsoluteExpiry(exptime, now);
@@ -321,11 +327,13 @@ bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
 MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode mode,
                                                        std::string_view key, uint32_t flags,
                                                        int64_t exptime, std::string_view value,
-                                                       uint64_t cas, int64_t now) {
+                                                       uint64_t cas, int64_t now,
+                                                       const MetaStoreRequest* meta) {
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   Item* old = Lookup(shard, key, now, bytes_, is_flushed);
 
   // A set that fails leaves no stale value behind (memcached does the same).
+  bool store_stale = false;
   const auto fail_set = [&](Outcome outcome) {
     if (mode == StoreMode::kSet && old != nullptr) shard.Remove(old, bytes_);
     return StoreOutcome{outcome};
@@ -345,10 +353,19 @@ MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode m
     case StoreMode::kAppend:
     case StoreMode::kPrepend:
       if (old == nullptr) return {Outcome::kNotStored};
+      // ms: append/prepend with a non-zero cas must match it.
+      if (meta != nullptr && mode != StoreMode::kReplace && meta->cas != 0 &&
+          old->cas != meta->cas) {
+        return {Outcome::kExists};
+      }
       break;
     case StoreMode::kCas:
       if (old == nullptr) return {Outcome::kNotFound};
-      if (old->cas != cas) return {Outcome::kExists};
+      if (old->cas != cas) {
+        // ms I: an older cas still stores, as a stale value.
+        if (meta == nullptr || !meta->invalidate || cas > old->cas) return {Outcome::kExists};
+        store_stale = true;
+      }
       break;
   }
 
@@ -366,6 +383,7 @@ MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode m
   } else {
     expires_at = AbsoluteExpiry(exptime, now);
   }
+  if (store_stale) expires_at = old->expires_at;  // memcached keeps the TTL
 
   const uint64_t new_cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (expires_at == kAlreadyExpired) {
@@ -381,6 +399,12 @@ MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode m
   item->cas = new_cas;
   item->expires_at = ToItemTime(expires_at);
   item->time = ToItemTime(now);
+  item->atime = item->time;
+  if (meta != nullptr) item->key_binary = meta->key_binary;
+  if (store_stale) {
+    item->stale = true;
+    item->token_sent = old->token_sent;
+  }
   if (old != nullptr) shard.Remove(old, bytes_);
   if (!MakeRoomLocked(shard, charge, now)) {
     item->Unref();
@@ -456,6 +480,10 @@ void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_v
       item->time = ToItemTime(now);
       item->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
       item->fetched = old->fetched;
+      item->atime = old->atime;
+      item->stale = old->stale;
+      item->token_sent = old->token_sent;
+      item->key_binary = old->key_binary;
       shard.Remove(old, bytes_);
       if (MakeRoomLocked(shard, item->charge(), now)) {
         shard.Insert(item, bytes_);
@@ -516,6 +544,220 @@ void MemoryBackend::FlushAll(const ClientContext& client, int64_t delay_seconds,
     }
   }
   std::move(done)(FlushResult{});
+}
+
+// --- meta commands ----------------------------------------------------------
+
+namespace {
+
+// The exptime a meta T/N token sets. An exptime that is already past
+// becomes a past time, so the item reads as expired from now on.
+uint32_t MetaExpiry(int64_t exptime, int64_t now) {
+  const int64_t expires_at = AbsoluteExpiry(exptime, now);
+  return expires_at == kAlreadyExpired ? 1 : ToItemTime(expires_at);
+}
+
+int64_t TtlLeft(uint32_t expires_at, int64_t now) {
+  return expires_at == 0 ? -1 : static_cast<int64_t>(expires_at) - now;
+}
+
+}  // namespace
+
+void MemoryBackend::MetaGet(const ClientContext& client, std::string_view key,
+                            const MetaGetRequest& request, Done<MetaGetResult> done) {
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Shard& shard = ShardFor(key, nullptr);
+  MetaGetResult result;
+  {
+    absl::MutexLock lock(&shard.mu);
+    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    bool created = false;
+    if (item == nullptr && request.vivify && key.size() <= protocol::kMaxKeyLength) {
+      // A stub for the client that wins the right to recache.
+      Item* stub = Item::Create(key, {}, {});
+      stub->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
+      stub->time = stub->atime = ToItemTime(now);
+      stub->key_binary = request.key_binary;
+      if (MakeRoomLocked(shard, stub->charge(), now)) {
+        shard.Insert(stub, bytes_);
+        item = stub;
+        created = true;
+      } else {
+        stub->Unref();
+      }
+    }
+    if (item == nullptr) {
+      result.outcome = Outcome::kNotFound;
+    } else {
+      result.fetched_before = item->fetched;
+      result.idle_seconds = now - static_cast<int64_t>(item->atime);
+      bool won = false;
+      for (uint8_t i = 0; i < request.steps.count; ++i) {
+        switch (request.steps.order[i]) {
+          case 't':
+            result.ttl = TtlLeft(item->expires_at, now);
+            break;
+          case 'T':
+            item->expires_at = MetaExpiry(request.ttl, now);
+            break;
+          case 'N':
+            if (created) {
+              item->expires_at = MetaExpiry(request.vivify_ttl, now);
+              won = true;
+            }
+            break;
+          case 'R':
+            if (!item->token_sent && !created && item->expires_at != 0 &&
+                item->expires_at < MetaExpiry(request.recache_ttl, now)) {
+              won = true;
+            }
+            break;
+        }
+      }
+      result.token_sent = item->token_sent;
+      result.stale = item->stale;
+      if (item->stale && !item->token_sent) won = true;
+      if (won) item->token_sent = true;
+      result.won = won;
+      result.key_binary = item->key_binary;
+      result.exptime = item->expires_at;
+      if (!request.no_bump) {
+        item->fetched = true;
+        item->atime = ToItemTime(now);
+        shard.Bump(item);
+      }
+      item->Ref();
+      result.hit = Hit{item->key(), item->value(), item->flags, item->cas, OwnerOf(item)};
+    }
+  }
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::MetaStore(const ClientContext& client, std::string_view key,
+                              const MetaStoreRequest& request, std::string_view value,
+                              Done<StoreResult> done) {
+  StoreResult result;
+  if (key.size() > protocol::kMaxKeyLength) {
+    result.outcome = Outcome::kError;
+    result.error.message = "key too long";
+    std::move(done)(std::move(result));
+    return;
+  }
+  const int64_t now = options_.clock->Now();
+  Shard& shard = ShardFor(key, nullptr);
+  StoreOutcome outcome;
+  {
+    absl::MutexLock lock(&shard.mu);
+    outcome = StoreLocked(shard, request.mode, key, request.flags, request.exptime, value,
+                          request.cas, now, &request);
+  }
+  result.outcome = outcome.outcome;
+  result.cas = outcome.cas;
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::MetaDelete(const ClientContext& client, std::string_view key,
+                               const MetaDeleteRequest& request, Done<DeleteResult> done) {
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Shard& shard = ShardFor(key, nullptr);
+  DeleteResult result;
+  {
+    absl::MutexLock lock(&shard.mu);
+    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    if (item == nullptr) {
+      result.outcome = Outcome::kNotFound;
+    } else if (request.has_cas && item->cas != request.cas) {
+      result.outcome = Outcome::kExists;
+    } else if (request.invalidate) {
+      // Stale, with a new cas (a copy: Hits read the cas without the lock),
+      // and open for a new recache winner.
+      Item* copy = Item::Create(key, item->value(), {});
+      copy->flags = item->flags;
+      copy->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
+      copy->expires_at = request.has_ttl ? MetaExpiry(request.ttl, now) : item->expires_at;
+      copy->time = item->time;
+      copy->atime = item->atime;
+      copy->fetched = item->fetched;
+      copy->key_binary = item->key_binary;
+      copy->stale = true;
+      copy->token_sent = false;
+      shard.Remove(item, bytes_);
+      shard.Insert(copy, bytes_);
+      --shard.total_items;  // the same item, not a new one
+      result.outcome = Outcome::kDeleted;
+    } else {
+      shard.Remove(item, bytes_);
+      result.outcome = Outcome::kDeleted;
+    }
+  }
+  std::move(done)(std::move(result));
+}
+
+void MemoryBackend::MetaArith(const ClientContext& client, std::string_view key,
+                              const MetaArithRequest& request, Done<MetaArithResult> done) {
+  const int64_t now = options_.clock->Now();
+  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
+  Shard& shard = ShardFor(key, nullptr);
+  MetaArithResult result;
+  {
+    absl::MutexLock lock(&shard.mu);
+    Item* old = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* item = nullptr;
+    bool created = false;
+    std::optional<uint64_t> current;
+    if (old == nullptr) {
+      if (!request.vivify) {
+        result.outcome = Outcome::kNotFound;
+      } else {
+        item = Item::Create(key, FormatArithValue(request.initial, 0), {});
+        item->time = item->atime = ToItemTime(now);
+        result.value = request.initial;
+        created = true;
+      }
+    } else if (request.cas != 0 && old->cas != request.cas) {
+      result.outcome = Outcome::kExists;
+    } else if (!(current = ParseArithValue(old->value()))) {
+      result.outcome = Outcome::kNonNumeric;
+    } else {
+      result.value = ApplyArith(request.op, *current, request.delta);
+      item = Item::Create(key, FormatArithValue(result.value, old->value_len), {});
+      item->flags = old->flags;
+      item->expires_at = old->expires_at;
+      item->time = ToItemTime(now);
+      item->atime = old->atime;
+      item->fetched = old->fetched;
+      item->stale = old->stale;
+      item->token_sent = old->token_sent;
+      item->key_binary = old->key_binary;
+      shard.Remove(old, bytes_);
+    }
+    if (item != nullptr) {
+      item->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
+      for (uint8_t i = 0; i < request.steps.count; ++i) {
+        switch (request.steps.order[i]) {
+          case 't':
+            result.ttl = TtlLeft(item->expires_at, now);
+            break;
+          case 'T':
+            item->expires_at = MetaExpiry(request.ttl, now);
+            break;
+          case 'N':
+            if (created) item->expires_at = MetaExpiry(request.vivify_ttl, now);
+            break;
+        }
+      }
+      result.cas = item->cas;
+      if (MakeRoomLocked(shard, item->charge(), now)) {
+        shard.Insert(item, bytes_);
+      } else {
+        item->Unref();
+        result.outcome = Outcome::kNoMemory;
+      }
+    }
+  }
+  std::move(done)(std::move(result));
 }
 
 std::size_t MemoryBackend::SweepNow() {

@@ -69,6 +69,16 @@ class MemoryBackend final : public Backend {
   void FlushAll(const ClientContext& client, int64_t delay_seconds,
                 Done<FlushResult> done) override;
 
+  void MetaGet(const ClientContext& client, std::string_view key, const MetaGetRequest& request,
+               Done<MetaGetResult> done) override;
+  void MetaStore(const ClientContext& client, std::string_view key,
+                 const MetaStoreRequest& request, std::string_view value,
+                 Done<StoreResult> done) override;
+  void MetaDelete(const ClientContext& client, std::string_view key,
+                  const MetaDeleteRequest& request, Done<DeleteResult> done) override;
+  void MetaArith(const ClientContext& client, std::string_view key,
+                 const MetaArithRequest& request, Done<MetaArithResult> done) override;
+
   BackendStats Stats() const override;
 
   // Drops every expired or flushed item now; returns how many. The sweeper
@@ -90,8 +100,11 @@ class MemoryBackend final : public Backend {
   };
 
   Shard& ShardFor(std::string_view key, std::size_t* hash);
+  // `meta` (may be null) adds ms semantics: the append/prepend cas check,
+  // invalidation (I) and the binary-key bit.
   StoreOutcome StoreLocked(Shard& shard, StoreMode mode, std::string_view key, uint32_t flags,
-                           int64_t exptime, std::string_view value, uint64_t cas, int64_t now);
+                           int64_t exptime, std::string_view value, uint64_t cas, int64_t now,
+                           const MetaStoreRequest* meta = nullptr);
   // Makes room for `bytes` more; evicts from `shard` first, then (without
   // blocking) from the others. False when the limit cannot be met.
   bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now);

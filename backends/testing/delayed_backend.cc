@@ -84,6 +84,39 @@ void DelayedBackend::FlushAll(const ClientContext& client, int64_t delay_seconds
   });
 }
 
+void DelayedBackend::MetaGet(const ClientContext& client, std::string_view key,
+                             const MetaGetRequest& request, Done<MetaGetResult> done) {
+  queue_->Post(client.id, [this, client, key = std::string(key), request,
+                           done = std::move(done)]() mutable {
+    inner_.MetaGet(client, key, request, std::move(done));
+  });
+}
+
+void DelayedBackend::MetaStore(const ClientContext& client, std::string_view key,
+                               const MetaStoreRequest& request, std::string_view value,
+                               Done<StoreResult> done) {
+  queue_->Post(client.id, [this, client, key = std::string(key), request,
+                           value = std::string(value), done = std::move(done)]() mutable {
+    inner_.MetaStore(client, key, request, value, std::move(done));
+  });
+}
+
+void DelayedBackend::MetaDelete(const ClientContext& client, std::string_view key,
+                                const MetaDeleteRequest& request, Done<DeleteResult> done) {
+  queue_->Post(client.id, [this, client, key = std::string(key), request,
+                           done = std::move(done)]() mutable {
+    inner_.MetaDelete(client, key, request, std::move(done));
+  });
+}
+
+void DelayedBackend::MetaArith(const ClientContext& client, std::string_view key,
+                               const MetaArithRequest& request, Done<MetaArithResult> done) {
+  queue_->Post(client.id, [this, client, key = std::string(key), request,
+                           done = std::move(done)]() mutable {
+    inner_.MetaArith(client, key, request, std::move(done));
+  });
+}
+
 void DelayedBackend::ClientOpened(const ClientContext& client) {
   queue_->Post(client.id, [this, client] { inner_.ClientOpened(client); });
 }

@@ -41,6 +41,15 @@ class DelayedBackend final : public Backend {
              Done<TouchResult> done) override;
   void FlushAll(const ClientContext& client, int64_t delay_seconds,
                 Done<FlushResult> done) override;
+  void MetaGet(const ClientContext& client, std::string_view key, const MetaGetRequest& request,
+               Done<MetaGetResult> done) override;
+  void MetaStore(const ClientContext& client, std::string_view key,
+                 const MetaStoreRequest& request, std::string_view value,
+                 Done<StoreResult> done) override;
+  void MetaDelete(const ClientContext& client, std::string_view key,
+                  const MetaDeleteRequest& request, Done<DeleteResult> done) override;
+  void MetaArith(const ClientContext& client, std::string_view key,
+                 const MetaArithRequest& request, Done<MetaArithResult> done) override;
   void ClientOpened(const ClientContext& client) override;
   void ClientClosed(const ClientContext& client) override;
 

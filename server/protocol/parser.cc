@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "server/protocol/base64.h"
 #include "server/protocol/reply.h"
 
 namespace memgate::protocol {
@@ -171,6 +172,7 @@ inline void ResetCommand(Command& c) {
   c.noreply = false;
   c.value = {};
   c.args = {};
+  c.meta = MetaFlags{};
 }
 
 // Whether memcached -I max_item_size refuses the item (item_size_ok).
@@ -358,6 +360,225 @@ ParseResult Simple(Verb verb, std::size_t consumed, Command& command) {
   return Done(consumed);
 }
 
+// --- meta commands ----------------------------------------------------------
+
+// memcached's MFLAG_MAX_OPT_LENGTH: a meta line may have at most this many
+// tokens, the terminal one included.
+constexpr std::size_t kMaxMetaTokens = 20;
+// memcached's MFLAG_MAX_OPAQUE_LENGTH, the O included.
+constexpr std::size_t kMaxOpaqueLength = 32;
+
+// memcached's _meta_flag_preparse: records each flag token and parses the
+// numeric ones. Unknown and repeated flags fail at once; a bad token is
+// noted, parsing goes on, and the last message noted wins (F failures keep
+// the default message), exactly as memcached reports them.
+bool PreparseMetaFlags(const Tokens& t, std::size_t first, Command& command,
+                       std::string_view& error) {
+  MetaFlags& m = command.meta;
+  bool has_error = false;
+  error = reply::kBadCommandLine;
+  for (std::size_t i = first; i < t.count; ++i) {
+    const std::string_view token = t.token[i];
+    const char o = token[0];
+    const bool letter = (o >= 'A' && o <= 'Z') || (o >= 'a' && o <= 'z');
+    if (letter && m.Has(o)) {
+      error = reply::kMetaDuplicateFlag;
+      return false;
+    }
+    if (static_cast<unsigned char>(o) >= 127) {
+      error = reply::kMetaDuplicateFlag;
+      return false;
+    }
+    const std::string_view arg = token.substr(1);
+    switch (o) {
+      case 'b': {
+        std::string& decoded = command.key_storage;
+        if (!Base64Decode(command.keys[0], decoded)) {
+          error = reply::kMetaKeyDecode;
+          has_error = true;
+        }
+        command.keys[0] = decoded;
+        break;
+      }
+      case 'N':
+      case 'T':
+      case 'R': {
+        int32_t ttl;
+        if (!ParseI32(arg, ttl)) {
+          error = reply::kMetaBadToken;
+          has_error = true;
+        } else {
+          (o == 'N' ? m.vivify_ttl : o == 'T' ? m.ttl : m.recache_ttl) = ttl;
+        }
+        break;
+      }
+      case 'F':
+        if (!ParseU32(arg, m.client_flags)) has_error = true;
+        break;
+      case 'C':
+        if (!ParseU64(arg, m.compare_cas)) {
+          error = reply::kMetaBadToken;
+          has_error = true;
+        }
+        break;
+      case 'M':
+        if (token.size() != 2) {
+          error = reply::kMetaModeLength;
+          has_error = true;
+        } else {
+          m.mode = token[1];
+        }
+        break;
+      case 'J':
+        if (!ParseU64(arg, m.initial)) {
+          error = reply::kMetaBadInitial;
+          has_error = true;
+        }
+        break;
+      case 'D':
+        if (!ParseU64(arg, m.delta)) {
+          error = reply::kMetaBadDelta;
+          has_error = true;
+        }
+        break;
+      case 'l': case 'O': case 'P': case 'L': case 'k': case 's': case 't': case 'c':
+      case 'f': case 'v': case 'h': case 'u': case 'q': case 'I':
+        break;
+      default:
+        error = reply::kMetaInvalidFlag;
+        return false;
+    }
+    // Only letters get here (every accepted flag is one).
+    m.Set(o);
+    m.tokens[m.count++] = token;
+  }
+  return !has_error;
+}
+
+// The first O token longer than memcached allows, if any.
+bool OpaqueTooLong(const MetaFlags& m) {
+  for (std::size_t i = 0; i < m.count; ++i) {
+    if (m.tokens[i][0] == 'O' && m.tokens[i].size() > kMaxOpaqueLength) return true;
+  }
+  return false;
+}
+
+// mg, md, ma: <verb> <key> <flags>*
+ParseResult ParseMetaKeyed(Verb verb, const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.ntokens() < 3) return Error(reply::kError, consumed);
+  if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed);
+  if (t.ntokens() > kMaxMetaTokens || !t.rest.empty()) {
+    return Error(reply::kMetaTooManyFlags, consumed);
+  }
+  command.keys.push_back(t.token[1]);
+  std::string_view error;
+  if (!PreparseMetaFlags(t, 2, command, error)) {
+    // md and ma word every flag error the same way.
+    return Error(verb == Verb::kMetaGet ? error : reply::kMetaInvalidOrDuplicateFlag, consumed);
+  }
+  if (verb == Verb::kMetaArith) {
+    switch (command.meta.mode) {
+      case 0: case 'I': case '+': case 'D': case '-':
+        break;
+      default:
+        return Error(reply::kMetaArithBadMode, consumed);
+    }
+  }
+  if (OpaqueTooLong(command.meta)) return Error(reply::kMetaOpaqueTooLong, consumed);
+  command.verb = verb;
+  command.noreply = command.meta.Has('q');
+  return Done(consumed);
+}
+
+// ms <key> <datalen> <flags>*\r\n<data>\r\n
+// Once the data length is known, an error swallows the data block.
+ParseResult ParseMetaSet(const Tokens& t, std::string_view buffer, std::size_t line_consumed,
+                         std::size_t max_item_size, std::size_t& swallow_remaining,
+                         Command& command) {
+  if (t.ntokens() < 3) return Error(reply::kError, line_consumed);
+  if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, line_consumed);
+  if (t.ntokens() == 3) return Error(reply::kBadCommandLine, line_consumed);
+  if (t.ntokens() > kMaxMetaTokens || !t.rest.empty()) {
+    return Error(reply::kMetaSetTooManyFlags, line_consumed);
+  }
+  int32_t bytes;
+  if (!ParseI32(t.token[2], bytes) || bytes < 0 || bytes > INT_MAX - 2) {
+    return Error(reply::kBadCommandLine, line_consumed);
+  }
+  const std::size_t data_len = static_cast<std::size_t>(bytes) + 2;
+  const std::size_t available = buffer.size() - line_consumed;
+  const auto fail = [&](std::string_view reply_line) {
+    const std::size_t now = std::min(available, data_len);
+    swallow_remaining = data_len - now;
+    return Error(reply_line, line_consumed + now);
+  };
+  command.keys.push_back(t.token[1]);
+  std::string_view error;
+  if (!PreparseMetaFlags(t, 3, command, error)) return fail(error);
+  const MetaFlags& m = command.meta;
+  switch (m.mode) {
+    case 0: case 'E': case 'A': case 'P': case 'R': case 'S':
+      break;
+    default:
+      return fail(reply::kMetaSetBadMode);
+  }
+  if (OpaqueTooLong(m)) return fail(reply::kMetaOpaqueTooLong);
+  const std::string_view key = command.keys[0];
+  if (TooLarge(max_item_size, key.size(), m.client_flags, data_len)) {
+    // memcached drops the key's old value whatever the mode.
+    ParseResult r = fail(reply::kTooLarge);
+    r.invalidate_key = key;
+    return r;
+  }
+  if (available < data_len) return NeedMore();
+  const std::size_t end = line_consumed + data_len - 2;
+  if (buffer[end] != '\r' || buffer[end + 1] != '\n') {
+    return Error(reply::kBadDataChunk, line_consumed + data_len);
+  }
+  command.verb = Verb::kMetaSet;
+  command.noreply = m.Has('q');
+  command.value = buffer.substr(line_consumed, data_len - 2);
+  return Done(line_consumed + data_len);
+}
+
+// me <key> [b]: memcached's debug dump of one item.
+ParseResult ParseMetaDebug(const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.ntokens() < 3 || t.token[1].size() > kMaxKeyLength) {
+    return Error(reply::kBadCommandLine, consumed);
+  }
+  command.keys.push_back(t.token[1]);
+  if (t.count >= 3 && t.token[2] == "b") {
+    if (!Base64Decode(t.token[1], command.key_storage)) {
+      return Error(reply::kBadCommandLine, consumed);
+    }
+    command.keys[0] = command.key_storage;
+    command.meta.Set('b');
+  }
+  command.verb = Verb::kMetaDebug;
+  return Done(consumed);
+}
+
+ParseResult ParseMeta(const Tokens& t, std::string_view buffer, std::size_t consumed,
+                      std::size_t max_item_size, std::size_t& swallow_remaining,
+                      Command& command) {
+  switch (t.token[0][1]) {
+    case 'g':
+      return ParseMetaKeyed(Verb::kMetaGet, t, consumed, command);
+    case 's':
+      return ParseMetaSet(t, buffer, consumed, max_item_size, swallow_remaining, command);
+    case 'd':
+      return ParseMetaKeyed(Verb::kMetaDelete, t, consumed, command);
+    case 'a':
+      return ParseMetaKeyed(Verb::kMetaArith, t, consumed, command);
+    case 'n':
+      return Simple(Verb::kMetaNoop, consumed, command);
+    case 'e':
+      return ParseMetaDebug(t, consumed, command);
+    default:
+      return Error(reply::kError, consumed);
+  }
+}
+
 }  // namespace
 
 ParseResult Parser::Parse(std::string_view buffer, Command& command) {
@@ -447,8 +668,10 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
       if (verb == "touch") return ParseTouch(t, consumed, command);
       return Error(reply::kError, consumed);
     case 'm':
-      // Two-letter m* words are meta commands, which are not supported yet.
-      if (verb.size() == 2) return Error(reply::kError, consumed);
+      // Two-letter m* words are meta commands.
+      if (verb.size() == 2) {
+        return ParseMeta(t, buffer, consumed, max, swallow_remaining_, command);
+      }
       break;
     default:
       break;

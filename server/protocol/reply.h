@@ -31,6 +31,31 @@ inline constexpr std::string_view kBadDeleteFormat =
 inline constexpr std::string_view kBinaryProtocol =
     "SERVER_ERROR binary protocol is not supported\r\n";
 
+// Meta commands (mg ms md ma mn me).
+inline constexpr std::string_view kMetaNoop = "MN\r\n";
+inline constexpr std::string_view kMetaMiss = "EN\r\n";
+inline constexpr std::string_view kMetaInvalidFlag = "CLIENT_ERROR invalid flag\r\n";
+inline constexpr std::string_view kMetaDuplicateFlag = "CLIENT_ERROR duplicate flag\r\n";
+// md and ma report every flag error this way.
+inline constexpr std::string_view kMetaInvalidOrDuplicateFlag =
+    "CLIENT_ERROR invalid or duplicate flag\r\n";
+inline constexpr std::string_view kMetaBadToken =
+    "CLIENT_ERROR bad token in command line format\r\n";
+inline constexpr std::string_view kMetaKeyDecode = "CLIENT_ERROR error decoding key\r\n";
+inline constexpr std::string_view kMetaTooManyFlags =
+    "CLIENT_ERROR options flags are too long\r\n";
+// ms words the same error differently.
+inline constexpr std::string_view kMetaSetTooManyFlags = "CLIENT_ERROR options flags too long\r\n";
+inline constexpr std::string_view kMetaModeLength =
+    "CLIENT_ERROR incorrect length for M token\r\n";
+inline constexpr std::string_view kMetaBadInitial =
+    "CLIENT_ERROR invalid numeric initial value\r\n";
+inline constexpr std::string_view kMetaBadDelta = "CLIENT_ERROR invalid numeric delta value\r\n";
+inline constexpr std::string_view kMetaOpaqueTooLong = "CLIENT_ERROR opaque token too long\r\n";
+inline constexpr std::string_view kMetaSetBadMode = "CLIENT_ERROR invalid mode for ms M token\r\n";
+inline constexpr std::string_view kMetaArithBadMode =
+    "CLIENT_ERROR invalid mode for ma M token\r\n";
+
 // "VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n"
 void AppendValue(std::string& out, std::string_view key, uint32_t flags, std::string_view data);
 void AppendValueWithCas(std::string& out, std::string_view key, uint32_t flags,

@@ -1,0 +1,258 @@
+"""Differential test for the meta commands (mg ms md ma mn me): each script
+below goes to Debian's memcached and to memgate, and the replies must match
+byte for byte.
+
+Each case runs on its own connection after a flush_all. A step is the bytes
+of one or more commands; the test appends "mn\\r\\n" and reads up to its
+"MN\\r\\n", so every reply of the step is in. Normalised before comparing,
+because the servers pick them independently: cas values (c<N> flags and
+me's cas=N), renamed <cas1>, <cas2>, ... in order of first appearance, so
+"same cas" and "new cas" must still agree. In a step, $CAS is replaced by
+the last c<N> value that server sent on the connection.
+
+  meta_differential_test.py --memgate PATH [--memcached PATH]
+                            [--backend NAME] [--show]
+"""
+
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+import harness  # noqa: E402
+
+SHOW = False
+BACKEND_ARGS = []
+
+K251 = "k" * 251
+OPAQUE_33 = "O" + "1" * 32
+
+# (name, [step, ...]); a step is str (latin-1) or bytes.
+CASES = [
+    # --- mn and unknown meta verbs
+    ("noop", ["mn\r\n", "mn extra tokens\r\n"]),
+    ("unknown_meta_verb", ["mz foo\r\n", "mg\r\n", "mg \r\n", "mgx foo\r\n"]),
+    # --- mg
+    ("mg_miss", ["mg foo v\r\n", "mg foo\r\n", "mg foo q v\r\n",
+                 "mg foo O123 k\r\n", "mg foo q O1 k\r\n", "mg foo O k\r\n"]),
+    ("mg_hit_flags", ["ms foo 3 T0 F5\r\nbar\r\n",
+                      "mg foo v s f t c k O123 q\r\n",
+                      "mg foo\r\n", "mg foo q\r\n", "mg foo s v\r\n",
+                      "mg foo k v q\r\n", "mg foo f\r\n"]),
+    ("mg_hit_before", ["ms hb 1\r\nx\r\n", "mg hb h\r\n", "mg hb h\r\n",
+                       "ms hb2 1\r\nx\r\n", "mg hb2 u h\r\n", "mg hb2 h\r\n",
+                       "mg hb2 h\r\n"]),
+    ("mg_ttl", ["ms t1 2 T100\r\nhi\r\n", "mg t1 t\r\n", "mg t1 T50 t\r\n",
+                "mg t1 t T500\r\n", "mg t1 t\r\n", "mg t1 T0 t\r\n",
+                "mg t1 T-1\r\n", "mg t1 v\r\n"]),
+    ("mg_vivify", ["mg w1 N30 t v c\r\n", "mg w1 N30 t v\r\n",
+                   "mg w1 t N30\r\n", "ms w1 2 T0\r\nhi\r\n", "mg w1 v t\r\n",
+                   "mg w2 N0 s\r\n", "mg w2 N0 s\r\n", "mg w3 t N100\r\n"]),
+    ("mg_recache", ["ms r1 2 T100\r\nhi\r\n", "mg r1 R200 v\r\n",
+                    "mg r1 R200 v\r\n", "mg r1 R50 v\r\n",
+                    "ms r2 2 T100\r\nhi\r\n", "mg r2 R50 v\r\n",
+                    "ms r3 2\r\nhi\r\n", "mg r3 R50 v\r\n"]),
+    ("mg_errors", ["mg foo E5\r\n", "mg foo x\r\n", "mg foo v v\r\n",
+                   "mg foo Tx\r\n", "mg foo N\r\n", "mg foo R1x\r\n",
+                   "mg foo Fx\r\n", "mg foo Cx\r\n", "mg foo MSS\r\n",
+                   "mg foo Jx\r\n", "mg foo Dx\r\n", "mg foo !\r\n",
+                   "mg foo 1\r\n", "mg foo Tx Jx\r\n", "mg foo Jx Tx\r\n",
+                   "mg foo " + OPAQUE_33 + "\r\n", "mg " + K251 + " v\r\n",
+                   "mg foo a b c d e f g h i j k l m n o p q r s\r\n",
+                   "mg foo s t v c f h l k O1 q u T1 N1 R1 b2 x2 y2\r\n",
+                   "mg foo s t v c f h l k O1 q u T1 N1 R1 b2 x2 y2 z2\r\n",
+                   "mg\tfoo\r\n", "mg  foo   v  \r\n"]),
+    # --- base64 keys
+    ("base64_keys", ["ms Zm9v 3 c k O1 b\r\nbar\r\n", "mg Zm9v b k v\r\n",
+                     "mg foo k v\r\n", "mg Zm9vYg== b k q\r\n",
+                     "mg Zm9vYg== b k\r\n", "mg Zm9v= b k\r\n",
+                     "mg !!!! b k\r\n", "md Zm9v b k\r\n", "mg foo v\r\n",
+                     "ma bnVt N0 J7 b k v\r\n", "mg num v k\r\n",
+                     "ms AAEC 1 b k\r\nx\r\n", "mg AAEC b k s\r\n",
+                     "ms Zm9v 3 b\r\nbar\r\n", "me Zm9v b\r\n",
+                     "me Zm9vYg== b\r\n"]),
+    # --- ms
+    ("ms_modes", ["ms a1 2 MA\r\nhi\r\n", "ms a1 2 MA N0\r\nhi\r\n",
+                  "mg a1 v\r\n", "ms a1 2 MP\r\nyo\r\n", "ms a1 2 ME\r\nzz\r\n",
+                  "ms a1 2 ME\r\nzz\r\n", "ms a1 2 MA\r\nAA\r\n",
+                  "ms a1 2 MP\r\nPP\r\n", "mg a1 v\r\n", "ms a2 2 MR\r\nrr\r\n",
+                  "ms a1 2 MR F3 T0\r\nrr\r\n", "mg a1 v f t\r\n",
+                  "ms a1 2 MS\r\nss\r\n", "mg a1 v\r\n", "ms a1 2 MS q\r\nss\r\n",
+                  "ms a1 2 ME q\r\nss\r\n", "ms a3 2 MR q O5 k\r\nss\r\n"]),
+    ("ms_cas", ["ms c1 1 C0\r\nx\r\n", "ms c1 1 MR C0\r\nx\r\n",
+                "ms c1 1 ME C0\r\nx\r\n", "mg c1 c\r\n",
+                "ms c1 1 C$CAS c\r\ny\r\n", "ms c1 1 C$CAS\r\nz\r\n",
+                "ms c1 1 C1\r\nq\r\n", "ms c1 1 MA C999\r\nx\r\n",
+                "ms c1 1 MP C999\r\nx\r\n", "ms c1 1 ME C999\r\nx\r\n",
+                "mg c1 c\r\n", "ms c1 1 MA C$CAS\r\nA\r\n", "mg c1 v\r\n",
+                "ms c1 1 C1 q\r\nx\r\n"]),
+    ("ms_flags_ttl", ["ms f1 2 F4294967296\r\nhi\r\n", "mg f1 f v\r\n",
+                      "ms f1 2 Fx\r\nhi\r\n", "ms f1 2 F-1\r\nhi\r\n",
+                      "ms f1 2 F7 T100\r\nhi\r\n", "mg f1 f t\r\n",
+                      "ms f1 2 T-1\r\nhi\r\n", "mg f1 v\r\n",
+                      "ms f1 0\r\n\r\n", "mg f1 v s\r\n"]),
+    ("ms_errors", ["ms foo\r\n", "ms foo bar\r\nxyz\r\n", "ms t1 -1\r\n\r\n",
+                   "ms foo 3 S3\r\nbar\r\n", "ms foo 3 MZ\r\nbar\r\n",
+                   "ms foo 3 MSS\r\nbar\r\n", "ms foo 3 M\r\nbar\r\n",
+                   "ms foo 3 c k O1 b\r\nbar\r\n", "ms x 2 T1 T2\r\nhi\r\n",
+                   "ms x 2 q F\r\nhi\r\n", "ms x 2 T\r\nhi\r\n",
+                   "ms e1 2 " + OPAQUE_33 + "\r\nhi\r\n",
+                   "ms e1 2 MZ " + OPAQUE_33 + "\r\nhi\r\n",
+                   "ms e2 2 c\r\nhiX\r\n", "ms " + K251 + " 2\r\nhi\r\n",
+                   "ms foo 2 s t v c f h l k O1 q u T1 N1 R1 b2 x2 y2\r\nhi\r\n",
+                   "ms foo 2 q x\r\nhi\r\n", "mg foo v\r\n"]),
+    ("ms_too_large", ["ms big 1\r\nx\r\n",
+                      b"ms big 2000000 T0\r\n" + b"x" * 2000000 + b"\r\n",
+                      "mg big v\r\n",
+                      b"ms big2 1048000\r\n" + b"x" * 1048000 + b"\r\n",
+                      "mg big2 s\r\n"]),
+    ("ms_invalidate", ["ms w3 2 T100\r\nhi\r\n", "md w3 I\r\n", "mg w3 v c\r\n",
+                       "ms w3 3 I C1\r\nnew\r\n", "mg w3 v\r\n",
+                       "ms w4 2\r\nhi\r\n", "mg w4 c\r\n",
+                       "ms w4 3 I C1 c\r\nnew\r\n", "mg w4 v c\r\n",
+                       "mg w4 v c\r\n", "ms w4 3 I C$CAS\r\nfix\r\n",
+                       "mg w4 v\r\n"]),
+    # --- md
+    ("md", ["md d1\r\n", "md d1 q\r\n", "md d1 O1 k q\r\n", "md d1 O1 k\r\n",
+            "ms d1 1\r\nx\r\n", "md d1 q\r\n", "mg d1\r\n",
+            "ms d2 1\r\nx\r\n", "md d2 C12345\r\n", "md d2 C12345 q\r\n",
+            "mg d2 c\r\n", "md d2 C$CAS O7 k\r\n", "mg d2\r\n"]),
+    ("md_invalidate", ["ms d3 1\r\nx\r\n", "md d3 I T30 O9 k\r\n",
+                       "mg d3 t c v\r\n", "mg d3 t c v\r\n",
+                       "ms d3 1 C99999\r\ny\r\n", "mg d3 v c\r\n",
+                       "md d3 I\r\n", "mg d3 v\r\n", "md d3\r\n", "mg d3\r\n"]),
+    ("md_errors", ["md\r\n", "md d4 x\r\n", "md d4 E1\r\n", "md d4 q q\r\n",
+                   "md " + K251 + "\r\n", "md d4 Cx\r\n",
+                   "md d4 " + OPAQUE_33 + "\r\n",
+                   "md foo s t v c f h l k O1 q u T1 N1 R1 b2 x2 y2\r\n"]),
+    # --- ma
+    ("ma_basic", ["ma n1\r\n", "ma n1 q\r\n", "ma n1 O5 k\r\n",
+                  "ma n1 q O5 k\r\n", "ma n2 N0 J10 v t\r\n", "ma n2 v\r\n",
+                  "ma n2 MD D100 v\r\n", "ma n2 q\r\n", "ma n2 q v\r\n",
+                  "ma n2 v\r\n", "ma n2 D5 M+ v k O1\r\n", "ma n2 M- D3 v\r\n",
+                  "ma n2 MI v\r\n"]),
+    ("ma_ttl_order", ["ma n3 t N100 J5\r\n", "ma n3 t\r\n",
+                      "ma n4 N100 t J5\r\n", "ma n4 T0 t\r\n",
+                      "ma n4 t T0\r\n", "ma n4 T50 t v\r\n"]),
+    ("ma_nonnumeric", ["ms s1 3\r\nabc\r\n", "ma s1\r\n", "ma s1 q\r\n",
+                       "ms s2 2\r\n10\r\n", "mg s2 c\r\n", "ma s2 C999 v\r\n",
+                       "ma s2 C999 q\r\n", "ma s2 C$CAS v c\r\n"]),
+    ("ma_wrap", ["ma n9 N0 J18446744073709551615 v\r\n", "ma n9 v\r\n",
+                 "ma n9 MD D5 v\r\n", "ms n10 3\r\n100\r\n", "ma n10 MD v\r\n",
+                 "mg n10 v\r\n", "ma n10 D18446744073709551615 v\r\n"]),
+    ("ma_errors", ["ma n7 MX\r\n", "ma n7 Mi\r\n", "ma n7 Md v\r\n",
+                   "ma n7 M+ N0\r\n", "ma n8 Dabc\r\n", "ma n8 Jx\r\n",
+                   "ma n8 Nx\r\n", "ma n8 D\r\n", "ma " + K251 + "\r\n",
+                   "ma n8 x\r\n", "ma\r\n"]),
+    # --- me
+    ("me", ["me foo\r\n", "me\r\n", "ms foo 3 F5\r\nbar\r\n", "me foo\r\n",
+            "ms foo 3\r\nbar\r\n", "me foo\r\n", "me foo bar baz\r\n",
+            "ms big 200\r\n" + "x" * 200 + "\r\n", "me big\r\n",
+            "ms big 5000\r\n" + "x" * 5000 + "\r\n", "me big\r\n",
+            "me " + K251 + "\r\n", "me !!!! b\r\n"]),
+    # --- pipelines and splits
+    ("pipeline_quiet", ["mg a q v\r\nmg b q v\r\nms a 1 q\r\n1\r\n"
+                        "mg a q v\r\nmg b q v k\r\nmd a q\r\nmd a q\r\n"]),
+    ("classic_and_meta", ["set k 3 0 2\r\nhi\r\n", "mg k f v\r\n",
+                          "ms k 2 F9\r\nyo\r\n", "get k\r\n", "gets k\r\n",
+                          "mg k c\r\n", "incr k 1\r\n", "ms n 1\r\n5\r\n",
+                          "incr n 2\r\n", "ma n v\r\n", "get n\r\n"]),
+]
+
+
+def _normalise(reply, names):
+    def rename(m):
+        name = names.setdefault(m.group(2), b"<cas%d>" % (len(names) + 1))
+        return m.group(1) + name
+    # c<N> flags (a token after a space on an HD/VA/EN/... line) and me's cas=N.
+    lines = reply.split(b"\r\n")
+    out = []
+    skip_next = False
+    for line in lines:
+        if skip_next:  # a data block: leave it alone
+            out.append(line)
+            skip_next = False
+            continue
+        m = re.fullmatch(rb"(VALUE \S+ \d+ )(\d+) (\d+)", line)
+        if m:  # a classic gets reply: rename its cas, keep its data block
+            line = m.group(1) + m.group(2) + b" " + names.setdefault(
+                m.group(3), b"<cas%d>" % (len(names) + 1))
+            skip_next = True
+            out.append(line)
+            continue
+        if line[:3] in (b"VA ", b"HD ", b"EX ", b"NF ", b"NS ", b"EN ", b"ME "):
+            line = re.sub(rb"( c)(\d+)(?= |$)", rename, line)
+            line = re.sub(rb"( cas=)(\d+)", rename, line)
+            skip_next = line.startswith(b"VA ")
+        out.append(line)
+    return b"\r\n".join(out)
+
+
+class Side:
+    def __init__(self, name, address):
+        self.name = name
+        self.client = harness.Client(address, timeout=15.0)
+        self.names = {}
+        self.last_cas = b"0"
+
+    def step(self, data):
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        data = data.replace(b"$CAS", self.last_cas)
+        self.client.send(data + b"mn\r\n")
+        reply = self.client.read_until(b"MN\r\n")
+        for m in re.finditer(rb"(?:^|\r\n)(?:VA|HD)[^\r\n]* c(\d+)(?= |\r)", reply):
+            self.last_cas = m.group(1)
+        return _normalise(reply, self.names)
+
+
+class MetaDifferentialTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.memcached = harness.Memcached()
+        cls.memgate = harness.Memgate(args=BACKEND_ARGS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.memgate.stop()
+        cls.memcached.stop()
+
+    def run_case(self, steps):
+        sides = [Side("memcached", self.memcached.address),
+                 Side("memgate", self.memgate.address)]
+        try:
+            for side in sides:
+                side.client.send(b"flush_all\r\n")
+                side.client.read_until(b"OK\r\n")
+            for data in steps:
+                got = [side.step(data) for side in sides]
+                shown = data if len(data) < 80 else "%r...(%d bytes)" % (data[:60], len(data))
+                if SHOW:
+                    print("%r\n  memcached %r\n  memgate   %r" % (shown, got[0], got[1]))
+                self.assertEqual(got[1], got[0], "step %r" % (shown,))
+        finally:
+            for side in sides:
+                side.client.close()
+
+
+def _add_cases():
+    for name, steps in CASES:
+        def test(self, steps=steps):
+            self.run_case(steps)
+        setattr(MetaDifferentialTest, "test_" + re.sub(r"\W", "_", name), test)
+
+
+_add_cases()
+
+if __name__ == "__main__":
+    harness.parse_args()
+    if "--show" in sys.argv:
+        sys.argv.remove("--show")
+        SHOW = True
+    if "--backend" in sys.argv:
+        i = sys.argv.index("--backend")
+        BACKEND_ARGS = ["--backend", sys.argv[i + 1]]
+        del sys.argv[i:i + 2]
+    unittest.main()
