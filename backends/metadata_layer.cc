@@ -571,4 +571,383 @@ void MetadataLayer::TouchImpl(const ClientContext& client, std::string key, int6
              });
 }
 
+
+// --- meta commands ----------------------------------------------------------
+
+namespace {
+
+template <typename R>
+R NoMetadata() {
+  R result;
+  result.outcome = Outcome::kUnsupported;
+  result.error.message = "meta commands need item metadata, which --no-extra turns off";
+  return result;
+}
+
+// A meta T/N exptime: an already-past one becomes a past time.
+int64_t MetaExpiry(int64_t exptime, int64_t now) {
+  const int64_t at = AbsoluteExpiry(exptime, now);
+  return at == kAlreadyExpired ? 1 : at;
+}
+
+int64_t TtlLeft(int64_t expires_at, int64_t now) {
+  return expires_at == 0 ? -1 : expires_at - now;
+}
+
+// What a meta Get hands out: the copied key and the store's value.
+struct MetaHolder {
+  std::string key;
+  std::string value;
+};
+
+}  // namespace
+
+template <typename Fn>
+MetadataLayer::Meta MetadataLayer::UpdateMeta(std::string_view key, Fn fn) {
+  MetaShard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.table.find(AbslKey(key));
+  if (it == shard.table.end()) {
+    it = shard.table.emplace(std::string(key), Meta{0, 0, NextCas()}).first;
+  }
+  fn(it->second);
+  return it->second;
+}
+
+void MetadataLayer::MetaGet(const ClientContext& client, std::string_view key,
+                            const MetaGetRequest& request, Done<MetaGetResult> done) {
+  if (options_.no_extra) {
+    std::move(done)(NoMetadata<MetaGetResult>());
+    return;
+  }
+  Run(client, [this, client, key = std::string(key), request, done = std::move(done)]() mutable {
+    const std::string key_copy = key;
+    ExpireThen(client, key_copy,
+               [this, client, key = std::move(key), request, done = std::move(done)]() mutable {
+                 MetaGetImpl(client, std::move(key), request, std::move(done));
+               });
+  });
+}
+
+void MetadataLayer::MetaGetImpl(const ClientContext& client, std::string key,
+                                MetaGetRequest request, Done<MetaGetResult> done) {
+  // Fills the result from the side table, applying the command's steps, once
+  // the value is known (found or vivified).
+  auto answer = [this, request](std::shared_ptr<MetaHolder> holder, bool created) {
+    const int64_t now = options_.clock->Now();
+    MetaGetResult result;
+    bool won = false;
+    const Meta meta = UpdateMeta(holder->key, [&](Meta& m) {
+      if (created) {
+        m.key_binary = request.key_binary;
+        m.atime = now;
+      }
+      result.fetched_before = m.fetched;
+      result.idle_seconds = m.atime == 0 ? 0 : now - m.atime;
+      for (uint8_t i = 0; i < request.steps.count; ++i) {
+        switch (request.steps.order[i]) {
+          case 't':
+            result.ttl = TtlLeft(m.expires_at, now);
+            break;
+          case 'T':
+            m.expires_at = MetaExpiry(request.ttl, now);
+            break;
+          case 'N':
+            if (created) {
+              m.expires_at = MetaExpiry(request.vivify_ttl, now);
+              won = true;
+            }
+            break;
+          case 'R':
+            if (!m.token_sent && !created && m.expires_at != 0 &&
+                m.expires_at < MetaExpiry(request.recache_ttl, now)) {
+              won = true;
+            }
+            break;
+        }
+      }
+      result.token_sent = m.token_sent;
+      result.stale = m.stale;
+      if (m.stale && !m.token_sent) won = true;
+      if (won) m.token_sent = true;
+      if (!request.no_bump) {
+        m.fetched = true;
+        m.atime = now;
+      }
+    });
+    result.won = won;
+    result.key_binary = meta.key_binary;
+    result.exptime = meta.expires_at;
+    result.hit = Hit{holder->key, holder->value, meta.flags, meta.cas, holder};
+    return result;
+  };
+  const std::string key_copy = key;
+  const std::string_view key_view[] = {key_copy};
+  store_.Get(client, key_view,
+             [this, client, key = std::move(key), request, answer = std::move(answer),
+              done = std::move(done)](GetReply reply) mutable {
+               MetaGetResult result;
+               if (reply.error || reply.values.size() != 1) {
+                 result.outcome = Outcome::kError;
+                 result.error = reply.error ? *std::move(reply.error) : StoreReplyCountError();
+                 std::move(done)(std::move(result));
+                 return;
+               }
+               auto holder = std::make_shared<MetaHolder>();
+               holder->key = std::move(key);
+               if (reply.values[0]) {
+                 holder->value = *std::move(reply.values[0]);
+                 std::move(done)(answer(std::move(holder), false));
+                 return;
+               }
+               if (!request.vivify) {
+                 result.outcome = Outcome::kNotFound;
+                 std::move(done)(std::move(result));
+                 return;
+               }
+               std::string stub_key = holder->key;
+               SetAndRecord(client, std::move(stub_key), 0, 0, 0, std::string(),
+                            [holder = std::move(holder), answer = std::move(answer),
+                             done = std::move(done)](StoreResult stored) mutable {
+                              if (stored.outcome != Outcome::kStored) {
+                                MetaGetResult miss;
+                                miss.outcome = stored.outcome == Outcome::kError
+                                                   ? Outcome::kError
+                                                   : Outcome::kNotFound;
+                                miss.error = std::move(stored.error);
+                                std::move(done)(std::move(miss));
+                                return;
+                              }
+                              std::move(done)(answer(std::move(holder), true));
+                            });
+             });
+}
+
+void MetadataLayer::MetaStore(const ClientContext& client, std::string_view key,
+                              const MetaStoreRequest& request, std::string_view value,
+                              Done<StoreResult> done) {
+  if (options_.no_extra) {
+    std::move(done)(NoMetadata<StoreResult>());
+    return;
+  }
+  if (value.size() > options_.max_item_size) {
+    std::move(done)(StoreAnswer(Outcome::kTooLarge));
+    return;
+  }
+  Run(client, [this, client, key = std::string(key), request, value = std::string(value),
+               done = std::move(done)]() mutable {
+    MetaStoreImpl(client, std::move(key), request, std::move(value), std::move(done));
+  });
+}
+
+void MetadataLayer::MetaStoreImpl(const ClientContext& client, std::string key,
+                                  MetaStoreRequest request, std::string value,
+                                  Done<StoreResult> done) {
+  // Records the binary-key bit (and stale state) once the value is stored.
+  auto finish = [this, key, request](Done<StoreResult> done, bool stale, bool token_sent) {
+    return [this, key, request, stale, token_sent,
+            done = std::move(done)](StoreResult result) mutable {
+      if (result.outcome == Outcome::kStored && (request.key_binary || stale)) {
+        UpdateMeta(key, [&](Meta& m) {
+          m.key_binary = request.key_binary;
+          m.stale = stale;
+          m.token_sent = token_sent;
+        });
+      }
+      std::move(done)(std::move(result));
+    };
+  };
+  const bool appends = request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend;
+  const bool needs_check = (request.mode == StoreMode::kCas && request.invalidate) ||
+                           (appends && request.cas != 0);
+  if (!needs_check) {
+    StoreImpl(client, request.mode, std::move(key), request.flags, request.exptime,
+              std::move(value), request.cas, finish(std::move(done), false, false));
+    return;
+  }
+  const std::string key_copy = key;
+  ExpireThen(client, key_copy, [this, client, key = std::move(key), request,
+                                value = std::move(value), finish = std::move(finish),
+                                done = std::move(done)]() mutable {
+    const std::string key_copy = key;
+    store_.Find(client, key_copy, [this, client, key = std::move(key), request,
+                                   value = std::move(value), finish = std::move(finish),
+                                   done = std::move(done)](FindReply found) mutable {
+      if (found.error) {
+        std::move(done)(StoreFailure(*std::move(found.error)));
+        return;
+      }
+      if (!found.found) {
+        std::move(done)(StoreAnswer(request.mode == StoreMode::kCas ? Outcome::kNotFound
+                                                                     : Outcome::kNotStored));
+        return;
+      }
+      const Meta meta = MetaOrDefault(key);
+      if (request.mode != StoreMode::kCas) {  // append/prepend with a cas
+        if (meta.cas != request.cas) {
+          std::move(done)(StoreAnswer(Outcome::kExists));
+          return;
+        }
+        StoreImpl(client, request.mode, std::move(key), request.flags, request.exptime,
+                  std::move(value), request.cas, finish(std::move(done), false, false));
+        return;
+      }
+      if (meta.cas == request.cas) {
+        StoreImpl(client, StoreMode::kSet, std::move(key), request.flags, request.exptime,
+                  std::move(value), 0, finish(std::move(done), false, false));
+        return;
+      }
+      if (request.cas > meta.cas) {
+        std::move(done)(StoreAnswer(Outcome::kExists));
+        return;
+      }
+      // ms I with an older cas: store, stale, keeping the TTL and win token.
+      SetAndRecord(client, std::move(key), request.flags, meta.expires_at,
+                   StoreExptime(meta.expires_at), std::move(value),
+                   finish(std::move(done), true, meta.token_sent));
+    });
+  });
+}
+
+void MetadataLayer::MetaDelete(const ClientContext& client, std::string_view key,
+                               const MetaDeleteRequest& request, Done<DeleteResult> done) {
+  if (options_.no_extra) {
+    std::move(done)(NoMetadata<DeleteResult>());
+    return;
+  }
+  Run(client, [this, client, key = std::string(key), request, done = std::move(done)]() mutable {
+    const std::string key_copy = key;
+    ExpireThen(client, key_copy, [this, client, key = std::move(key), request,
+                                  done = std::move(done)]() mutable {
+      const std::string key_copy = key;
+      store_.Find(client, key_copy, [this, client, key = std::move(key), request,
+                                     done = std::move(done)](FindReply found) mutable {
+        DeleteResult result;
+        if (found.error) {
+          result.outcome = Outcome::kError;
+          result.error = *std::move(found.error);
+        } else if (!found.found) {
+          result.outcome = Outcome::kNotFound;
+        } else if (request.has_cas && MetaOrDefault(key).cas != request.cas) {
+          result.outcome = Outcome::kExists;
+        } else if (request.invalidate) {
+          const int64_t now = options_.clock->Now();
+          UpdateMeta(key, [&](Meta& m) {
+            if (request.has_ttl) m.expires_at = MetaExpiry(request.ttl, now);
+            m.stale = true;
+            m.token_sent = false;
+            m.cas = NextCas();
+          });
+        } else {
+          DeleteImpl(client, std::move(key), std::move(done));
+          return;
+        }
+        std::move(done)(std::move(result));
+      });
+    });
+  });
+}
+
+void MetadataLayer::MetaArith(const ClientContext& client, std::string_view key,
+                              const MetaArithRequest& request, Done<MetaArithResult> done) {
+  if (options_.no_extra) {
+    std::move(done)(NoMetadata<MetaArithResult>());
+    return;
+  }
+  Run(client, [this, client, key = std::string(key), request, done = std::move(done)]() mutable {
+    const std::string key_copy = key;
+    ExpireThen(client, key_copy, [this, client, key = std::move(key), request,
+                                  done = std::move(done)]() mutable {
+      MetaArithImpl(client, std::move(key), request, std::move(done));
+    });
+  });
+}
+
+void MetadataLayer::MetaArithImpl(const ClientContext& client, std::string key,
+                                  MetaArithRequest request, Done<MetaArithResult> done) {
+  // After the new value is stored: restore the meta state a plain store
+  // resets, apply the t/T/N steps, and answer.
+  auto stored = [this, key, request](uint64_t value, bool created, Meta before,
+                                     Done<MetaArithResult> done) {
+    return [this, key, request, value, created, before,
+            done = std::move(done)](StoreResult stored) mutable {
+      MetaArithResult result;
+      if (stored.outcome != Outcome::kStored) {
+        result.outcome = stored.outcome;
+        result.error = std::move(stored.error);
+        std::move(done)(std::move(result));
+        return;
+      }
+      const int64_t now = options_.clock->Now();
+      const Meta meta = UpdateMeta(key, [&](Meta& m) {
+        if (created) {
+          m.atime = now;
+        } else {
+          m.atime = before.atime;
+          m.fetched = before.fetched;
+          m.stale = before.stale;
+          m.token_sent = before.token_sent;
+          m.key_binary = before.key_binary;
+        }
+        for (uint8_t i = 0; i < request.steps.count; ++i) {
+          switch (request.steps.order[i]) {
+            case 't':
+              result.ttl = TtlLeft(m.expires_at, now);
+              break;
+            case 'T':
+              m.expires_at = MetaExpiry(request.ttl, now);
+              break;
+            case 'N':
+              if (created) m.expires_at = MetaExpiry(request.vivify_ttl, now);
+              break;
+          }
+        }
+      });
+      result.value = value;
+      result.cas = meta.cas;
+      std::move(done)(std::move(result));
+    };
+  };
+  const std::string key_copy = key;
+  const std::string_view key_view[] = {key_copy};
+  store_.Get(client, key_view, [this, client, key = std::move(key), request,
+                                stored = std::move(stored),
+                                done = std::move(done)](GetReply reply) mutable {
+    MetaArithResult result;
+    if (reply.error || reply.values.size() != 1) {
+      result.outcome = Outcome::kError;
+      result.error = reply.error ? *std::move(reply.error) : StoreReplyCountError();
+      std::move(done)(std::move(result));
+      return;
+    }
+    if (!reply.values[0]) {
+      if (!request.vivify) {
+        result.outcome = Outcome::kNotFound;
+        std::move(done)(std::move(result));
+        return;
+      }
+      SetAndRecord(client, std::move(key), 0, 0, 0, FormatArithValue(request.initial, 0),
+                   stored(request.initial, true, Meta{}, std::move(done)));
+      return;
+    }
+    const Meta meta = MetaOrDefault(key);
+    if (request.cas != 0 && meta.cas != request.cas) {
+      result.outcome = Outcome::kExists;
+      std::move(done)(std::move(result));
+      return;
+    }
+    const std::optional<uint64_t> current = ParseArithValue(*reply.values[0]);
+    if (!current) {
+      result.outcome = Outcome::kNonNumeric;
+      std::move(done)(std::move(result));
+      return;
+    }
+    const uint64_t value = ApplyArith(request.op, *current, request.delta);
+    // memcached rewrites in place when the number fits: keep the length.
+    SetAndRecord(client, std::move(key), meta.flags, meta.expires_at,
+                 StoreExptime(meta.expires_at), FormatArithValue(value, reply.values[0]->size()),
+                 stored(value, false, meta, std::move(done)));
+  });
+}
+
 }  // namespace memgate::backends

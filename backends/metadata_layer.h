@@ -72,6 +72,19 @@ class MetadataLayer final : public Backend {
   void ClientOpened(const ClientContext& client) override;
   void ClientClosed(const ClientContext& client) override;
 
+  // Meta commands keep their per-item state (last access, fetched, stale,
+  // win token, binary key) in the side table; in pass-through mode there is
+  // none, so they answer Outcome::kUnsupported.
+  void MetaGet(const ClientContext& client, std::string_view key, const MetaGetRequest& request,
+               Done<MetaGetResult> done) override;
+  void MetaStore(const ClientContext& client, std::string_view key,
+                 const MetaStoreRequest& request, std::string_view value,
+                 Done<StoreResult> done) override;
+  void MetaDelete(const ClientContext& client, std::string_view key,
+                  const MetaDeleteRequest& request, Done<DeleteResult> done) override;
+  void MetaArith(const ClientContext& client, std::string_view key,
+                 const MetaArithRequest& request, Done<MetaArithResult> done) override;
+
   BackendStats Stats() const override;
 
   // Keys with metadata in the side table (for tests and stats).
@@ -82,6 +95,12 @@ class MetadataLayer final : public Backend {
     uint32_t flags = 0;
     int64_t expires_at = 0;  // AbsoluteExpiry; 0 = never
     uint64_t cas = 0;
+    // Meta-command state; a plain store resets it.
+    int64_t atime = 0;  // last access, unix seconds (0: unknown, read as the store time)
+    bool fetched = false;
+    bool stale = false;
+    bool token_sent = false;
+    bool key_binary = false;
   };
   struct MetaShard {
     mutable absl::Mutex mu;
@@ -104,6 +123,16 @@ class MetadataLayer final : public Backend {
   // True (and the metadata dropped) when the key has expired at `now`; the
   // caller then deletes it from the store.
   bool DropIfExpired(std::string_view key, int64_t now);
+  // Runs fn(meta) on the key's metadata (created as MetaOrDefault does)
+  // under the shard lock; returns the result.
+  template <typename Fn>
+  Meta UpdateMeta(std::string_view key, Fn fn);
+  void MetaGetImpl(const ClientContext& client, std::string key, MetaGetRequest request,
+                   Done<MetaGetResult> done);
+  void MetaStoreImpl(const ClientContext& client, std::string key, MetaStoreRequest request,
+                     std::string value, Done<StoreResult> done);
+  void MetaArithImpl(const ClientContext& client, std::string key, MetaArithRequest request,
+                     Done<MetaArithResult> done);
   uint64_t NextCas() { return next_cas_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
   // Deletes `key` from the store when it has expired, then runs `then`.

@@ -76,6 +76,31 @@ inline FlushResult SyncFlushAll(Backend& backend, const ClientContext& client,
       [&](auto done) { backend.FlushAll(client, delay_seconds, std::move(done)); });
 }
 
+inline MetaGetResult SyncMetaGet(Backend& backend, const ClientContext& client,
+                                 std::string_view key, const MetaGetRequest& request) {
+  return sync_internal::Wait<MetaGetResult>(
+      [&](auto done) { backend.MetaGet(client, key, request, std::move(done)); });
+}
+
+inline StoreResult SyncMetaStore(Backend& backend, const ClientContext& client,
+                                 std::string_view key, const MetaStoreRequest& request,
+                                 std::string_view value) {
+  return sync_internal::Wait<StoreResult>(
+      [&](auto done) { backend.MetaStore(client, key, request, value, std::move(done)); });
+}
+
+inline DeleteResult SyncMetaDelete(Backend& backend, const ClientContext& client,
+                                   std::string_view key, const MetaDeleteRequest& request) {
+  return sync_internal::Wait<DeleteResult>(
+      [&](auto done) { backend.MetaDelete(client, key, request, std::move(done)); });
+}
+
+inline MetaArithResult SyncMetaArith(Backend& backend, const ClientContext& client,
+                                     std::string_view key, const MetaArithRequest& request) {
+  return sync_internal::Wait<MetaArithResult>(
+      [&](auto done) { backend.MetaArith(client, key, request, std::move(done)); });
+}
+
 // The value stored under `key`, or nullopt when a get does not find it.
 inline std::optional<std::string> SyncValue(Backend& backend, const ClientContext& client,
                                             std::string_view key) {

@@ -38,6 +38,10 @@ using testing::SyncDelete;
 using testing::SyncFlushAll;
 using testing::SyncGet;
 using testing::SyncGetAndTouch;
+using testing::SyncMetaArith;
+using testing::SyncMetaDelete;
+using testing::SyncMetaGet;
+using testing::SyncMetaStore;
 using testing::SyncStore;
 using testing::SyncTouch;
 using testing::SyncValue;
@@ -492,6 +496,197 @@ TYPED_TEST(BackendConformanceTest, ClientsShareOneKeySpace) {
   SyncStore(*this->backend_, other, StoreMode::kSet, "shared", "from-other");
   EXPECT_EQ(this->Value("shared"), "from-other");
   this->backend_->ClientClosed(other);
+}
+
+}  // namespace
+}  // namespace memgate::backends
+
+// --- meta commands (mg ms md ma) ----------------------------------------------
+
+namespace memgate::backends {
+namespace {
+
+MetaGetRequest MetaGetWith(std::string_view steps) {
+  MetaGetRequest request;
+  for (char c : steps) request.steps.Add(c);
+  return request;
+}
+
+TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
+  MetaGetRequest get = MetaGetWith("t");
+  EXPECT_EQ(SyncMetaGet(*this->backend_, this->client_, "m", get).outcome, Outcome::kNotFound);
+  ASSERT_EQ(this->Set("m", "value", 7, 100).outcome, Outcome::kStored);
+  MetaGetResult first = SyncMetaGet(*this->backend_, this->client_, "m", get);
+  ASSERT_EQ(first.outcome, Outcome::kOk);
+  EXPECT_EQ(first.hit.value, "value");
+  EXPECT_EQ(first.hit.flags, 7u);
+  EXPECT_EQ(first.hit.cas, this->CasOf("m"));
+  EXPECT_EQ(first.ttl, 100);
+  EXPECT_FALSE(first.won);
+  EXPECT_FALSE(first.stale);
+  EXPECT_FALSE(first.fetched_before);
+
+  ASSERT_EQ(this->Set("n", "v").outcome, Outcome::kStored);
+  MetaGetRequest peek = MetaGetWith("t");
+  peek.no_bump = true;
+  MetaGetResult never = SyncMetaGet(*this->backend_, this->client_, "n", peek);
+  EXPECT_EQ(never.ttl, -1);
+  EXPECT_FALSE(never.fetched_before);
+  EXPECT_FALSE(SyncMetaGet(*this->backend_, this->client_, "n", peek).fetched_before);
+  SyncMetaGet(*this->backend_, this->client_, "n", MetaGetWith(""));
+  EXPECT_TRUE(SyncMetaGet(*this->backend_, this->client_, "n", peek).fetched_before);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaGetTtlStepsActInOrder) {
+  ASSERT_EQ(this->Set("m", "v", 0, 100).outcome, Outcome::kStored);
+  MetaGetRequest before = MetaGetWith("tT");
+  before.ttl = 50;
+  EXPECT_EQ(SyncMetaGet(*this->backend_, this->client_, "m", before).ttl, 100);
+  MetaGetRequest after = MetaGetWith("Tt");
+  after.ttl = 30;
+  EXPECT_EQ(SyncMetaGet(*this->backend_, this->client_, "m", after).ttl, 30);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaGetVivifyWinsOnce) {
+  MetaGetRequest vivify = MetaGetWith("Nt");
+  vivify.vivify = true;
+  vivify.vivify_ttl = 30;
+  MetaGetResult first = SyncMetaGet(*this->backend_, this->client_, "w", vivify);
+  ASSERT_EQ(first.outcome, Outcome::kOk);
+  EXPECT_TRUE(first.won);
+  EXPECT_FALSE(first.token_sent);
+  EXPECT_EQ(first.hit.value, "");
+  EXPECT_EQ(first.ttl, 30);
+  MetaGetResult second = SyncMetaGet(*this->backend_, this->client_, "w", vivify);
+  EXPECT_FALSE(second.won);
+  EXPECT_TRUE(second.token_sent);
+  // A real value clears the win state.
+  ASSERT_EQ(this->Set("w", "fresh").outcome, Outcome::kStored);
+  MetaGetResult third = SyncMetaGet(*this->backend_, this->client_, "w", vivify);
+  EXPECT_FALSE(third.won);
+  EXPECT_FALSE(third.token_sent);
+  EXPECT_EQ(third.hit.value, "fresh");
+}
+
+TYPED_TEST(BackendConformanceTest, MetaGetRecacheWinsBelowTtl) {
+  ASSERT_EQ(this->Set("r", "v", 0, 100).outcome, Outcome::kStored);
+  MetaGetRequest recache = MetaGetWith("R");
+  recache.recache_ttl = 50;
+  EXPECT_FALSE(SyncMetaGet(*this->backend_, this->client_, "r", recache).won);
+  recache.recache_ttl = 200;
+  EXPECT_TRUE(SyncMetaGet(*this->backend_, this->client_, "r", recache).won);
+  MetaGetResult again = SyncMetaGet(*this->backend_, this->client_, "r", recache);
+  EXPECT_FALSE(again.won);
+  EXPECT_TRUE(again.token_sent);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
+  MetaStoreRequest add;
+  add.mode = StoreMode::kAdd;
+  add.flags = 3;
+  add.key_binary = true;
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", add, "a").outcome,
+            Outcome::kStored);
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", add, "b").outcome,
+            Outcome::kNotStored);
+  MetaGetResult got = SyncMetaGet(*this->backend_, this->client_, "s", MetaGetWith(""));
+  EXPECT_TRUE(got.key_binary);
+  EXPECT_EQ(got.hit.flags, 3u);
+
+  MetaStoreRequest append;
+  append.mode = StoreMode::kAppend;
+  append.cas = got.hit.cas + 1000;
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", append, "x").outcome,
+            Outcome::kExists);
+  append.cas = got.hit.cas;
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", append, "x").outcome,
+            Outcome::kStored);
+  EXPECT_EQ(this->Value("s"), "ax");
+
+  MetaStoreRequest cas;
+  cas.mode = StoreMode::kCas;
+  cas.cas = this->CasOf("s") + 1000;
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", cas, "c").outcome,
+            Outcome::kExists);
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "none", cas, "c").outcome,
+            Outcome::kNotFound);
+  cas.cas = this->CasOf("s");
+  StoreResult stored = SyncMetaStore(*this->backend_, this->client_, "s", cas, "c");
+  EXPECT_EQ(stored.outcome, Outcome::kStored);
+  EXPECT_EQ(stored.cas, this->CasOf("s"));
+}
+
+TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
+  ASSERT_EQ(this->Set("i", "old").outcome, Outcome::kStored);
+  const uint64_t current = this->CasOf("i");
+  MetaStoreRequest stale;
+  stale.mode = StoreMode::kCas;
+  stale.invalidate = true;
+  stale.cas = current - 1;  // older than the item's
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "i", stale, "new").outcome,
+            Outcome::kStored);
+  MetaGetResult got = SyncMetaGet(*this->backend_, this->client_, "i", MetaGetWith(""));
+  EXPECT_EQ(got.hit.value, "new");
+  EXPECT_TRUE(got.stale);
+  EXPECT_TRUE(got.won);  // stale and no token sent yet
+  stale.cas = this->CasOf("i") + 1000;  // newer: refused
+  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "i", stale, "x").outcome,
+            Outcome::kExists);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
+  MetaDeleteRequest del;
+  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", del).outcome,
+            Outcome::kNotFound);
+  ASSERT_EQ(this->Set("d", "v", 0, 100).outcome, Outcome::kStored);
+  const uint64_t cas = this->CasOf("d");
+  del.has_cas = true;
+  del.cas = cas + 1000;
+  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", del).outcome, Outcome::kExists);
+  del.cas = cas;
+  del.invalidate = true;
+  del.has_ttl = true;
+  del.ttl = 30;
+  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", del).outcome, Outcome::kDeleted);
+  MetaGetResult got = SyncMetaGet(*this->backend_, this->client_, "d", MetaGetWith("t"));
+  ASSERT_EQ(got.outcome, Outcome::kOk);
+  EXPECT_TRUE(got.stale);
+  EXPECT_TRUE(got.won);
+  EXPECT_EQ(got.ttl, 30);
+  EXPECT_NE(got.hit.cas, cas);
+  MetaDeleteRequest plain;
+  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", plain).outcome,
+            Outcome::kDeleted);
+  EXPECT_EQ(this->Value("d"), std::nullopt);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
+  MetaArithRequest incr;
+  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "a", incr).outcome,
+            Outcome::kNotFound);
+  incr.vivify = true;
+  incr.initial = 10;
+  incr.vivify_ttl = 100;
+  incr.steps.Add('N');
+  incr.steps.Add('t');
+  MetaArithResult created = SyncMetaArith(*this->backend_, this->client_, "a", incr);
+  ASSERT_EQ(created.outcome, Outcome::kOk);
+  EXPECT_EQ(created.value, 10u);
+  EXPECT_EQ(created.ttl, 100);
+  EXPECT_EQ(created.cas, this->CasOf("a"));
+  MetaArithResult next = SyncMetaArith(*this->backend_, this->client_, "a", incr);
+  EXPECT_EQ(next.value, 11u);
+  EXPECT_EQ(next.ttl, 100);
+  MetaArithRequest decr;
+  decr.op = ArithOp::kDecr;
+  decr.delta = 100;
+  decr.cas = next.cas + 1000;
+  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "a", decr).outcome, Outcome::kExists);
+  decr.cas = next.cas;
+  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "a", decr).value, 0u);
+  ASSERT_EQ(this->Set("text", "abc").outcome, Outcome::kStored);
+  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "text", MetaArithRequest{}).outcome,
+            Outcome::kNonNumeric);
 }
 
 }  // namespace
