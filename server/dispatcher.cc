@@ -24,6 +24,8 @@ using protocol::Verb;
 
 inline constexpr std::string_view kVersionReply = "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n";
 inline constexpr std::string_view kReset = "RESET\r\n";
+inline constexpr std::string_view kDetailUsage =
+    "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
 
 // A backend failure: "SERVER_ERROR <message>" unless the client asked for no
 // reply; the client stays connected unless the backend asked to close it.
@@ -289,10 +291,60 @@ void Dispatcher::Stats(const protocol::Command& command, Session& session) {
   } else if (command.args == "reset") {
     stats_.Reset();
     out.append(kReset);
+  } else if (command.args == "settings") {
+    AppendSettingsStats(out);
+  } else if (command.args == "conns") {
+    if (settings_.append_conns) settings_.append_conns(out, session.client().id);
+    out.append(reply::kEnd);
+  } else if (command.args == "backend") {
+    AppendBackendStats(out);
+  } else if (command.args.starts_with("detail")) {
+    // Detail collection stays off, as in a memcached that was never told
+    // otherwise: on/off are accepted, a dump is empty.
+    const std::string_view arg = command.args.substr(6);
+    if (arg == " on" || arg == " off") {
+      out.append(reply::kOk);
+    } else if (arg == " dump") {
+      out.append(reply::kEnd);
+    } else {
+      out.append(kDetailUsage);
+    }
   } else {
     out.append(reply::kError);
   }
   session.FinishReply(seq, false);
+}
+
+// memcached's `stats settings` names, for what a gateway has.
+void Dispatcher::AppendSettingsStats(std::string& out) const {
+  const backends::BackendStats b = backend_.Stats();
+  reply::AppendStat(out, "maxbytes", b.limit_maxbytes);
+  reply::AppendStat(out, "maxconns", settings_.max_connections);
+  reply::AppendStat(out, "verbosity", "0");
+  reply::AppendStat(out, "evictions", "on");
+  reply::AppendStat(out, "num_threads", static_cast<uint64_t>(settings_.threads));
+  reply::AppendStat(out, "detail_enabled", "no");
+  reply::AppendStat(out, "cas_enabled", "yes");
+  reply::AppendStat(out, "binding_protocol", "ascii");
+  reply::AppendStat(out, "item_size_max", settings_.item_size_max);
+  reply::AppendStat(out, "flush_enabled", "yes");
+  reply::AppendStat(out, "backend", backend_.Name());
+  reply::AppendStat(out, "backend_pipelines_in_order", pipelines_in_order_ ? "yes" : "no");
+  out.append(reply::kEnd);
+}
+
+// The backend's name, health (failed calls so far) and what it counts.
+void Dispatcher::AppendBackendStats(std::string& out) const {
+  const CounterTotals t = stats_.Totals();
+  const backends::BackendStats b = backend_.Stats();
+  reply::AppendStat(out, "name", backend_.Name());
+  reply::AppendStat(out, "health", t.backend_errors == 0 ? "ok" : "errors");
+  reply::AppendStat(out, "errors", t.backend_errors);
+  reply::AppendStat(out, "pipelines_in_order", pipelines_in_order_ ? "yes" : "no");
+  reply::AppendStat(out, "curr_items", b.curr_items);
+  reply::AppendStat(out, "bytes", b.bytes);
+  reply::AppendStat(out, "limit_maxbytes", b.limit_maxbytes);
+  out.append(reply::kEnd);
 }
 
 void Dispatcher::AppendGeneralStats(std::string& out) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "backends/backend.h"
@@ -18,6 +19,11 @@ struct DispatcherSettings {
   int threads = 1;
   uint64_t max_connections = 1024;
   int64_t start_time = 0;  // unix seconds
+  uint64_t item_size_max = 1 << 20;  // -I, for `stats settings`
+  // Appends memcached's `stats conns` lines for every live client;
+  // `requester` is the id of the client asking. Set by the server; when
+  // empty, `stats conns` lists nothing.
+  std::function<void(std::string& out, uint64_t requester)> append_conns;
 };
 
 class Dispatcher {
@@ -48,6 +54,8 @@ class Dispatcher {
   void FlushAll(const protocol::Command& command, Session& session);
   void Stats(const protocol::Command& command, Session& session);
   void AppendGeneralStats(std::string& out) const;
+  void AppendSettingsStats(std::string& out) const;
+  void AppendBackendStats(std::string& out) const;
 
   backends::Backend& backend_;
   ServerStats& stats_;

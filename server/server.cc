@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
 #include "server/address.h"
+#include "server/protocol/reply.h"
 
 namespace memgate::server {
 namespace asio = boost::asio;
@@ -53,7 +55,12 @@ Server::Server(backends::Backend& backend, ServerOptions options)
       dispatcher_(backend_, stats_,
                   DispatcherSettings{.threads = options_.threads,
                                      .max_connections = options_.max_connections,
-                                     .start_time = start_time_}),
+                                     .start_time = start_time_,
+                                     .item_size_max = options_.max_item_size,
+                                     .append_conns =
+                                         [this](std::string& out, uint64_t requester) {
+                                           AppendConnStats(out, requester);
+                                         }}),
       listeners_(pool_, registry_, events_,
                  [this](ListenerManager::Socket socket, int loop_index,
                         const ListenerInfo& listener) {
@@ -61,6 +68,25 @@ Server::Server(backends::Backend& backend, ServerOptions options)
                  }) {}
 
 Server::~Server() { Stop(); }
+
+// memcached's `stats conns`, one group per client, keyed by client id
+// (memcached uses the fd): peer, listener, state, idle seconds.
+void Server::AppendConnStats(std::string& out, uint64_t requester) const {
+  const auto now = std::chrono::system_clock::now();
+  for (const ClientSnapshot& c : registry_.List()) {
+    const std::string prefix = std::to_string(c.client.id) + ":";
+    const std::string& peer = c.client.peer;
+    protocol::reply::AppendStat(out, prefix + "addr",
+                                peer.starts_with("unix:") ? peer : "tcp:" + peer);
+    protocol::reply::AppendStat(out, prefix + "listen_addr", c.client.listener);
+    protocol::reply::AppendStat(out, prefix + "state",
+                                c.client.id == requester ? "conn_parse_cmd" : "conn_waiting");
+    const auto idle =
+        std::chrono::duration_cast<std::chrono::seconds>(now - c.last_activity).count();
+    protocol::reply::AppendStat(out, prefix + "secs_since_last_cmd",
+                                static_cast<uint64_t>(idle < 0 ? 0 : idle));
+  }
+}
 
 void Server::Start() { pool_.Start(); }
 

@@ -59,6 +59,7 @@ class Server {
   int64_t start_time() const { return start_time_; }
 
  private:
+  void AppendConnStats(std::string& out, uint64_t requester) const;
   void Accept(ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener);
   void StartConnection(ListenerManager::Socket socket, int loop_index, std::string listener_id,
                        ConnectionOptions options);
