@@ -434,16 +434,11 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
     }
     absl::StatusOr<ListenerInfo> before = server_.listeners().Get(id);
     if (!before.ok()) return ToGrpc(before.status());
-    // Answer once the socket is really closed, so that a caller may reuse the
-    // address at once and no new client gets in after the answer. The close
-    // runs on an event loop; waiting here holds only this gRPC thread.
-    auto socket_closed = std::make_shared<absl::Notification>();
-    if (absl::Status closed = server_.listeners().Close(
-            id, mode, drain_timeout, [socket_closed] { socket_closed->Notify(); });
-        !closed.ok()) {
+    // Close returns once the socket is closed (waiting holds only this gRPC
+    // thread), so the address may be reused at once.
+    if (absl::Status closed = server_.listeners().Close(id, mode, drain_timeout); !closed.ok()) {
       return ToGrpc(closed);
     }
-    socket_closed->WaitForNotificationWithTimeout(absl::Seconds(2));
     absl::StatusOr<ListenerInfo> after = server_.listeners().Get(id);
     if (after.ok()) {
       ToProto(*after, response);

@@ -222,6 +222,11 @@ void Connection::Write() {
   if (writing_ || closed_ || out_.empty()) return;
   std::swap(sending_, out_);
   writing_ = true;
+  // Counted when handed to the socket, so a client that has read its reply
+  // also sees it counted.
+  bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + sending_.size(),
+                   std::memory_order_relaxed);
+  ThreadCounters::Add(counters_.bytes_written, sending_.size());
   asio::async_write(socket_, asio::buffer(sending_),
                     [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
                       self->OnWrite(error, bytes);
@@ -235,8 +240,6 @@ void Connection::OnWrite(const boost::system::error_code& error, std::size_t byt
     Close(DisconnectReason::kError);
     return;
   }
-  bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
-  ThreadCounters::Add(counters_.bytes_written, bytes);
   sending_.clear();
   ProcessInput();
 }

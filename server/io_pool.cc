@@ -20,12 +20,14 @@ IoPool::~IoPool() { Stop(); }
 void IoPool::Start() {
   if (started_) return;
   started_ = true;
+  running_.store(true, std::memory_order_release);
   for (auto& loop : loops_) {
     loop->thread = std::thread([ctx = loop->context.get()] { ctx->run(); });
   }
 }
 
 void IoPool::Stop() {
+  running_.store(false, std::memory_order_release);
   for (auto& loop : loops_) loop->work.reset();
   // Give the loops a moment to finish what is queued (closing sockets, last
   // replies), then stop them whatever is left.

@@ -26,6 +26,9 @@ class IoPool {
   // Lets the loops finish their queued work, then joins the threads.
   void Stop();
 
+  // True between Start and Stop: queued work will run.
+  bool running() const { return running_.load(std::memory_order_acquire); }
+
   int size() const { return static_cast<int>(loops_.size()); }
   boost::asio::io_context& loop(int index) { return *loops_[index]->context; }
   // The next loop in round-robin order, with its index.
@@ -40,6 +43,7 @@ class IoPool {
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<unsigned> next_{0};
   bool started_ = false;
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace memgate::server

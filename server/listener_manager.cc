@@ -12,6 +12,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "boost/asio/local/stream_protocol.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -54,18 +55,30 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
 
   // Stops accepting and releases the address; runs on the listener's loop.
   // `closed`, when set, runs on the loop once the socket is closed.
-  void StopAccepting(absl::AnyInvocable<void() &&> closed = nullptr) {
-    asio::post(loop_, [self = shared_from_this(), closed = std::move(closed)]() mutable {
+  // Stops accepting and releases the address. Returns once the socket is
+  // closed, so no client gets in afterwards and the address can be reused.
+  void StopAccepting() {
+    auto close = [self = shared_from_this()] {
       boost::system::error_code ignored;
       self->retry_timer_.cancel();
-      if (self->acceptor_.is_open()) {
-        self->acceptor_.close(ignored);
-        if (IsUnixEndpoint(self->bound_endpoint)) {
-          ::unlink(FormatEndpoint(self->bound_endpoint).substr(5).c_str());
-        }
+      if (!self->acceptor_.is_open()) return;
+      self->acceptor_.close(ignored);
+      if (IsUnixEndpoint(self->bound_endpoint)) {
+        ::unlink(FormatEndpoint(self->bound_endpoint).substr(5).c_str());
       }
-      if (closed) std::move(closed)();
+    };
+    // The acceptor belongs to its loop; with no loop running nothing else
+    // touches it.
+    if (!pool_.running() || loop_.get_executor().running_in_this_thread()) {
+      close();
+      return;
+    }
+    auto closed = std::make_shared<absl::Notification>();
+    asio::post(loop_, [close, closed] {
+      close();
+      closed->Notify();
     });
+    closed->WaitForNotificationWithTimeout(absl::Seconds(2));
   }
 
   ListenerInfo Info() const {
@@ -264,15 +277,14 @@ void ListenerManager::Finish(const std::shared_ptr<Listener>& listener) {
 }
 
 absl::Status ListenerManager::Close(std::string_view id, CloseMode mode,
-                                    std::chrono::milliseconds drain_timeout,
-                                    absl::AnyInvocable<void() &&> socket_closed) {
+                                    std::chrono::milliseconds drain_timeout) {
   std::shared_ptr<Listener> listener;
   {
     absl::MutexLock lock(&mu_);
     listener = Find(id);
   }
   if (!listener) return absl::NotFoundError(absl::StrCat("no listener \"", ToAbsl(id), "\""));
-  listener->StopAccepting(std::move(socket_closed));
+  listener->StopAccepting();
   switch (mode) {
     case CloseMode::kStopAccepting:
       Finish(listener);

@@ -65,12 +65,10 @@ class ListenerManager {
   // Adopts a socket that is already listening (inherited, socket activation).
   absl::StatusOr<ListenerInfo> Adopt(int fd, ListenerOptions options);
 
-  // NOT_FOUND when no listener has this id. The listening socket closes on
-  // the listener's event loop soon after; `socket_closed`, when set, runs
-  // there once it has.
+  // NOT_FOUND when no listener has this id. Returns once the listening socket
+  // is closed: no new client gets in afterwards.
   absl::Status Close(std::string_view id, CloseMode mode,
-                     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30),
-                     absl::AnyInvocable<void() &&> socket_closed = nullptr);
+                     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30));
   // Closes the listener opened for `address` (as given to Open, or as bound).
   absl::Status CloseAddress(std::string_view address);
   void CloseAll(CloseMode mode);
