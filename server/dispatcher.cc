@@ -27,15 +27,6 @@ inline constexpr std::string_view kReset = "RESET\r\n";
 inline constexpr std::string_view kDetailUsage =
     "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
 
-// A backend failure: "SERVER_ERROR <message>" unless the client asked for no
-// reply; the client stays connected unless the backend asked to close it.
-bool AppendBackendError(Session& session, std::string& out, const backends::BackendError& error,
-                        bool noreply) {
-  ThreadCounters::Add(session.counters().backend_errors);
-  if (!noreply) reply::AppendServerError(out, error.message);
-  return error.close_connection;
-}
-
 void AppendFixed(std::string& out, std::string_view text, bool noreply) {
   if (!noreply) out.append(text);
 }
@@ -333,13 +324,21 @@ void Dispatcher::AppendSettingsStats(std::string& out) const {
   out.append(reply::kEnd);
 }
 
-// The backend's name, health (failed calls so far) and what it counts.
+// The backend's name, health (whether a call failed in the last minute),
+// sampled call latency, and what it counts.
 void Dispatcher::AppendBackendStats(std::string& out) const {
   const CounterTotals t = stats_.Totals();
   const backends::BackendStats b = backend_.Stats();
+  const int64_t last_error = stats_.LastBackendError();
+  const bool failing = last_error != 0 && std::time(nullptr) - last_error < 60;
   reply::AppendStat(out, "name", backend_.Name());
-  reply::AppendStat(out, "health", t.backend_errors == 0 ? "ok" : "errors");
+  reply::AppendStat(out, "health", failing ? "failing" : "ok");
   reply::AppendStat(out, "errors", t.backend_errors);
+  reply::AppendStat(out, "last_error_time", static_cast<uint64_t>(last_error));
+  reply::AppendStat(out, "latency_samples", t.backend_latency_samples);
+  reply::AppendStat(
+      out, "latency_avg_us",
+      t.backend_latency_samples == 0 ? 0 : t.backend_latency_us / t.backend_latency_samples);
   reply::AppendStat(out, "pipelines_in_order", pipelines_in_order_ ? "yes" : "no");
   reply::AppendStat(out, "curr_items", b.curr_items);
   reply::AppendStat(out, "bytes", b.bytes);

@@ -122,12 +122,6 @@ bool AppendUnsupported(std::string& out, const backends::BackendError& error) {
   return false;
 }
 
-bool AppendFailure(Session& s, std::string& out, const backends::BackendError& error) {
-  ThreadCounters::Add(s.counters().backend_errors);
-  reply::AppendServerError(out, error.message);
-  return error.close_connection;
-}
-
 // memcached's slab class for an item of `total` bytes with default settings
 // (-n 48, -f 1.25, 1 MiB pages): what `me` reports as cls.
 unsigned SlabClass(uint64_t total) {
@@ -194,7 +188,7 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
   auto format = [plan = MakePlan(command, "stcflh"), with_value, touch](
                     Session& s, std::string& out, backends::MetaGetResult& result) {
     if (result.outcome == Outcome::kUnsupported) return AppendUnsupported(out, result.error);
-    if (result.outcome == Outcome::kError) return AppendFailure(s, out, result.error);
+    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, /*noreply=*/false);
     ThreadCounters& c = s.counters();
     ThreadCounters::Add(c.cmd_get);
     if (touch) ThreadCounters::Add(c.cmd_touch);
@@ -333,7 +327,7 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
       case Outcome::kUnsupported:
         return AppendUnsupported(out, result.error);
       default:
-        return AppendFailure(s, out, result.error);
+        return AppendBackendError(s, out, result.error, /*noreply=*/false);
     }
     ThreadCounters::Add(c.cmd_set);
     out.append(code);
@@ -389,7 +383,7 @@ void MetaDispatcher::Delete(const protocol::Command& command, Session& session) 
       case Outcome::kUnsupported:
         return AppendUnsupported(out, result.error);
       default:
-        return AppendFailure(s, out, result.error);
+        return AppendBackendError(s, out, result.error, /*noreply=*/false);
     }
     out.append(code);
     AppendOpaqueAndKey(out, plan, plan.key_binary);
@@ -441,7 +435,7 @@ void MetaDispatcher::Arith(const protocol::Command& command, Session& session) {
       case Outcome::kUnsupported:
         return AppendUnsupported(out, result.error);
       default:
-        return AppendFailure(s, out, result.error);
+        return AppendBackendError(s, out, result.error, /*noreply=*/false);
     }
     if (plan.noreply) return false;
     std::string number;
@@ -490,7 +484,7 @@ void MetaDispatcher::Debug(const protocol::Command& command, Session& session) {
   const uint64_t seq = session.ReserveReply();
   auto format = [](Session& s, std::string& out, backends::MetaGetResult& result) {
     if (result.outcome == Outcome::kUnsupported) return AppendUnsupported(out, result.error);
-    if (result.outcome == Outcome::kError) return AppendFailure(s, out, result.error);
+    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, /*noreply=*/false);
     if (result.outcome != Outcome::kOk) {
       out.append(reply::kMetaMiss);
       return false;

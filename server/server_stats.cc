@@ -1,6 +1,8 @@
 // Summing and resetting the per-thread counter blocks.
 #include "server/server_stats.h"
 
+#include <algorithm>
+
 namespace memgate::server {
 
 ServerStats::ServerStats(int threads) {
@@ -20,6 +22,14 @@ CounterTotals ServerStats::Totals() const {
 #undef MEMGATE_SUM
   }
   return t;
+}
+
+int64_t ServerStats::LastBackendError() const {
+  int64_t latest = 0;
+  for (const auto& b : blocks_) {
+    latest = std::max(latest, b->last_backend_error.load(std::memory_order_relaxed));
+  }
+  return latest;
 }
 
 void ServerStats::Reset() {

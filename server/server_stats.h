@@ -32,6 +32,8 @@ namespace memgate::server {
   X(store_too_large)               \
   X(store_no_memory)               \
   X(backend_errors)                \
+  X(backend_latency_samples)       \
+  X(backend_latency_us)            \
   X(bytes_read)                    \
   X(bytes_written)
 
@@ -39,6 +41,11 @@ struct alignas(64) ThreadCounters {
 #define MEMGATE_DECLARE_ATOMIC(name) std::atomic<uint64_t> name{0};
   MEMGATE_THREAD_COUNTERS(MEMGATE_DECLARE_ATOMIC)
 #undef MEMGATE_DECLARE_ATOMIC
+
+  // Not summed: when a backend call last failed here (unix seconds).
+  std::atomic<int64_t> last_backend_error{0};
+  // Which backend calls get timed; the owning thread alone touches it.
+  uint32_t latency_tick = 0;
 
   // Each block has a single writer: a relaxed load and store is enough.
   static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
@@ -61,6 +68,8 @@ class ServerStats {
   // gives the extra block used by code driven on no event loop (tests).
   ThreadCounters& ForThread(int index);
   CounterTotals Totals() const;
+  // The latest backend failure on any thread (unix seconds; 0: none yet).
+  int64_t LastBackendError() const;
   void Reset();
 
   std::atomic<uint64_t> curr_connections{0};

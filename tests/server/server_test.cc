@@ -231,3 +231,30 @@ TEST(ServerTest, StatsCountCommands) {
 
 }  // namespace
 }  // namespace memgate::server
+
+namespace memgate::server {
+namespace {
+
+TEST(ServerTest, StatsBackendReportsHealthAndSampledLatency) {
+  MemoryBackend memory;
+  DelayedBackend delayed(memory, DelayOptions{.max_delay = absl::Microseconds(200)});
+  RunningServer healthy(delayed);
+  TestClient client(healthy.address);
+  std::string request;
+  for (int i = 0; i < 64; ++i) request += "get k\r\n";
+  client.Call(request + "version\r\n", "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n");
+  std::string stats = client.Call("stats backend\r\n", "END\r\n");
+  EXPECT_NE(stats.find("STAT health ok\r\n"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("STAT latency_samples 4\r\n"), std::string::npos) << stats;
+
+  FailingBackend failing(/*close=*/false);
+  RunningServer broken(failing);
+  TestClient other(broken.address);
+  EXPECT_EQ(other.Call("get a\r\n"), "SERVER_ERROR backend unreachable\r\n");
+  stats = other.Call("stats backend\r\n", "END\r\n");
+  EXPECT_NE(stats.find("STAT health failing\r\n"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("STAT errors 1\r\n"), std::string::npos) << stats;
+}
+
+}  // namespace
+}  // namespace memgate::server
