@@ -53,7 +53,9 @@ struct Stream {
           Check(Within(cmd.value, parsed) && Within(cmd.args, parsed));
           std::string e = "cmd " + std::to_string(static_cast<int>(cmd.verb));
           for (std::string_view k : cmd.keys) {
-            Check(Within(k, parsed));
+            // A base64 key (meta b flag) is decoded into the command's own
+            // storage; every other key is a view into the parsed bytes.
+            Check(Within(k, parsed) || Within(k, cmd.key_storage));
             Check(!k.empty() && k.size() <= memgate::protocol::kMaxKeyLength);
             e += " ";
             e += k;
@@ -67,7 +69,7 @@ struct Stream {
         }
         case Status::kError:
           Check(r.consumed > 0 || r.close);
-          Check(Within(r.invalidate_key, parsed));
+          Check(Within(r.invalidate_key, parsed) || Within(r.invalidate_key, cmd.key_storage));
           if (!r.error_reply.empty() || r.close || !r.invalidate_key.empty()) {
             events.push_back("err " + std::string(r.error_reply) + (r.close ? " close " : " ") +
                              std::string(r.invalidate_key));
