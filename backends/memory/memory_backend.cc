@@ -8,6 +8,7 @@
 #include "backends/memory/memory_backend.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <limits>
 #include <new>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "backends/arith.h"
+#include "common/absl_compat.h"
 #include "backends/expiry.h"
 
 namespace memgate::backends {
@@ -31,23 +33,31 @@ struct Item {
   uint32_t time = 0;        // unix seconds when stored, for flush_all
   uint32_t atime = 0;       // unix seconds of the last access; guarded by the shard mutex
   uint32_t value_len = 0;
+  uint32_t hash = 0;  // the table's hash of the key (see ShardFor)
   uint16_t key_len = 0;
   // Guarded by the shard mutex.
-  bool fetched = false;
-  bool stale = false;       // marked by md I / ms I (meta commands)
-  bool token_sent = false;  // a client has been told it won the recache
-  bool key_binary = false;  // stored with a base64 (b) key
+  bool fetched : 1 = false;
+  bool stale : 1 = false;       // marked by md I / ms I (meta commands)
+  bool token_sent : 1 = false;  // a client has been told it won the recache
+  bool key_binary : 1 = false;  // stored with a base64 (b) key
+  // Key, then value, right after the header (not after its padding): 55
+  // bytes of header, so a 13-byte key and a 100-byte value fit one 176-byte
+  // malloc chunk.
+  char bytes[];
 
-  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
-  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return bytes; }
+  char* data() { return bytes; }
   std::string_view key() const { return {data(), key_len}; }
   std::string_view value() const { return {data() + key_len, value_len}; }
   uint64_t charge() const { return uint64_t{key_len} + value_len + MemoryBackend::kItemOverhead; }
 
-  // A new item holding `key` and the concatenation of `first` and `second`.
-  static Item* Create(std::string_view key, std::string_view first, std::string_view second) {
-    void* memory = ::operator new(sizeof(Item) + key.size() + first.size() + second.size());
+  // A new item holding `key` (whose table hash is `hash`) and the
+  // concatenation of `first` and `second`.
+  static Item* Create(std::string_view key, uint32_t hash, std::string_view first,
+                      std::string_view second) {
+    void* memory = ::operator new(offsetof(Item, bytes) + key.size() + first.size() + second.size());
     Item* item = new (memory) Item();
+    item->hash = hash;
     item->key_len = static_cast<uint16_t>(key.size());
     item->value_len = static_cast<uint32_t>(first.size() + second.size());
     char* out = item->data();
@@ -66,20 +76,23 @@ struct Item {
   }
 };
 
+// A key with its table hash, computed once per call (ShardFor).
+struct HashedKey {
+  std::string_view key;
+  uint32_t hash;
+};
+
 struct KeyHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view key) const { return absl::Hash<std::string_view>{}(key); }
-  std::size_t operator()(const Item* item) const { return (*this)(item->key()); }
+  std::size_t operator()(const HashedKey& key) const { return key.hash; }
+  std::size_t operator()(const Item* item) const { return item->hash; }
 };
 
 struct KeyEq {
   using is_transparent = void;
-  static std::string_view KeyOf(std::string_view key) { return key; }
-  static std::string_view KeyOf(const Item* item) { return item->key(); }
-  template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const {
-    return KeyOf(a) == KeyOf(b);
-  }
+  bool operator()(const Item* a, const Item* b) const { return a == b || a->key() == b->key(); }
+  bool operator()(const Item* a, const HashedKey& b) const { return a->key() == b.key; }
+  bool operator()(const HashedKey& a, const Item* b) const { return a.key == b->key(); }
 };
 
 struct Shard {
@@ -136,7 +149,7 @@ struct Shard {
 
   // Drops the table's reference; outstanding Hits keep the memory alive.
   void Remove(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    items.erase(item->key());
+    items.erase(item);
     Unlink(item);
     bytes -= item->charge();
     total_bytes.fetch_sub(item->charge(), std::memory_order_relaxed);
@@ -156,6 +169,7 @@ struct Shard {
 
 namespace {
 
+using memory_internal::HashedKey;
 using memory_internal::Item;
 using memory_internal::Shard;
 
@@ -205,12 +219,14 @@ void MemoryBackend::SweeperLoop() {
   }
 }
 
-Shard& MemoryBackend::ShardFor(std::string_view key, std::size_t* hash) {
-  const std::size_t h = absl::Hash<std::string_view>{}(key);
-  if (hash != nullptr) *hash = h;
-  // The table uses the low bits of the hash; pick the shard from the high
-  // ones so keys within a shard still spread over the table.
-  return *shards_[(static_cast<uint64_t>(h) >> 32) % shards_.size()];
+Shard& MemoryBackend::ShardFor(std::string_view key, uint32_t* table_hash) {
+  // One hash per call: abseil's string hash (std::hash's, which
+  // absl::Hash<std::string_view> falls back to, is twice the work). The
+  // table gets the low 32 bits (items keep them, so a rehash or an erase
+  // never hashes a key again); the shard comes from the high ones.
+  const uint64_t h = absl::Hash<absl::string_view>{}(ToAbsl(key));
+  *table_hash = static_cast<uint32_t>(h);
+  return *shards_[(h >> 32) % shards_.size()];
 }
 
 bool MemoryBackend::IsFlushed(uint32_t item_time, int64_t now) const {
@@ -229,9 +245,10 @@ namespace {
 // Finds `key` in `shard`, dropping it (and counting why) when it has expired
 // or was flushed.
 template <typename IsFlushedFn>
-Item* Lookup(Shard& shard, std::string_view key, int64_t now, std::atomic<uint64_t>& bytes,
-             IsFlushedFn is_flushed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-  auto it = shard.items.find(key);
+Item* Lookup(Shard& shard, std::string_view key, uint32_t hash, int64_t now,
+             std::atomic<uint64_t>& bytes, IsFlushedFn is_flushed)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+  auto it = shard.items.find(HashedKey{key, hash});
   if (it == shard.items.end()) return nullptr;
   Item* item = *it;
   if (IsExpired(item->expires_at, now)) {
@@ -257,11 +274,12 @@ void MemoryBackend::GetImpl(std::span<const std::string_view> keys, bool touch, 
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   for (std::string_view key : keys) {
-    Shard& shard = ShardFor(key, nullptr);
+    uint32_t hash;
+    Shard& shard = ShardFor(key, &hash);
     Item* item;
     {
       absl::MutexLock lock(&shard.mu);
-      item = Lookup(shard, key, now, bytes_, is_flushed);
+      item = Lookup(shard, key, hash, now, bytes_, is_flushed);
       if (item == nullptr) continue;
       item->fetched = true;
       item->atime = ToItemTime(now);
@@ -325,12 +343,13 @@ bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
 }
 
 MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode mode,
-                                                       std::string_view key, uint32_t flags,
+                                                       std::string_view key, uint32_t hash,
+                                                       uint32_t flags,
                                                        int64_t exptime, std::string_view value,
                                                        uint64_t cas, int64_t now,
                                                        const MetaStoreRequest* meta) {
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Item* old = Lookup(shard, key, now, bytes_, is_flushed);
+  Item* old = Lookup(shard, key, hash, now, bytes_, is_flushed);
 
   // A set that fails leaves no stale value behind (memcached does the same).
   bool store_stale = false;
@@ -394,7 +413,7 @@ MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode m
   const uint64_t charge = key.size() + first.size() + second.size() + kItemOverhead;
   if (charge > options_.memory_limit_bytes) return fail_set(Outcome::kNoMemory);
 
-  Item* item = Item::Create(key, first, second);  // before `old` goes: it may be a part
+  Item* item = Item::Create(key, hash, first, second);  // before `old` goes: it may be a part
   item->flags = flags;
   item->cas = new_cas;
   item->expires_at = ToItemTime(expires_at);
@@ -425,11 +444,12 @@ void MemoryBackend::Store(const ClientContext& client, StoreMode mode, std::stri
     return;
   }
   const int64_t now = options_.clock->Now();
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   StoreOutcome outcome;
   {
     absl::MutexLock lock(&shard.mu);
-    outcome = StoreLocked(shard, mode, key, flags, exptime, value, cas, now);
+    outcome = StoreLocked(shard, mode, key, hash, flags, exptime, value, cas, now);
   }
   result.outcome = outcome.outcome;
   result.cas = outcome.cas;
@@ -440,11 +460,12 @@ void MemoryBackend::Delete(const ClientContext& client, std::string_view key,
                            Done<DeleteResult> done) {
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   DeleteResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
     if (item == nullptr) {
       result.outcome = Outcome::kNotFound;
     } else {
@@ -459,11 +480,12 @@ void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_v
                           uint64_t delta, Done<ArithResult> done) {
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   ArithResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* old = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* old = Lookup(shard, key, hash, now, bytes_, is_flushed);
     std::optional<uint64_t> current;
     if (old == nullptr) {
       result.outcome = Outcome::kNotFound;
@@ -474,7 +496,7 @@ void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_v
       // memcached rewrites in place when the number still fits, keeping the
       // item's length (space padded).
       const std::string text = FormatArithValue(value, old->value_len);
-      Item* item = Item::Create(key, text, {});
+      Item* item = Item::Create(key, hash, text, {});
       item->flags = old->flags;
       item->expires_at = old->expires_at;
       item->time = ToItemTime(now);
@@ -502,11 +524,12 @@ void MemoryBackend::Touch(const ClientContext& client, std::string_view key, int
                           Done<TouchResult> done) {
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   TouchResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
     if (item == nullptr) {
       result.outcome = Outcome::kNotFound;
     } else {
@@ -567,15 +590,16 @@ void MemoryBackend::MetaGet(const ClientContext& client, std::string_view key,
                             const MetaGetRequest& request, Done<MetaGetResult> done) {
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   MetaGetResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
     bool created = false;
     if (item == nullptr && request.vivify && key.size() <= protocol::kMaxKeyLength) {
       // A stub for the client that wins the right to recache.
-      Item* stub = Item::Create(key, {}, {});
+      Item* stub = Item::Create(key, hash, {}, {});
       stub->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
       stub->time = stub->atime = ToItemTime(now);
       stub->key_binary = request.key_binary;
@@ -645,11 +669,12 @@ void MemoryBackend::MetaStore(const ClientContext& client, std::string_view key,
     return;
   }
   const int64_t now = options_.clock->Now();
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   StoreOutcome outcome;
   {
     absl::MutexLock lock(&shard.mu);
-    outcome = StoreLocked(shard, request.mode, key, request.flags, request.exptime, value,
+    outcome = StoreLocked(shard, request.mode, key, hash, request.flags, request.exptime, value,
                           request.cas, now, &request);
   }
   result.outcome = outcome.outcome;
@@ -661,11 +686,12 @@ void MemoryBackend::MetaDelete(const ClientContext& client, std::string_view key
                                const MetaDeleteRequest& request, Done<DeleteResult> done) {
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   DeleteResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
     if (item == nullptr) {
       result.outcome = Outcome::kNotFound;
     } else if (request.has_cas && item->cas != request.cas) {
@@ -673,7 +699,7 @@ void MemoryBackend::MetaDelete(const ClientContext& client, std::string_view key
     } else if (request.invalidate) {
       // Stale, with a new cas (a copy: Hits read the cas without the lock),
       // and open for a new recache winner.
-      Item* copy = Item::Create(key, item->value(), {});
+      Item* copy = Item::Create(key, hash, item->value(), {});
       copy->flags = item->flags;
       copy->cas = next_cas_.fetch_add(1, std::memory_order_relaxed) + 1;
       copy->expires_at = request.has_ttl ? MetaExpiry(request.ttl, now) : item->expires_at;
@@ -699,11 +725,12 @@ void MemoryBackend::MetaArith(const ClientContext& client, std::string_view key,
                               const MetaArithRequest& request, Done<MetaArithResult> done) {
   const int64_t now = options_.clock->Now();
   const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Shard& shard = ShardFor(key, nullptr);
+  uint32_t hash;
+  Shard& shard = ShardFor(key, &hash);
   MetaArithResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* old = Lookup(shard, key, now, bytes_, is_flushed);
+    Item* old = Lookup(shard, key, hash, now, bytes_, is_flushed);
     Item* item = nullptr;
     bool created = false;
     std::optional<uint64_t> current;
@@ -711,7 +738,7 @@ void MemoryBackend::MetaArith(const ClientContext& client, std::string_view key,
       if (!request.vivify) {
         result.outcome = Outcome::kNotFound;
       } else {
-        item = Item::Create(key, FormatArithValue(request.initial, 0), {});
+        item = Item::Create(key, hash, FormatArithValue(request.initial, 0), {});
         item->time = item->atime = ToItemTime(now);
         result.value = request.initial;
         created = true;
@@ -722,7 +749,7 @@ void MemoryBackend::MetaArith(const ClientContext& client, std::string_view key,
       result.outcome = Outcome::kNonNumeric;
     } else {
       result.value = ApplyArith(request.op, *current, request.delta);
-      item = Item::Create(key, FormatArithValue(result.value, old->value_len), {});
+      item = Item::Create(key, hash, FormatArithValue(result.value, old->value_len), {});
       item->flags = old->flags;
       item->expires_at = old->expires_at;
       item->time = ToItemTime(now);

@@ -99,12 +99,13 @@ class MemoryBackend final : public Backend {
     uint64_t cas = 0;
   };
 
-  Shard& ShardFor(std::string_view key, std::size_t* hash);
+  // The key's shard; `table_hash` gets the key's hash for that shard's table.
+  Shard& ShardFor(std::string_view key, uint32_t* table_hash);
   // `meta` (may be null) adds ms semantics: the append/prepend cas check,
   // invalidation (I) and the binary-key bit.
-  StoreOutcome StoreLocked(Shard& shard, StoreMode mode, std::string_view key, uint32_t flags,
-                           int64_t exptime, std::string_view value, uint64_t cas, int64_t now,
-                           const MetaStoreRequest* meta = nullptr);
+  StoreOutcome StoreLocked(Shard& shard, StoreMode mode, std::string_view key, uint32_t hash,
+                           uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
+                           int64_t now, const MetaStoreRequest* meta = nullptr);
   // Makes room for `bytes` more; evicts from `shard` first, then (without
   // blocking) from the others. False when the limit cannot be met.
   bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now);
