@@ -178,10 +178,16 @@ uint32_t ToItemTime(int64_t unix_seconds) {
       std::clamp<int64_t>(unix_seconds, 0, std::numeric_limits<uint32_t>::max()));
 }
 
-// An owner for a Hit: holds one reference to the item.
-std::shared_ptr<const void> OwnerOf(Item* item) {
-  return std::shared_ptr<const void>(
-      item, [](const void* p) { const_cast<Item*>(static_cast<const Item*>(p))->Unref(); });
+// An owner for a Hit: takes over one reference to the item the caller holds.
+HitOwner OwnerOf(Item* item) {
+  return HitOwner::Adopt(item, [](const void* p, int delta) {
+    Item* item = const_cast<Item*>(static_cast<const Item*>(p));
+    if (delta > 0) {
+      item->Ref();
+    } else {
+      item->Unref();
+    }
+  });
 }
 
 }  // namespace
