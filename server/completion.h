@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -50,22 +52,123 @@ void Deliver(Session& session, uint64_t seq, int64_t started_us, Result& result,
   session.FinishReply(seq, close_after);
 }
 
+namespace completion_internal {
+
+// Completion state comes from small per-thread free lists rather than from
+// malloc: a command's state is almost always allocated and freed on its
+// event loop, so reusing blocks there needs no lock. Blocks freed on another
+// thread go to that thread's lists (or back to the heap once it exits).
+inline constexpr std::size_t kBlockSizes[] = {64, 128, 256};
+inline constexpr int kBlockClasses = 3;
+inline constexpr uint32_t kMaxCachedBlocks = 1024;  // per class and thread
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+// Plain data, so reaching it is one thread-pointer access (no guard).
+struct FreeLists {
+  FreeBlock* head[kBlockClasses];
+  uint32_t count[kBlockClasses];
+  bool registered;  // the thread's FreeListsDrain exists
+  bool closed;      // the thread is exiting: no more caching
+};
+inline thread_local FreeLists tls_free_lists{};
+
+// Hands a thread's cached blocks back to the heap when the thread exits.
+struct FreeListsDrain {
+  ~FreeListsDrain() {
+    FreeLists& lists = tls_free_lists;
+    lists.closed = true;
+    for (int c = 0; c < kBlockClasses; ++c) {
+      while (FreeBlock* block = lists.head[c]) {
+        lists.head[c] = block->next;
+        ::operator delete(block);
+      }
+      lists.count[c] = 0;
+    }
+  }
+};
+
+inline int BlockClass(std::size_t size) {
+  for (int c = 0; c < kBlockClasses; ++c) {
+    if (size <= kBlockSizes[c]) return c;
+  }
+  return -1;
+}
+
+inline void* AllocateBlock(std::size_t size) {
+  const int c = BlockClass(size);
+  if (c < 0) return ::operator new(size);
+  FreeLists& lists = tls_free_lists;
+  if (FreeBlock* block = lists.head[c]) {
+    lists.head[c] = block->next;
+    --lists.count[c];
+    return block;
+  }
+  return ::operator new(kBlockSizes[c]);
+}
+
+inline void FreeBlockOf(void* memory, std::size_t size) {
+  const int c = BlockClass(size);
+  FreeLists& lists = tls_free_lists;
+  if (c < 0 || lists.closed || lists.count[c] >= kMaxCachedBlocks) {
+    ::operator delete(memory);
+    return;
+  }
+  if (!lists.registered) {
+    lists.registered = true;
+    static thread_local FreeListsDrain drain;
+    (void)drain;
+  }
+  auto* block = static_cast<FreeBlock*>(memory);
+  block->next = lists.head[c];
+  lists.head[c] = block;
+  ++lists.count[c];
+}
+
+// What a completion carries: the session (kept alive until the reply is
+// written), its reply slot, the sampled start time and the formatter.
+template <typename Format>
+struct State {
+  std::shared_ptr<Session> session;
+  uint64_t seq;
+  int64_t started_us;
+  Format format;
+};
+
+struct StateDelete {
+  template <typename T>
+  void operator()(T* state) const {
+    state->~T();
+    FreeBlockOf(state, sizeof(T));
+  }
+};
+
+}  // namespace completion_internal
+
 // The backend completion for one reply slot: formats inline when the backend
-// completed on the session's thread, otherwise hops there first.
+// completed on the session's thread, otherwise hops there first. The
+// callable is one pointer, so absl::AnyInvocable stores it without
+// allocating.
 template <typename Result, typename Format>
 auto Completion(Session& session, uint64_t seq, Format format) {
+  using State = completion_internal::State<Format>;
+  static_assert(alignof(State) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
   const bool timed = ++session.counters().latency_tick % kLatencySampleEvery == 0;
   const int64_t started_us = timed ? SteadyMicros() : 0;
-  return [session = session.shared_from_this(), seq, started_us,
-          format = std::move(format)](Result result) mutable {
-    if (session->OnSessionThread()) {
-      Deliver(*session, seq, started_us, result, format);
+  std::shared_ptr<Session> owner = session.shared_from_this();
+  void* memory = completion_internal::AllocateBlock(sizeof(State));
+  std::unique_ptr<State, completion_internal::StateDelete> state(
+      new (memory) State{std::move(owner), seq, started_us, std::move(format)});
+  return [state = std::move(state)](Result result) mutable {
+    Session& target = *state->session;
+    if (target.OnSessionThread()) {
+      Deliver(target, state->seq, state->started_us, result, state->format);
       return;
     }
-    Session* target = session.get();
-    target->Post([session = std::move(session), seq, started_us, format = std::move(format),
-                  result = std::move(result)]() mutable {
-      Deliver(*session, seq, started_us, result, format);
+    target.Post([state = std::move(state), result = std::move(result)]() mutable {
+      Deliver(*state->session, state->seq, state->started_us, result, state->format);
     });
   };
 }
