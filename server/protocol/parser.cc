@@ -105,7 +105,12 @@ inline bool ParseI32(std::string_view token, int32_t& out) {
 // memcached's tokenize_command: split on ' ' only (tabs belong to tokens),
 // stop after kMaxTokens - 1 tokens.
 struct Tokens {
-  std::string_view token[kMaxTokens - 1];
+  // Only token[0, count) is ever read, so the array is left uninitialised:
+  // zeroing 23 views per command showed in profiles.
+  Tokens() {}
+  union {
+    std::string_view token[kMaxTokens - 1];
+  };
   std::size_t count = 0;
   // What follows the last token when the tokenizer stopped early (empty
   // otherwise): more get keys, or ignored junk.
@@ -172,7 +177,8 @@ inline void ResetCommand(Command& c) {
   c.noreply = false;
   c.value = {};
   c.args = {};
-  c.meta = MetaFlags{};
+  // c.meta (some 300 bytes) is reset by the meta commands' parser only:
+  // nothing else reads it.
 }
 
 // Whether memcached -I max_item_size refuses the item (item_size_ok).
@@ -670,6 +676,7 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
     case 'm':
       // Two-letter m* words are meta commands.
       if (verb.size() == 2) {
+        command.meta = MetaFlags{};
         return ParseMeta(t, buffer, consumed, max, swallow_remaining_, command);
       }
       break;

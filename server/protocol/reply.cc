@@ -39,12 +39,48 @@ inline void AppendLine(std::string& out, std::string_view prefix, std::string_vi
   out.append("\r\n", 2);
 }
 
+// Small values: one resize, then plain copies of the header line, the data
+// and its "\r\n". Larger ones are appended, so their bytes are not zeroed by
+// the resize first.
 inline void AppendValueImpl(std::string& out, std::string_view key, uint32_t flags,
                             std::string_view data, const uint64_t* cas) {
-  const uint64_t numbers[3] = {flags, data.size(), cas != nullptr ? *cas : 0};
-  AppendLine(out, "VALUE ", key, numbers, cas != nullptr ? 3 : 2, data.size() + 2);
-  out.append(data);
-  out.append("\r\n", 2);
+  constexpr std::string_view kValue = "VALUE ";
+  constexpr std::size_t kResizeWholeBelow = 512;
+  char digits[3 * (kMaxDigits + 1)];
+  char* const end = digits + sizeof(digits);
+  char* p = end;
+  if (cas != nullptr) {
+    p = DigitsBackward(*cas, p);
+    *--p = ' ';
+  }
+  p = DigitsBackward(data.size(), p);
+  *--p = ' ';
+  p = DigitsBackward(flags, p);
+  *--p = ' ';
+  const std::size_t numbers_len = static_cast<std::size_t>(end - p);
+  const std::size_t start = out.size();
+  const std::size_t line_len = kValue.size() + key.size() + numbers_len + 2;
+  const bool whole = data.size() < kResizeWholeBelow;
+  if (!whole) out.reserve(start + line_len + data.size() + 2);
+  out.resize(start + line_len + (whole ? data.size() + 2 : 0));
+  char* w = out.data() + start;
+  std::memcpy(w, kValue.data(), kValue.size());
+  w += kValue.size();
+  std::memcpy(w, key.data(), key.size());
+  w += key.size();
+  std::memcpy(w, p, numbers_len);
+  w += numbers_len;
+  *w++ = '\r';
+  *w++ = '\n';
+  if (whole) {
+    if (!data.empty()) std::memcpy(w, data.data(), data.size());
+    w += data.size();
+    *w++ = '\r';
+    *w = '\n';
+  } else {
+    out.append(data);
+    out.append("\r\n", 2);
+  }
 }
 
 }  // namespace
