@@ -442,12 +442,17 @@ MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode m
 void MemoryBackend::Store(const ClientContext& client, StoreMode mode, std::string_view key,
                           uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
                           Done<StoreResult> done) {
+  std::move(done)(StoreKey(mode, key, flags, exptime, value, cas, nullptr));
+}
+
+StoreResult MemoryBackend::StoreKey(StoreMode mode, std::string_view key, uint32_t flags,
+                                    int64_t exptime, std::string_view value, uint64_t cas,
+                                    const MetaStoreRequest* meta) {
   StoreResult result;
   if (key.size() > protocol::kMaxKeyLength) {
     result.outcome = Outcome::kError;
     result.error.message = "key too long";
-    std::move(done)(std::move(result));
-    return;
+    return result;
   }
   const int64_t now = options_.clock->Now();
   uint32_t hash;
@@ -455,11 +460,11 @@ void MemoryBackend::Store(const ClientContext& client, StoreMode mode, std::stri
   StoreOutcome outcome;
   {
     absl::MutexLock lock(&shard.mu);
-    outcome = StoreLocked(shard, mode, key, hash, flags, exptime, value, cas, now);
+    outcome = StoreLocked(shard, mode, key, hash, flags, exptime, value, cas, now, meta);
   }
   result.outcome = outcome.outcome;
   result.cas = outcome.cas;
-  std::move(done)(std::move(result));
+  return result;
 }
 
 void MemoryBackend::Delete(const ClientContext& client, std::string_view key,
@@ -667,25 +672,8 @@ void MemoryBackend::MetaGet(const ClientContext& client, std::string_view key,
 void MemoryBackend::MetaStore(const ClientContext& client, std::string_view key,
                               const MetaStoreRequest& request, std::string_view value,
                               Done<StoreResult> done) {
-  StoreResult result;
-  if (key.size() > protocol::kMaxKeyLength) {
-    result.outcome = Outcome::kError;
-    result.error.message = "key too long";
-    std::move(done)(std::move(result));
-    return;
-  }
-  const int64_t now = options_.clock->Now();
-  uint32_t hash;
-  Shard& shard = ShardFor(key, &hash);
-  StoreOutcome outcome;
-  {
-    absl::MutexLock lock(&shard.mu);
-    outcome = StoreLocked(shard, request.mode, key, hash, request.flags, request.exptime, value,
-                          request.cas, now, &request);
-  }
-  result.outcome = outcome.outcome;
-  result.cas = outcome.cas;
-  std::move(done)(std::move(result));
+  std::move(done)(StoreKey(request.mode, key, request.flags, request.exptime, value, request.cas,
+                           &request));
 }
 
 void MemoryBackend::MetaDelete(const ClientContext& client, std::string_view key,

@@ -106,6 +106,9 @@ class MemoryBackend final : public Backend {
   StoreOutcome StoreLocked(Shard& shard, StoreMode mode, std::string_view key, uint32_t hash,
                            uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
                            int64_t now, const MetaStoreRequest* meta = nullptr);
+  // Store and MetaStore: checks the key, locks its shard and stores.
+  StoreResult StoreKey(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
+                       std::string_view value, uint64_t cas, const MetaStoreRequest* meta);
   // Makes room for `bytes` more; evicts from `shard` first, then (without
   // blocking) from the others. False when the limit cannot be met.
   bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now);
