@@ -469,22 +469,8 @@ StoreResult MemoryBackend::StoreKey(StoreMode mode, std::string_view key, uint32
 
 void MemoryBackend::Delete(const ClientContext& client, std::string_view key,
                            Done<DeleteResult> done) {
-  const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  uint32_t hash;
-  Shard& shard = ShardFor(key, &hash);
-  DeleteResult result;
-  {
-    absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
-    if (item == nullptr) {
-      result.outcome = Outcome::kNotFound;
-    } else {
-      shard.Remove(item, bytes_);
-      result.outcome = Outcome::kDeleted;
-    }
-  }
-  std::move(done)(std::move(result));
+  // A plain delete is a meta delete with no cas check and no invalidation.
+  MetaDelete(client, key, MetaDeleteRequest{}, std::move(done));
 }
 
 void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_view key,
