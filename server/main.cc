@@ -26,6 +26,16 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Block the signals before any thread starts (the memory backend's sweeper
+  // starts with the backend), so every thread inherits the mask and only the
+  // main thread's sigwait receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   // Debian's abseil is built with absl::Mutex deadlock detection on, which
   // records every lock in a global graph: on the data path that costs more
   // than the cache work itself. memgate's lock order is fixed and tested.
@@ -43,14 +53,6 @@ int main(int argc, char** argv) {
 
   auto backend = memgate::server::MakeBackend(*config);
   if (!backend.ok()) return Fail(std::string(backend.status().message()));
-
-  // Block the signals in every thread; the main thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   memgate::server::Server server((*backend)->backend(),
                                  memgate::server::ServerOptions{
