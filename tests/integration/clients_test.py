@@ -9,6 +9,7 @@ refusal, half-closed clients, SIGTERM, and the stats counters.
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -538,6 +539,26 @@ class ServerBehaviourTest(unittest.TestCase):
         finally:
             for c in clients:
                 c.close()
+
+    def test_every_thread_blocks_the_shutdown_signals(self):
+        # A thread that does not block SIGINT/SIGTERM would take the default
+        # action (death) when the kernel picks it, instead of the main
+        # thread's orderly shutdown. Include the admin server's threads.
+        server = harness.Memgate(args=["--admin", "127.0.0.1:0"])
+        try:
+            shutdown = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+            # The main thread is left out: while it sits in sigwait the
+            # kernel shows the awaited signals as unblocked.
+            tasks = [t for t in os.listdir("/proc/%d/task" % server.proc.pid)
+                     if t != str(server.proc.pid)]
+            self.assertGreater(len(tasks), 3, "expected io, sweeper and admin threads")
+            for tid in tasks:
+                with open("/proc/%d/task/%s/status" % (server.proc.pid, tid)) as f:
+                    blocked = int(re.search(r"^SigBlk:\s*([0-9a-f]+)$", f.read(),
+                                            re.M).group(1), 16)
+                self.assertEqual(blocked & shutdown, shutdown, "thread %s" % tid)
+        finally:
+            server.stop()
 
     def test_sigint_exits_cleanly(self):
         server = harness.Memgate()
