@@ -39,6 +39,25 @@ inline bool AppendBackendError(Session& session, std::string& out,
   return error.close_connection;
 }
 
+// Values at least this large leave from the backend's memory (a
+// scatter-gather write) instead of being copied into the reply; below it a
+// copy is cheaper than another iovec and a held reference.
+inline constexpr std::size_t kShareValuesFrom = 1024;
+
+inline bool SharesValue(const backends::Hit& hit) {
+  return hit.value.size() >= kShareValuesFrom && hit.owner;
+}
+
+// Appends `hit`'s value and its "\r\n" to slot `seq`, whose buffer is `out`.
+inline void AppendHitValue(Session& session, uint64_t seq, std::string& out, backends::Hit& hit) {
+  if (SharesValue(hit)) {
+    session.AppendSharedValue(seq, hit.value, std::move(hit.owner));
+  } else {
+    out.append(hit.value);
+  }
+  out.append("\r\n", 2);
+}
+
 // Formats a completed result into the session's reply slot. `format` returns
 // true when the connection must close after the reply.
 template <typename Result, typename Format>

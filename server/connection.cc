@@ -94,6 +94,18 @@ std::string& Connection::ReplyBuffer(uint64_t seq) {
   return slots_[seq - head_seq_].bytes;
 }
 
+void Connection::AppendSharedValue(uint64_t seq, std::string_view data,
+                                   backends::HitOwner owner) {
+  if (closed_ || seq < head_seq_) return;
+  if (seq == head_seq_) {
+    out_shared_.push_back({out_.size(), data, std::move(owner)});
+    out_shared_bytes_ += data.size();
+    return;
+  }
+  Slot& slot = slots_[seq - head_seq_];
+  slot.shared.push_back({slot.bytes.size(), data, std::move(owner)});
+}
+
 void Connection::FinishReply(uint64_t seq, bool close_after) {
   if (closed_ || seq < head_seq_) return;
   Slot& slot = slots_[seq - head_seq_];
@@ -102,6 +114,11 @@ void Connection::FinishReply(uint64_t seq, bool close_after) {
   if (seq != head_seq_) return;
   while (!slots_.empty() && slots_.front().done) {
     Slot& front = slots_.front();
+    for (SharedValue& value : front.shared) {
+      value.at += out_.size();
+      out_shared_bytes_ += value.data.size();
+      out_shared_.push_back(std::move(value));
+    }
     out_.append(front.bytes);
     const bool close = front.close_after;
     slots_.pop_front();
@@ -120,7 +137,9 @@ void Connection::FinishReply(uint64_t seq, bool close_after) {
 bool Connection::CanParse() const {
   if (closed_ || close_after_flush_ || in_begin_ == in_end_) return false;
   const uint64_t outstanding = next_seq_ - head_seq_;
-  if (outstanding >= kMaxOutstandingReplies || out_.size() >= kMaxQueuedOutput) return false;
+  if (outstanding >= kMaxOutstandingReplies || out_.size() + out_shared_bytes_ >= kMaxQueuedOutput) {
+    return false;
+  }
   // A backend that cannot keep a client's order gets one command at a time.
   return outstanding == 0 || dispatcher_.PipelinesInOrder();
 }
@@ -186,7 +205,10 @@ void Connection::MakeRoomForRead() {
 void Connection::Read() {
   if (reading_ || closed_ || close_after_flush_) return;
   if (next_seq_ - head_seq_ >= kMaxOutstandingReplies) return;
-  if (out_.size() + sending_.size() >= kMaxQueuedOutput) return;
+  if (out_.size() + out_shared_bytes_ + sending_.size() + sending_shared_bytes_ >=
+      kMaxQueuedOutput) {
+    return;
+  }
   MakeRoomForRead();
   reading_ = true;
   socket_.async_read_some(
@@ -221,16 +243,35 @@ void Connection::OnRead(const boost::system::error_code& error, std::size_t byte
 void Connection::Write() {
   if (writing_ || closed_ || out_.empty()) return;
   std::swap(sending_, out_);
+  std::swap(sending_shared_, out_shared_);
+  sending_shared_bytes_ = out_shared_bytes_;
+  out_shared_bytes_ = 0;
   writing_ = true;
   // Counted when handed to the socket, so a client that has read its reply
   // also sees it counted.
-  bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + sending_.size(),
-                   std::memory_order_relaxed);
-  ThreadCounters::Add(counters_.bytes_written, sending_.size());
-  asio::async_write(socket_, asio::buffer(sending_),
-                    [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
-                      self->OnWrite(error, bytes);
-                    });
+  const std::size_t total = sending_.size() + sending_shared_bytes_;
+  bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + total, std::memory_order_relaxed);
+  ThreadCounters::Add(counters_.bytes_written, total);
+  auto on_write = [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
+    self->OnWrite(error, bytes);
+  };
+  if (sending_shared_.empty()) {
+    asio::async_write(socket_, asio::buffer(sending_), std::move(on_write));
+    return;
+  }
+  GatherSending();
+  asio::async_write(socket_, gather_, std::move(on_write));
+}
+
+void Connection::GatherSending() {
+  gather_.clear();
+  std::size_t from = 0;
+  for (const SharedValue& value : sending_shared_) {
+    if (value.at > from) gather_.emplace_back(sending_.data() + from, value.at - from);
+    gather_.emplace_back(value.data.data(), value.data.size());
+    from = value.at;
+  }
+  if (from < sending_.size()) gather_.emplace_back(sending_.data() + from, sending_.size() - from);
 }
 
 void Connection::OnWrite(const boost::system::error_code& error, std::size_t bytes) {
@@ -241,6 +282,8 @@ void Connection::OnWrite(const boost::system::error_code& error, std::size_t byt
     return;
   }
   sending_.clear();
+  sending_shared_.clear();
+  sending_shared_bytes_ = 0;
   ProcessInput();
 }
 
@@ -266,6 +309,8 @@ void Connection::Close(DisconnectReason reason) {
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
   slots_.clear();
+  out_shared_.clear();
+  out_shared_bytes_ = 0;
   head_seq_ = next_seq_;
   registry_.Remove(client_, reason);
   dispatcher_.backend().ClientClosed(client_);

@@ -9,8 +9,12 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "backends/backend.h"
 #include "backends/client_context.h"
+#include "boost/asio/buffer.hpp"
 #include "boost/asio/generic/stream_protocol.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -60,13 +64,23 @@ class Connection final : public Session {
   ThreadCounters& counters() override { return counters_; }
   uint64_t ReserveReply() override;
   std::string& ReplyBuffer(uint64_t seq) override;
+  void AppendSharedValue(uint64_t seq, std::string_view data, backends::HitOwner owner) override;
   void FinishReply(uint64_t seq, bool close_after) override;
   bool OnSessionThread() const override;
   void Post(absl::AnyInvocable<void() &&> task) override;
 
  private:
+  // A value sent from the backend's memory: it goes out at offset `at` of the
+  // bytes it belongs to, and `owner` keeps it alive until it has been written.
+  struct SharedValue {
+    std::size_t at;
+    std::string_view data;
+    backends::HitOwner owner;
+  };
+
   struct Slot {
     std::string bytes;
+    std::vector<SharedValue> shared;
     bool done = false;
     bool close_after = false;
   };
@@ -78,6 +92,8 @@ class Connection final : public Session {
   bool CanParse() const;
   void MakeRoomForRead();
   void Write();
+  // Points gather_ at sending_ with sending_shared_ spliced in.
+  void GatherSending();
   void OnWrite(const boost::system::error_code& error, std::size_t bytes);
   void ArmIdleTimer();
   void Close(DisconnectReason reason);
@@ -107,6 +123,12 @@ class Connection final : public Session {
   uint64_t next_seq_ = 0;
   std::string out_;      // ready to send
   std::string sending_;  // owned by the write in flight
+  // The values that go out between out_'s (sending_'s) bytes, and their size.
+  std::vector<SharedValue> out_shared_;
+  std::vector<SharedValue> sending_shared_;
+  std::size_t out_shared_bytes_ = 0;
+  std::size_t sending_shared_bytes_ = 0;
+  std::vector<boost::asio::const_buffer> gather_;  // sending_ with its shared values
   std::string discard_;  // where replies to a closed connection go
 
   bool reading_ = false;

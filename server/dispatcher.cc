@@ -143,8 +143,8 @@ void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
   const bool touch = command.verb == Verb::kGat || command.verb == Verb::kGats;
   const uint64_t requested = command.keys.size();
   uint64_t seq = session.ReserveReply();
-  auto format = [with_cas, touch, requested](Session& s, std::string& out,
-                                             backends::GetResult& result) {
+  auto format = [with_cas, touch, requested, seq](Session& s, std::string& out,
+                                                  backends::GetResult& result) {
     if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, false);
     ThreadCounters& c = s.counters();
     const uint64_t hits = result.hits.size();
@@ -156,8 +156,15 @@ void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
       ThreadCounters::Add(c.touch_hits, hits);
       ThreadCounters::Add(c.touch_misses, requested - hits);
     }
-    for (const backends::Hit& hit : result.hits) {
-      if (with_cas) {
+    for (backends::Hit& hit : result.hits) {
+      if (SharesValue(hit)) {
+        if (with_cas) {
+          reply::AppendValueHeaderWithCas(out, hit.key, hit.flags, hit.value.size(), hit.cas);
+        } else {
+          reply::AppendValueHeader(out, hit.key, hit.flags, hit.value.size());
+        }
+        AppendHitValue(s, seq, out, hit);
+      } else if (with_cas) {
         reply::AppendValueWithCas(out, hit.key, hit.flags, hit.value, hit.cas);
       } else {
         reply::AppendValue(out, hit.key, hit.flags, hit.value);

@@ -185,7 +185,7 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
   const bool with_value = m.Has('v');
   const bool touch = m.Has('T');
   const uint64_t seq = session.ReserveReply();
-  auto format = [plan = MakePlan(command, "stcflh"), with_value, touch](
+  auto format = [plan = MakePlan(command, "stcflh"), with_value, touch, seq](
                     Session& s, std::string& out, backends::MetaGetResult& result) {
     if (result.outcome == Outcome::kUnsupported) return AppendUnsupported(out, result.error);
     if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, /*noreply=*/false);
@@ -203,7 +203,7 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
     }
     ThreadCounters::Add(c.get_hits);
     if (touch) ThreadCounters::Add(c.touch_hits);
-    const backends::Hit& hit = result.hit;
+    backends::Hit& hit = result.hit;
     if (with_value) {
       out.append(kMetaValue);
       AppendUnsigned(out, hit.value.size());
@@ -248,10 +248,7 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
     if (result.stale) out.append(" X");
     if (result.won) out.append(" W");
     out.append("\r\n");
-    if (with_value) {
-      out.append(hit.value);
-      out.append("\r\n");
-    }
+    if (with_value) AppendHitValue(s, seq, out, hit);
     return false;
   };
   backend_.MetaGet(session.client(), command.keys[0], request,

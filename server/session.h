@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/functional/any_invocable.h"
+#include "backends/backend.h"
 #include "backends/client_context.h"
 #include "server/server_stats.h"
 
@@ -25,6 +27,12 @@ class Session : public std::enable_shared_from_this<Session> {
   virtual uint64_t ReserveReply() = 0;
   // Where slot `seq` writes its bytes. Session thread only.
   virtual std::string& ReplyBuffer(uint64_t seq) = 0;
+  // Appends a backend-owned value to slot `seq` without copying it when the
+  // session can send it from where it is; `owner` keeps it alive until then.
+  // This default copies it. Session thread only.
+  virtual void AppendSharedValue(uint64_t seq, std::string_view data, backends::HitOwner owner) {
+    ReplyBuffer(seq).append(data);
+  }
   // Slot `seq` is complete; close the connection after it when asked.
   virtual void FinishReply(uint64_t seq, bool close_after) = 0;
 

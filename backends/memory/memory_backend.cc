@@ -40,6 +40,7 @@ struct Item {
   bool stale : 1 = false;       // marked by md I / ms I (meta commands)
   bool token_sent : 1 = false;  // a client has been told it won the recache
   bool key_binary : 1 = false;  // stored with a base64 (b) key
+  bool active : 1 = false;      // accessed since it last came to the LRU front
   // Key, then value, right after the header (not after its padding): 55
   // bytes of header, so a 13-byte key and a 100-byte value fit one 176-byte
   // malloc chunk.
@@ -132,10 +133,24 @@ struct Shard {
     item->lru_prev = item->lru_next = nullptr;
   }
 
-  void Bump(Item* item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    if (lru_head == item) return;
-    Unlink(item);
-    LinkFront(item);
+  // An access only marks the item; eviction gives a marked tail item a second
+  // chance at the front (see TakeEvictionVictim). Relinking on every access
+  // would write to both LRU neighbours, two cache misses per hit.
+  void Bump(Item* item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { item->active = true; }
+
+  // The least recently used item that was not accessed since it last came to
+  // the front; accessed items on the way move to the front, unmarked. A
+  // non-live tail item (expired, flushed) is taken as it is.
+  template <typename IsLiveFn>
+  Item* TakeEvictionVictim(IsLiveFn is_live) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    Item* item = lru_tail;
+    while (item->active && is_live(*item)) {
+      item->active = false;
+      Unlink(item);
+      LinkFront(item);
+      item = lru_tail;
+    }
+    return item;
   }
 
   // Takes over the caller's reference.
@@ -321,7 +336,7 @@ bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
   const uint64_t limit = options_.memory_limit_bytes;
   const auto fits = [&] { return bytes_.load(std::memory_order_relaxed) + bytes <= limit; };
   const auto evict_tail = [&](Shard& from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(from.mu) {
-    Item* victim = from.lru_tail;
+    Item* victim = from.TakeEvictionVictim([&](const Item& item) { return IsLive(item, now); });
     if (!IsLive(*victim, now)) {
       ++from.reclaimed;
       if (!victim->fetched && IsExpired(victim->expires_at, now)) ++from.expired_unfetched;

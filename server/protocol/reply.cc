@@ -41,9 +41,10 @@ inline void AppendLine(std::string& out, std::string_view prefix, std::string_vi
 
 // Small values: one resize, then plain copies of the header line, the data
 // and its "\r\n". Larger ones are appended, so their bytes are not zeroed by
-// the resize first.
+// the resize first. A null `data` writes the header line only, for `bytes`.
 inline void AppendValueImpl(std::string& out, std::string_view key, uint32_t flags,
-                            std::string_view data, const uint64_t* cas) {
+                            std::size_t bytes, const std::string_view* data,
+                            const uint64_t* cas) {
   constexpr std::string_view kValue = "VALUE ";
   constexpr std::size_t kResizeWholeBelow = 512;
   char digits[3 * (kMaxDigits + 1)];
@@ -53,16 +54,16 @@ inline void AppendValueImpl(std::string& out, std::string_view key, uint32_t fla
     p = DigitsBackward(*cas, p);
     *--p = ' ';
   }
-  p = DigitsBackward(data.size(), p);
+  p = DigitsBackward(bytes, p);
   *--p = ' ';
   p = DigitsBackward(flags, p);
   *--p = ' ';
   const std::size_t numbers_len = static_cast<std::size_t>(end - p);
   const std::size_t start = out.size();
   const std::size_t line_len = kValue.size() + key.size() + numbers_len + 2;
-  const bool whole = data.size() < kResizeWholeBelow;
-  if (!whole) out.reserve(start + line_len + data.size() + 2);
-  out.resize(start + line_len + (whole ? data.size() + 2 : 0));
+  const bool whole = data != nullptr && bytes < kResizeWholeBelow;
+  if (data != nullptr && !whole) out.reserve(start + line_len + bytes + 2);
+  out.resize(start + line_len + (whole ? bytes + 2 : 0));
   char* w = out.data() + start;
   std::memcpy(w, kValue.data(), kValue.size());
   w += kValue.size();
@@ -72,13 +73,14 @@ inline void AppendValueImpl(std::string& out, std::string_view key, uint32_t fla
   w += numbers_len;
   *w++ = '\r';
   *w++ = '\n';
+  if (data == nullptr) return;
   if (whole) {
-    if (!data.empty()) std::memcpy(w, data.data(), data.size());
-    w += data.size();
+    if (bytes != 0) std::memcpy(w, data->data(), bytes);
+    w += bytes;
     *w++ = '\r';
     *w = '\n';
   } else {
-    out.append(data);
+    out.append(*data);
     out.append("\r\n", 2);
   }
 }
@@ -86,12 +88,21 @@ inline void AppendValueImpl(std::string& out, std::string_view key, uint32_t fla
 }  // namespace
 
 void AppendValue(std::string& out, std::string_view key, uint32_t flags, std::string_view data) {
-  AppendValueImpl(out, key, flags, data, nullptr);
+  AppendValueImpl(out, key, flags, data.size(), &data, nullptr);
 }
 
 void AppendValueWithCas(std::string& out, std::string_view key, uint32_t flags,
                         std::string_view data, uint64_t cas) {
-  AppendValueImpl(out, key, flags, data, &cas);
+  AppendValueImpl(out, key, flags, data.size(), &data, &cas);
+}
+
+void AppendValueHeader(std::string& out, std::string_view key, uint32_t flags, std::size_t bytes) {
+  AppendValueImpl(out, key, flags, bytes, nullptr, nullptr);
+}
+
+void AppendValueHeaderWithCas(std::string& out, std::string_view key, uint32_t flags,
+                              std::size_t bytes, uint64_t cas) {
+  AppendValueImpl(out, key, flags, bytes, nullptr, &cas);
 }
 
 void AppendNumber(std::string& out, uint64_t n) {

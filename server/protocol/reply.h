@@ -2,6 +2,7 @@
 // constant here, so a reader can grep for it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,6 +61,11 @@ inline constexpr std::string_view kMetaArithBadMode =
 void AppendValue(std::string& out, std::string_view key, uint32_t flags, std::string_view data);
 void AppendValueWithCas(std::string& out, std::string_view key, uint32_t flags,
                         std::string_view data, uint64_t cas);
+// Only the "VALUE <key> <flags> <bytes>[ <cas>]\r\n" line, for a value sent
+// from elsewhere; the caller adds the data and its "\r\n".
+void AppendValueHeader(std::string& out, std::string_view key, uint32_t flags, std::size_t bytes);
+void AppendValueHeaderWithCas(std::string& out, std::string_view key, uint32_t flags,
+                              std::size_t bytes, uint64_t cas);
 // "<n>\r\n", the incr/decr reply.
 void AppendNumber(std::string& out, uint64_t n);
 // "STAT <name> <value>\r\n"

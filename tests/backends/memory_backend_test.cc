@@ -75,6 +75,32 @@ TEST_F(MemoryBackendTest, EvictsLeastRecentlyUsedWhenFull) {
   EXPECT_TRUE(Value("k_").has_value());
 }
 
+TEST_F(MemoryBackendTest, AccessedItemsGetASecondChanceInOrder) {
+  MemoryBackendOptions options = Options();
+  options.shard_count = 1;
+  options.memory_limit_bytes = 4 * Charge(2, 100);
+  Make(options);
+  const std::string value(100, 'v');
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(Set(absl::StrCat("k", i), value).outcome, Outcome::kStored);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Value(absl::StrCat("k", i)).has_value());
+
+  // Every item was read: each goes round once, so the oldest still goes first.
+  ASSERT_EQ(Set("n0", value).outcome, Outcome::kStored);
+  EXPECT_FALSE(Value("k0").has_value());
+  // k2 is read again; k1 (not read since its second chance) and then k3 go.
+  ASSERT_TRUE(Value("k2").has_value());
+  ASSERT_EQ(Set("n1", value).outcome, Outcome::kStored);
+  ASSERT_EQ(Set("n2", value).outcome, Outcome::kStored);
+  EXPECT_FALSE(Value("k1").has_value());
+  EXPECT_FALSE(Value("k3").has_value());
+  EXPECT_TRUE(Value("k2").has_value());
+  EXPECT_TRUE(Value("n0").has_value());
+  EXPECT_TRUE(Value("n1").has_value());
+  EXPECT_TRUE(Value("n2").has_value());
+  EXPECT_EQ(backend_->Stats().evictions, 3u);
+}
+
 TEST_F(MemoryBackendTest, ItemBiggerThanTheWholeLimitIsNoMemory) {
   MemoryBackendOptions options = Options();
   options.memory_limit_bytes = 1000;

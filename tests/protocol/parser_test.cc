@@ -617,7 +617,9 @@ void ExpectResult(const Case& tc, const ParseResult& r, const Command& cmd) {
   EXPECT_EQ(cmd.noreply, e.noreply);
   EXPECT_EQ(cmd.value, e.value);
   EXPECT_EQ(cmd.args, e.args);
-  if (!e.meta.empty()) EXPECT_EQ(MetaName(cmd.meta), e.meta);
+  if (!e.meta.empty()) {
+    EXPECT_EQ(MetaName(cmd.meta), e.meta);
+  }
 }
 
 // Drives a parser like a connection does: append what arrives, parse until

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/testing/delayed_backend.h"
@@ -109,6 +110,78 @@ TEST(ServerTest, LargeValueRoundTrip) {
             "STORED\r\n");
   EXPECT_EQ(client.Call("get big\r\n", "END\r\n"),
             absl::StrCat("VALUE big 0 ", value.size(), "\r\n", value, "\r\nEND\r\n"));
+}
+
+// Where two long replies first differ, instead of printing megabytes.
+std::string FirstDifference(std::string_view got, std::string_view want) {
+  std::size_t i = 0;
+  while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
+  if (i == got.size() && i == want.size()) return "";
+  return absl::StrCat("differ at byte ", i, " of ", want.size(), " (got ", got.size(),
+                      " bytes): got \"", absl::CEscape(std::string(got.substr(i, 40))), "\", want \"",
+                      absl::CEscape(std::string(want.substr(i, 40))), "\"");
+}
+
+// Large values leave from the backend's memory, after the replies queued
+// before them. A client that does not read lets those replies wait in the
+// server (a unix socket buffers little, and the replies stay under the
+// server's 4 MB output cap, so every command has run) while another client
+// replaces and deletes the items: every reply must still carry the bytes the
+// item had when its command ran, in order, around the small values.
+void ExpectQueuedValuesSurviveReplacement(backends::Backend& backend) {
+  RunningServer running(backend);
+  const std::string path = absl::StrCat(::testing::TempDir(), "memgate-queued-", getpid());
+  unlink(path.c_str());
+  auto listener = running.server.Open("unix:" + path);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  TestClient reader("unix:" + path);
+  TestClient writer(running.address);
+  const auto value_of = [](char c, std::size_t size) {
+    std::string v(size, c);
+    for (std::size_t i = 0; i < size; i += 97) v[i] = static_cast<char>('a' + i % 23);
+    return v;
+  };
+  const std::string small = value_of('s', 10);
+  const std::string edge = value_of('e', 1024);
+  const std::string big = value_of('b', 200 * 1024);
+  for (const auto& [key, value] : {std::pair{"small", small}, {"edge", edge}, {"big", big}}) {
+    ASSERT_EQ(writer.Call(absl::StrCat("set ", key, " 7 0 ", value.size(), "\r\n", value, "\r\n")),
+              "STORED\r\n");
+  }
+  const std::string gets = reader.Call("gets edge\r\n", "END\r\n");
+  const std::size_t line_end = gets.find("\r\n");
+  const std::size_t cas_at = gets.rfind(' ', line_end) + 1;
+  const std::string cas = gets.substr(cas_at, line_end - cas_at);
+
+  std::string request;
+  std::string expected;
+  for (int i = 0; i < 8; ++i) {  // about 3.2 MB of replies
+    request += "get small edge big\r\ngets edge\r\nmg big v f\r\n";
+    absl::StrAppend(&expected, "VALUE small 7 10\r\n", small, "\r\nVALUE edge 7 1024\r\n", edge,
+                    "\r\nVALUE big 7 ", big.size(), "\r\n", big, "\r\nEND\r\n",
+                    "VALUE edge 7 1024 ", cas, "\r\n", edge, "\r\nEND\r\n",
+                    "VA ", big.size(), " f7\r\n", big, "\r\n");
+  }
+  request += "mn\r\n";
+  expected += "MN\r\n";
+  reader.Send(request);
+  usleep(200 * 1000);  // every command runs; most replies wait in the server
+  EXPECT_EQ(writer.Call("set big 0 0 3\r\nnew\r\ndelete edge\r\n", "DELETED\r\n"),
+            "STORED\r\nDELETED\r\n");
+  EXPECT_EQ(FirstDifference(reader.ReadUntil("MN\r\n"), expected), "");
+  EXPECT_EQ(reader.Call("get big edge\r\n", "END\r\n"), "VALUE big 0 3\r\nnew\r\nEND\r\n");
+  unlink(path.c_str());
+}
+
+TEST(ServerTest, QueuedLargeValuesSurviveReplacement) {
+  MemoryBackend backend;
+  ExpectQueuedValuesSurviveReplacement(backend);
+}
+
+TEST(ServerTest, QueuedLargeValuesFromAnotherThreadSurviveReplacement) {
+  MemoryBackend memory;
+  DelayedBackend backend(memory, DelayOptions{.max_delay = absl::Microseconds(300)});
+  ExpectQueuedValuesSurviveReplacement(backend);
 }
 
 TEST(ServerTest, RepliesStayInOrderWhenCompletionsArriveLaterOnAnotherThread) {
