@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "backends/arith.h"
+#include "backends/memory/item_allocator.h"
 #include "common/absl_compat.h"
 #include "backends/expiry.h"
 
@@ -42,8 +43,8 @@ struct Item {
   bool key_binary : 1 = false;  // stored with a base64 (b) key
   bool active : 1 = false;      // accessed since it last came to the LRU front
   // Key, then value, right after the header (not after its padding): 55
-  // bytes of header, so a 13-byte key and a 100-byte value fit one 176-byte
-  // malloc chunk.
+  // bytes of header, so a 13-byte key and a 100-byte value take a 168-byte
+  // slab slot (see item_allocator.h).
   char bytes[];
 
   const char* data() const { return bytes; }
@@ -56,7 +57,8 @@ struct Item {
   // concatenation of `first` and `second`.
   static Item* Create(std::string_view key, uint32_t hash, std::string_view first,
                       std::string_view second) {
-    void* memory = ::operator new(offsetof(Item, bytes) + key.size() + first.size() + second.size());
+    void* memory = ItemAllocator::Allocate(
+        offsetof(Item, bytes) + key.size() + first.size() + second.size(), hash);
     Item* item = new (memory) Item();
     item->hash = hash;
     item->key_len = static_cast<uint16_t>(key.size());
@@ -71,8 +73,9 @@ struct Item {
   void Ref() { refs.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      const std::size_t size = offsetof(Item, bytes) + key_len + value_len;
       this->~Item();
-      ::operator delete(static_cast<void*>(this));
+      ItemAllocator::Free(this, size);
     }
   }
 };
