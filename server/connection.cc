@@ -137,9 +137,8 @@ void Connection::FinishReply(uint64_t seq, bool close_after) {
 bool Connection::CanParse() const {
   if (closed_ || close_after_flush_ || in_begin_ == in_end_) return false;
   const uint64_t outstanding = next_seq_ - head_seq_;
-  if (outstanding >= kMaxOutstandingReplies || out_.size() + out_shared_bytes_ >= kMaxQueuedOutput) {
-    return false;
-  }
+  const std::size_t queued = out_.size() + out_shared_bytes_;
+  if (outstanding >= kMaxOutstandingReplies || queued >= kMaxQueuedOutput) return false;
   // A backend that cannot keep a client's order gets one command at a time.
   return outstanding == 0 || dispatcher_.PipelinesInOrder();
 }

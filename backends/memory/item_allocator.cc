@@ -103,8 +103,8 @@ Page* PageOf(void* memory) {
 
 // A page-aligned page: map twice its size, then unmap the misaligned ends.
 Page* MapPage() {
-  void* mapped = mmap(nullptr, 2 * kPageSize, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* mapped =
+      mmap(nullptr, 2 * kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mapped == MAP_FAILED) throw std::bad_alloc();
   const auto start = reinterpret_cast<uintptr_t>(mapped);
   const uintptr_t aligned = (start + kPageSize - 1) & ~(kPageSize - 1);
@@ -188,8 +188,7 @@ void ItemAllocator::Free(void* memory, std::size_t size) {
   Arena& arena = *page->arena;
   SpinLockHolder lock(arena.mu);
   --page->live;
-  const bool only_page_with_room =
-      page->listed && page->prev == nullptr && page->next == nullptr;
+  const bool only_page_with_room = page->listed && page->prev == nullptr && page->next == nullptr;
   if (page->live == 0 && !only_page_with_room) {
     if (page->listed) Unlist(arena, page);
     UnmapPage(page);

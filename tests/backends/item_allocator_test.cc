@@ -31,8 +31,8 @@ Block Take(std::size_t size, std::size_t spread, char fill) {
 
 // Checks the block still holds its fill, then frees it.
 bool GiveBack(const Block& block) {
-  const bool intact = std::all_of(block.memory, block.memory + block.size,
-                                  [&](char c) { return c == block.fill; });
+  const bool intact =
+      std::all_of(block.memory, block.memory + block.size, [&](char c) { return c == block.fill; });
   ItemAllocator::Free(block.memory, block.size);
   return intact;
 }

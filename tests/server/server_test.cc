@@ -13,6 +13,7 @@
 #include "backends/memory/memory_backend.h"
 #include "backends/testing/delayed_backend.h"
 #include "gtest/gtest.h"
+#include "server/completion.h"
 #include "server/version.h"
 #include "tests/server/test_client.h"
 
@@ -117,9 +118,11 @@ std::string FirstDifference(std::string_view got, std::string_view want) {
   std::size_t i = 0;
   while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
   if (i == got.size() && i == want.size()) return "";
+  const auto excerpt = [i](std::string_view s) {
+    return absl::CEscape(std::string(s.substr(i, 40)));
+  };
   return absl::StrCat("differ at byte ", i, " of ", want.size(), " (got ", got.size(),
-                      " bytes): got \"", absl::CEscape(std::string(got.substr(i, 40))), "\", want \"",
-                      absl::CEscape(std::string(want.substr(i, 40))), "\"");
+                      " bytes): got \"", excerpt(got), "\", want \"", excerpt(want), "\"");
 }
 
 // Large values leave from the backend's memory, after the replies queued
@@ -142,7 +145,7 @@ void ExpectQueuedValuesSurviveReplacement(backends::Backend& backend) {
     return v;
   };
   const std::string small = value_of('s', 10);
-  const std::string edge = value_of('e', 1024);
+  const std::string edge = value_of('e', kShareValuesFrom);
   const std::string big = value_of('b', 200 * 1024);
   for (const auto& [key, value] : {std::pair{"small", small}, {"edge", edge}, {"big", big}}) {
     ASSERT_EQ(writer.Call(absl::StrCat("set ", key, " 7 0 ", value.size(), "\r\n", value, "\r\n")),
@@ -157,9 +160,9 @@ void ExpectQueuedValuesSurviveReplacement(backends::Backend& backend) {
   std::string expected;
   for (int i = 0; i < 8; ++i) {  // about 3.2 MB of replies
     request += "get small edge big\r\ngets edge\r\nmg big v f\r\n";
-    absl::StrAppend(&expected, "VALUE small 7 10\r\n", small, "\r\nVALUE edge 7 1024\r\n", edge,
-                    "\r\nVALUE big 7 ", big.size(), "\r\n", big, "\r\nEND\r\n",
-                    "VALUE edge 7 1024 ", cas, "\r\n", edge, "\r\nEND\r\n",
+    absl::StrAppend(&expected, "VALUE small 7 10\r\n", small, "\r\nVALUE edge 7 ", edge.size(),
+                    "\r\n", edge, "\r\nVALUE big 7 ", big.size(), "\r\n", big, "\r\nEND\r\n",
+                    "VALUE edge 7 ", edge.size(), " ", cas, "\r\n", edge, "\r\nEND\r\n",
                     "VA ", big.size(), " f7\r\n", big, "\r\n");
   }
   request += "mn\r\n";
