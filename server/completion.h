@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "backends/backend.h"
+#include "server/block_cache.h"
 #include "server/protocol/reply.h"
 #include "server/session.h"
 
@@ -74,79 +75,6 @@ void Deliver(Session& session, uint64_t seq, int64_t started_us, Result& result,
 
 namespace completion_internal {
 
-// Completion state comes from small per-thread free lists rather than from
-// malloc: a command's state is almost always allocated and freed on its
-// event loop, so reusing blocks there needs no lock. Blocks freed on another
-// thread go to that thread's lists (or back to the heap once it exits).
-inline constexpr std::size_t kBlockSizes[] = {64, 128, 256};
-inline constexpr int kBlockClasses = 3;
-inline constexpr uint32_t kMaxCachedBlocks = 1024;  // per class and thread
-
-struct FreeBlock {
-  FreeBlock* next;
-};
-
-// Plain data, so reaching it is one thread-pointer access (no guard).
-struct FreeLists {
-  FreeBlock* head[kBlockClasses];
-  uint32_t count[kBlockClasses];
-  bool registered;  // the thread's FreeListsDrain exists
-  bool closed;      // the thread is exiting: no more caching
-};
-inline thread_local FreeLists tls_free_lists{};
-
-// Hands a thread's cached blocks back to the heap when the thread exits.
-struct FreeListsDrain {
-  ~FreeListsDrain() {
-    FreeLists& lists = tls_free_lists;
-    lists.closed = true;
-    for (int c = 0; c < kBlockClasses; ++c) {
-      while (FreeBlock* block = lists.head[c]) {
-        lists.head[c] = block->next;
-        ::operator delete(block);
-      }
-      lists.count[c] = 0;
-    }
-  }
-};
-
-inline int BlockClass(std::size_t size) {
-  for (int c = 0; c < kBlockClasses; ++c) {
-    if (size <= kBlockSizes[c]) return c;
-  }
-  return -1;
-}
-
-inline void* AllocateBlock(std::size_t size) {
-  const int c = BlockClass(size);
-  if (c < 0) return ::operator new(size);
-  FreeLists& lists = tls_free_lists;
-  if (FreeBlock* block = lists.head[c]) {
-    lists.head[c] = block->next;
-    --lists.count[c];
-    return block;
-  }
-  return ::operator new(kBlockSizes[c]);
-}
-
-inline void FreeBlockOf(void* memory, std::size_t size) {
-  const int c = BlockClass(size);
-  FreeLists& lists = tls_free_lists;
-  if (c < 0 || lists.closed || lists.count[c] >= kMaxCachedBlocks) {
-    ::operator delete(memory);
-    return;
-  }
-  if (!lists.registered) {
-    lists.registered = true;
-    static thread_local FreeListsDrain drain;
-    (void)drain;
-  }
-  auto* block = static_cast<FreeBlock*>(memory);
-  block->next = lists.head[c];
-  lists.head[c] = block;
-  ++lists.count[c];
-}
-
 // What a completion carries: the session (kept alive until the reply is
 // written), its reply slot, the sampled start time and the formatter.
 template <typename Format>
@@ -161,7 +89,7 @@ struct StateDelete {
   template <typename T>
   void operator()(T* state) const {
     state->~T();
-    FreeBlockOf(state, sizeof(T));
+    block_cache::Free(state, sizeof(T));
   }
 };
 
@@ -178,7 +106,7 @@ auto Completion(Session& session, uint64_t seq, Format format) {
   const bool timed = ++session.counters().latency_tick % kLatencySampleEvery == 0;
   const int64_t started_us = timed ? SteadyMicros() : 0;
   std::shared_ptr<Session> owner = session.shared_from_this();
-  void* memory = completion_internal::AllocateBlock(sizeof(State));
+  void* memory = block_cache::Allocate(sizeof(State));
   std::unique_ptr<State, completion_internal::StateDelete> state(
       new (memory) State{std::move(owner), seq, started_us, std::move(format)});
   return [state = std::move(state)](Result result) mutable {

@@ -5,8 +5,10 @@
 #include <cstring>
 #include <utility>
 
+#include "boost/asio/bind_allocator.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/write.hpp"
+#include "server/block_cache.h"
 #include "server/client_registry.h"
 
 namespace memgate::server {
@@ -212,9 +214,9 @@ void Connection::Read() {
   reading_ = true;
   socket_.async_read_some(
       asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_),
-      [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
-        self->OnRead(error, bytes);
-      });
+      asio::bind_allocator(block_cache::Allocator<void>(),
+                           [self = Self()](const boost::system::error_code& error,
+                                           std::size_t bytes) { self->OnRead(error, bytes); }));
 }
 
 void Connection::OnRead(const boost::system::error_code& error, std::size_t bytes) {
@@ -251,9 +253,11 @@ void Connection::Write() {
   const std::size_t total = sending_.size() + sending_shared_bytes_;
   bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + total, std::memory_order_relaxed);
   ThreadCounters::Add(counters_.bytes_written, total);
-  auto on_write = [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
-    self->OnWrite(error, bytes);
-  };
+  auto on_write = asio::bind_allocator(
+      block_cache::Allocator<void>(),
+      [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
+        self->OnWrite(error, bytes);
+      });
   if (sending_shared_.empty()) {
     asio::async_write(socket_, asio::buffer(sending_), std::move(on_write));
     return;
