@@ -266,44 +266,41 @@ bool MemoryBackend::IsLive(const Item& item, int64_t now) const {
 
 namespace {
 
+}  // namespace
+
 // Finds `key` in `shard`, dropping it (and counting why) when it has expired
-// or was flushed.
-template <typename IsFlushedFn>
-Item* Lookup(Shard& shard, std::string_view key, uint32_t hash, int64_t now,
-             std::atomic<uint64_t>& bytes, IsFlushedFn is_flushed)
-    ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
+// or was flushed. The caller holds shard.mu.
+Item* MemoryBackend::LookupLocked(Shard& shard, std::string_view key, uint32_t hash,
+                                  int64_t now) {
   auto it = shard.items.find(HashedKey{key, hash});
   if (it == shard.items.end()) return nullptr;
   Item* item = *it;
   if (IsExpired(item->expires_at, now)) {
     ++shard.get_expired;
     if (!item->fetched) ++shard.expired_unfetched;
-    shard.Remove(item, bytes);
+    shard.Remove(item, bytes_);
     return nullptr;
   }
-  if (is_flushed(item->time, now)) {
+  if (IsFlushed(item->time, now)) {
     ++shard.get_flushed;
-    shard.Remove(item, bytes);
+    shard.Remove(item, bytes_);
     return nullptr;
   }
   return item;
 }
-
-}  // namespace
 
 void MemoryBackend::GetImpl(std::span<const std::string_view> keys, bool touch, int64_t exptime,
                             Done<GetResult> done) {
   GetResult result;
   result.hits.reserve(keys.size());
   const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   for (std::string_view key : keys) {
     uint32_t hash;
     Shard& shard = ShardFor(key, &hash);
     Item* item;
     {
       absl::MutexLock lock(&shard.mu);
-      item = Lookup(shard, key, hash, now, bytes_, is_flushed);
+      item = LookupLocked(shard, key, hash, now);
       if (item == nullptr) continue;
       item->fetched = true;
       item->atime = ToItemTime(now);
@@ -372,8 +369,7 @@ MemoryBackend::StoreOutcome MemoryBackend::StoreLocked(Shard& shard, StoreMode m
                                                        int64_t exptime, std::string_view value,
                                                        uint64_t cas, int64_t now,
                                                        const MetaStoreRequest* meta) {
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
-  Item* old = Lookup(shard, key, hash, now, bytes_, is_flushed);
+  Item* old = LookupLocked(shard, key, hash, now);
 
   // A set that fails leaves no stale value behind (memcached does the same).
   bool store_stale = false;
@@ -494,13 +490,12 @@ void MemoryBackend::Delete(const ClientContext& client, std::string_view key,
 void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_view key,
                           uint64_t delta, Done<ArithResult> done) {
   const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   uint32_t hash;
   Shard& shard = ShardFor(key, &hash);
   ArithResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* old = Lookup(shard, key, hash, now, bytes_, is_flushed);
+    Item* old = LookupLocked(shard, key, hash, now);
     std::optional<uint64_t> current;
     if (old == nullptr) {
       result.outcome = Outcome::kNotFound;
@@ -538,13 +533,12 @@ void MemoryBackend::Arith(const ClientContext& client, ArithOp op, std::string_v
 void MemoryBackend::Touch(const ClientContext& client, std::string_view key, int64_t exptime,
                           Done<TouchResult> done) {
   const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   uint32_t hash;
   Shard& shard = ShardFor(key, &hash);
   TouchResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
+    Item* item = LookupLocked(shard, key, hash, now);
     if (item == nullptr) {
       result.outcome = Outcome::kNotFound;
     } else {
@@ -604,13 +598,12 @@ int64_t TtlLeft(uint32_t expires_at, int64_t now) {
 void MemoryBackend::MetaGet(const ClientContext& client, std::string_view key,
                             const MetaGetRequest& request, Done<MetaGetResult> done) {
   const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   uint32_t hash;
   Shard& shard = ShardFor(key, &hash);
   MetaGetResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
+    Item* item = LookupLocked(shard, key, hash, now);
     bool created = false;
     if (item == nullptr && request.vivify && key.size() <= protocol::kMaxKeyLength) {
       // A stub for the client that wins the right to recache.
@@ -683,13 +676,12 @@ void MemoryBackend::MetaStore(const ClientContext& client, std::string_view key,
 void MemoryBackend::MetaDelete(const ClientContext& client, std::string_view key,
                                const MetaDeleteRequest& request, Done<DeleteResult> done) {
   const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   uint32_t hash;
   Shard& shard = ShardFor(key, &hash);
   DeleteResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* item = Lookup(shard, key, hash, now, bytes_, is_flushed);
+    Item* item = LookupLocked(shard, key, hash, now);
     if (item == nullptr) {
       result.outcome = Outcome::kNotFound;
     } else if (request.has_cas && item->cas != request.cas) {
@@ -722,13 +714,12 @@ void MemoryBackend::MetaDelete(const ClientContext& client, std::string_view key
 void MemoryBackend::MetaArith(const ClientContext& client, std::string_view key,
                               const MetaArithRequest& request, Done<MetaArithResult> done) {
   const int64_t now = options_.clock->Now();
-  const auto is_flushed = [this](uint32_t t, int64_t n) { return IsFlushed(t, n); };
   uint32_t hash;
   Shard& shard = ShardFor(key, &hash);
   MetaArithResult result;
   {
     absl::MutexLock lock(&shard.mu);
-    Item* old = Lookup(shard, key, hash, now, bytes_, is_flushed);
+    Item* old = LookupLocked(shard, key, hash, now);
     Item* item = nullptr;
     bool created = false;
     std::optional<uint64_t> current;

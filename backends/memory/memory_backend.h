@@ -115,6 +115,9 @@ class MemoryBackend final : public Backend {
   // Whether the item stored at `item_time` is hidden by a flush_all at `now`.
   bool IsFlushed(uint32_t item_time, int64_t now) const;
   bool IsLive(const Item& item, int64_t now) const;
+  // `key`'s item in `shard` (which the caller has locked), or null; drops it
+  // when it has expired or was flushed.
+  Item* LookupLocked(Shard& shard, std::string_view key, uint32_t hash, int64_t now);
   void GetImpl(std::span<const std::string_view> keys, bool touch, int64_t exptime,
                Done<GetResult> done);
   void SweeperLoop();
