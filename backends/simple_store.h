@@ -1,6 +1,8 @@
 // The seed's handler set (Memcached::Server's cmd hash): a plain key/value
 // store with no memcached metadata. MetadataLayer turns one into a Backend.
-// Same asynchrony and borrowing rules as Backend.
+// Same asynchrony, borrowing and ClientContext lifetime rules as Backend.
+// Calls on different keys may be in flight together; MetadataLayer never
+// issues a call on a key while an earlier call on that key is in flight.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +44,12 @@ struct DoneReply {
   std::optional<BackendError> error;
 };
 
+// The seed's _begin answer: the client is served, or refused with `refused`'s
+// message (the server sends it as SERVER_ERROR and closes the client).
+struct BeginReply {
+  std::optional<BackendError> refused;
+};
+
 class SimpleStore {
  public:
   template <typename R>
@@ -50,8 +58,6 @@ class SimpleStore {
   virtual ~SimpleStore() = default;
 
   virtual std::string_view Name() const = 0;
-  // See Backend::PipelinesInOrder.
-  virtual bool PipelinesInOrder() const { return false; }
 
   virtual void Find(const ClientContext& client, std::string_view key, Done<FindReply> done) = 0;
   virtual void Get(const ClientContext& client, std::span<const std::string_view> keys,
@@ -61,12 +67,11 @@ class SimpleStore {
   virtual void Delete(const ClientContext& client, std::string_view key,
                       Done<DeleteReply> done) = 0;
   virtual void FlushAll(const ClientContext& client, Done<DoneReply> done) = 0;
-  virtual void Begin(const ClientContext& client, Done<DoneReply> done) {
-    std::move(done)(DoneReply{});
+  virtual void Begin(const ClientContext& client, Done<BeginReply> done) {
+    std::move(done)(BeginReply{});
   }
-  virtual void End(const ClientContext& client, Done<DoneReply> done) {
-    std::move(done)(DoneReply{});
-  }
+  // `client` is valid for this call only.
+  virtual void End(const ClientContext& client) {}
 };
 
 }  // namespace memgate::backends
