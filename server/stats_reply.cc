@@ -18,8 +18,9 @@ namespace reply = protocol::reply;
 
 double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
-// A number the backend reported under `name`, 0 when it reports none.
-uint64_t BackendNumber(const backends::StatsResult& result, std::string_view name) {
+}  // namespace
+
+uint64_t BackendStatNumber(const backends::StatsResult& result, std::string_view name) {
   for (const backends::Stat& stat : result.stats) {
     if (stat.name != name) continue;
     uint64_t value = 0;
@@ -28,8 +29,6 @@ uint64_t BackendNumber(const backends::StatsResult& result, std::string_view nam
   }
   return 0;
 }
-
-}  // namespace
 
 void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   const CounterTotals t = sources.stats.Totals();
@@ -41,7 +40,7 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   auto stat = [&out](std::string_view name, uint64_t value) {
     reply::AppendStat(out, name, value);
   };
-  auto backend = [&](std::string_view name) { stat(name, BackendNumber(b, name)); };
+  auto backend = [&](std::string_view name) { stat(name, BackendStatNumber(b, name)); };
   stat("pid", static_cast<uint64_t>(getpid()));
   stat("uptime", static_cast<uint64_t>(now - sources.facts.start_time));
   stat("time", static_cast<uint64_t>(now));
@@ -92,7 +91,7 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
 
 void AppendSettingsStats(std::string& out, const StatsSources& sources) {
   const bool in_order = sources.capabilities.in_order;
-  reply::AppendStat(out, "maxbytes", BackendNumber(sources.backend, "limit_maxbytes"));
+  reply::AppendStat(out, "maxbytes", BackendStatNumber(sources.backend, "limit_maxbytes"));
   reply::AppendStat(out, "maxconns", sources.facts.max_connections);
   reply::AppendStat(out, "verbosity", "0");
   reply::AppendStat(out, "evictions", "on");
