@@ -114,14 +114,17 @@ void CallbackStore::FlushAll(const ClientContext& client, Done<DoneReply> done) 
   handlers_.flush_all(client, [reply] { reply(DoneReply{}); });
 }
 
-void CallbackStore::Begin(const ClientContext& client, Done<DoneReply> done) {
-  if (handlers_.begin) handlers_.begin(client);
-  std::move(done)(DoneReply{});
+void CallbackStore::Begin(const ClientContext& client, Done<BeginReply> done) {
+  if (!handlers_.begin) {
+    std::move(done)(BeginReply{});
+    return;
+  }
+  SharedDone<BeginReply> reply(std::move(done));
+  handlers_.begin(client, [reply](BeginReply r) { reply(std::move(r)); });
 }
 
-void CallbackStore::End(const ClientContext& client, Done<DoneReply> done) {
+void CallbackStore::End(const ClientContext& client) {
   if (handlers_.end) handlers_.end(client);
-  std::move(done)(DoneReply{});
 }
 
 }  // namespace memgate::backends
