@@ -33,7 +33,8 @@ struct OwnedStore {
   }
 };
 
-// A request whose only borrowed field is its key.
+// A request whose only borrowed field is its key. Each owner stays where it
+// was made (held by pointer): its views point into itself.
 template <typename Request>
 struct OwnedKey {
   Request request;
@@ -70,25 +71,25 @@ void DelayedBackend::Store(const ClientContext& client, const StoreRequest& requ
 
 void DelayedBackend::Delete(const ClientContext& client, const DeleteRequest& request,
                             Done<DeleteResult> done) {
-  queue_->Post(client.id, [this, client = &client, owned = OwnedKey<DeleteRequest>(request),
+  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedKey<DeleteRequest>>(request),
                            done = std::move(done)]() mutable {
-    inner_.Delete(*client, owned.request, std::move(done));
+    inner_.Delete(*client, owned->request, std::move(done));
   });
 }
 
 void DelayedBackend::Arith(const ClientContext& client, const ArithRequest& request,
                            Done<ArithResult> done) {
-  queue_->Post(client.id, [this, client = &client, owned = OwnedKey<ArithRequest>(request),
+  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedKey<ArithRequest>>(request),
                            done = std::move(done)]() mutable {
-    inner_.Arith(*client, owned.request, std::move(done));
+    inner_.Arith(*client, owned->request, std::move(done));
   });
 }
 
 void DelayedBackend::Touch(const ClientContext& client, const TouchRequest& request,
                            Done<TouchResult> done) {
-  queue_->Post(client.id, [this, client = &client, owned = OwnedKey<TouchRequest>(request),
+  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedKey<TouchRequest>>(request),
                            done = std::move(done)]() mutable {
-    inner_.Touch(*client, owned.request, std::move(done));
+    inner_.Touch(*client, owned->request, std::move(done));
   });
 }
 

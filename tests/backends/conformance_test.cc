@@ -532,7 +532,7 @@ TYPED_TEST(BackendConformanceTest, HitsStayValidAfterTheItemChanges) {
 
 TYPED_TEST(BackendConformanceTest, ClientsShareOneKeySpace) {
   ClientContext other{8, "127.0.0.1:40001", "test"};
-  this->backend_->ClientOpened(other);
+  ASSERT_EQ(SyncClientOpened(*this->backend_, other).outcome, OpenOutcome::kAccepted);
   SyncStore(*this->backend_, other, StoreMode::kSet, "shared", "from-other");
   EXPECT_EQ(this->Value("shared"), "from-other");
   this->backend_->ClientClosed(other);
@@ -722,7 +722,7 @@ TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
   EXPECT_EQ(this->MetaArith("a", decr).outcome, ArithOutcome::kExists);
   decr.compare_cas = next.cas;
   EXPECT_EQ(this->MetaArith("a", decr).value, 0u);
-  ASSERT_EQ(this->Set("text", "abc").outcome, ArithOutcome::kStored);
+  ASSERT_EQ(this->Set("text", "abc").outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->MetaArith("text", ArithRequest{}).outcome,
             ArithOutcome::kNonNumeric);
 }
