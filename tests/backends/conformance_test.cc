@@ -20,9 +20,9 @@
 #include "backends/clock.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
+#include "backends/simple_memory/simple_memory_store.h"
 #include "backends/testing/delayed_backend.h"
 #include "backends/testing/delayed_simple_store.h"
-#include "backends/testing/in_memory_simple_store.h"
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 
@@ -32,7 +32,6 @@ namespace {
 using testing::DelayedBackend;
 using testing::DelayedSimpleStore;
 using testing::DelayOptions;
-using testing::InMemorySimpleStore;
 using testing::SyncArith;
 using testing::SyncDelete;
 using testing::SyncFlushAll;
@@ -79,7 +78,7 @@ struct MetadataOverMapFactory {
   std::unique_ptr<Backend> Create(const Clock* clock) {
     MetadataLayerOptions options;
     options.clock = clock;
-    return std::make_unique<MetadataLayer>(std::make_unique<InMemorySimpleStore>(), options);
+    return std::make_unique<MetadataLayer>(std::make_unique<SimpleMemoryStore>(), options);
   }
 };
 
@@ -92,7 +91,7 @@ struct MetadataOverDelayedStoreFactory {
     DelayOptions delay;
     delay.max_delay = absl::Microseconds(200);
     return std::make_unique<MetadataLayer>(
-        std::make_unique<DelayedSimpleStore>(std::make_unique<InMemorySimpleStore>(), delay),
+        std::make_unique<DelayedSimpleStore>(std::make_unique<SimpleMemoryStore>(), delay),
         options);
   }
 };

@@ -287,14 +287,12 @@ INSTANTIATE_TEST_SUITE_P(
                   [](Backend& b, const ClientContext& c) {
                     return ErrorOf(SyncArith(b, c, ArithOp::kIncr, "k", 1));
                   }},
-        ErrorCase{"TouchFind", Op::kFind, false,
-                  [](Backend& b, const ClientContext& c) {
-                    return ErrorOf(SyncTouch(b, c, "k", 10));
-                  }},
-        ErrorCase{"DeleteCloses", Op::kDelete, true,
-                  [](Backend& b, const ClientContext& c) {
-                    return ErrorOf(SyncDelete(b, c, "k"));
-                  }},
+        ErrorCase{
+            "TouchFind", Op::kFind, false,
+            [](Backend& b, const ClientContext& c) { return ErrorOf(SyncTouch(b, c, "k", 10)); }},
+        ErrorCase{
+            "DeleteCloses", Op::kDelete, true,
+            [](Backend& b, const ClientContext& c) { return ErrorOf(SyncDelete(b, c, "k")); }},
         ErrorCase{"FlushAll", Op::kFlushAll, false,
                   [](Backend& b, const ClientContext& c) { return ErrorOf(SyncFlushAll(b, c)); }}),
     [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
@@ -351,15 +349,18 @@ TEST_F(MetadataLayerTest, InvalidatedItemsAreStaleAndAnOlderCasStoresStale) {
   EXPECT_TRUE(stale.meta.stale);
   EXPECT_TRUE(stale.meta.won);
   // ms I with the cas from before the invalidation: stored, still stale.
-  const StoreRequest older{.mode = StoreMode::kCas, .key = "k", .value = "v2", .cas = cas,
-                           .invalidate = true};
+  const StoreRequest older{
+      .mode = StoreMode::kCas, .key = "k", .value = "v2", .cas = cas, .invalidate = true};
   EXPECT_EQ(SyncStore(*layer_, client_, older).outcome, StoreOutcome::kStored);
   EXPECT_EQ(Peek("k"), "v2");
   const GetResult after = SyncMetaGet(*layer_, client_, "k", Steps(""));
   EXPECT_TRUE(after.meta.stale);
   EXPECT_TRUE(after.meta.token_sent);
-  const StoreRequest newer{.mode = StoreMode::kCas, .key = "k", .value = "v3",
-                           .cas = after.hits.at(0).cas + 100, .invalidate = true};
+  const StoreRequest newer{.mode = StoreMode::kCas,
+                           .key = "k",
+                           .value = "v3",
+                           .cas = after.hits.at(0).cas + 100,
+                           .invalidate = true};
   EXPECT_EQ(SyncStore(*layer_, client_, newer).outcome, StoreOutcome::kExists);
 }
 
@@ -398,9 +399,9 @@ TEST_F(MetadataLayerTest, MetaArithVivifiesWithTheInitialValueAndAppliesItsSteps
   const ArithResult bumped = SyncArith(*layer_, client_, request);
   EXPECT_EQ(bumped.value, 8u);
   EXPECT_EQ(bumped.ttl, 50);  // N only sets the TTL of an item it creates
-  EXPECT_EQ(SyncArith(*layer_, client_, ArithRequest{.key = "n", .compare_cas = bumped.cas + 1})
-                .outcome,
-            ArithOutcome::kExists);
+  EXPECT_EQ(
+      SyncArith(*layer_, client_, ArithRequest{.key = "n", .compare_cas = bumped.cas + 1}).outcome,
+      ArithOutcome::kExists);
 }
 
 // --- pass-through (no_extra): the seed's exact behaviour --------------------
@@ -443,8 +444,7 @@ TEST_F(MetadataLayerTest, PassThroughCasAlwaysSucceeds) {
 
 TEST_F(MetadataLayerTest, PassThroughStillBuildsCompositeCommands) {
   Make(/*no_extra=*/true);
-  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAdd, "k", "1").outcome,
-            StoreOutcome::kStored);
+  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAdd, "k", "1").outcome, StoreOutcome::kStored);
   EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAdd, "k", "2").outcome,
             StoreOutcome::kNotStored);
   EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kReplace, "x", "2").outcome,
@@ -476,6 +476,10 @@ class MetadataLayerPipelineTest : public ::testing::Test {
     options.clock = &clock_;
     layer_ = std::make_unique<MetadataLayer>(delayed_, options);
     delayed_.Hold();
+  }
+  // Calls a failed test left held complete while the layer is still there.
+  ~MetadataLayerPipelineTest() override {
+    for (int i = 0; i < 100 && !Held().empty(); ++i) Release();
   }
 
   // Issues a command without waiting; its answer is logged as `name`.
