@@ -159,8 +159,8 @@ void KeyGate::LeaveKeys(Entry& entry, std::vector<Entry*>& ready) {
     absl::MutexLock lock(&shard.mu);
     auto it = shard.queues.find(key.hash);
     KeyQueue& queue = it->second;
-    queue.entries.erase(std::find(queue.entries.begin(), queue.entries.begin() + queue.granted,
-                                  &entry));
+    queue.entries.erase(
+        std::find(queue.entries.begin(), queue.entries.begin() + queue.granted, &entry));
     --queue.granted;
     GrantLocked(queue, ready);
     if (queue.entries.empty()) shard.queues.erase(it);

@@ -82,7 +82,8 @@ class KeyGate {
   // and holds them all while it queues, so that two multi-key entries are in
   // the same order on every key they share (FIFO queues cannot deadlock).
   void QueueFrom(Entry& entry, std::size_t from);
-  void PushLocked(Shard& shard, uint64_t hash, Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  void PushLocked(Shard& shard, uint64_t hash, Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Lets through the entries at the front of `queue` that may run now.
   static void GrantLocked(KeyQueue& queue, std::vector<Entry*>& ready);
   void LeaveKeys(Entry& entry, std::vector<Entry*>& ready);

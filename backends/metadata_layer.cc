@@ -114,20 +114,19 @@ class MetadataLayer::Call {
       });
       return;
     }
-    store().Set(*client_, key, record_.flags, store_exptime, value,
-                [this, &key](SetReply reply) {
-                  if (reply.error) {
-                    Stored(StoreFailure(*std::move(reply.error)));
-                    return;
-                  }
-                  uint64_t cas = 0;
-                  if (!options().no_extra) {
-                    cas = layer_.NextCas();
-                    record_.cas = cas;
-                    layer_.PutMeta(key, record_);
-                  }
-                  Stored(StoreAnswer(StoreOutcome::kStored, cas));
-                });
+    store().Set(*client_, key, record_.flags, store_exptime, value, [this, &key](SetReply reply) {
+      if (reply.error) {
+        Stored(StoreFailure(*std::move(reply.error)));
+        return;
+      }
+      uint64_t cas = 0;
+      if (!options().no_extra) {
+        cas = layer_.NextCas();
+        record_.cas = cas;
+        layer_.PutMeta(key, record_);
+      }
+      Stored(StoreAnswer(StoreOutcome::kStored, cas));
+    });
   }
 
   MetadataLayer& layer_;
@@ -260,9 +259,8 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
   void Answer(bool created) {
     const int64_t now = layer_.Now();
     const std::string& key = holder_->keys.front();
-    const ItemMeta meta = layer_.UpdateMeta(key, now, [&](ItemMeta& m) {
-      result_.meta = ApplyMetaGet(*meta_, created, now, m.state);
-    });
+    const ItemMeta meta = layer_.UpdateMeta(
+        key, now, [&](ItemMeta& m) { result_.meta = ApplyMetaGet(*meta_, created, now, m.state); });
     result_.hits.push_back(Hit{key, *holder_->values.front(), meta.flags, meta.cas, holder_});
     Finish(std::move(result_));
   }
@@ -659,8 +657,8 @@ void MetadataLayer::Get(const ClientContext& client, const GetRequest& request,
     return;
   }
   // Plain reads of one key run together; a touch or meta get changes state.
-  const KeyGate::Mode mode = request.touch_exptime || request.meta ? KeyGate::Mode::kExclusive
-                                                                   : KeyGate::Mode::kShared;
+  const KeyGate::Mode mode =
+      request.touch_exptime || request.meta ? KeyGate::Mode::kExclusive : KeyGate::Mode::kShared;
   Start(client, request.keys, mode, new GetCall(*this, client, request, std::move(done)));
 }
 
@@ -708,8 +706,7 @@ void MetadataLayer::Touch(const ClientContext& client, const TouchRequest& reque
 
 void MetadataLayer::FlushAll(const ClientContext& client, const FlushRequest& request,
                              Done<FlushResult> done) {
-  const int64_t at =
-      request.delay_seconds <= 0 ? 0 : AbsoluteExpiry(request.delay_seconds, Now());
+  const int64_t at = request.delay_seconds <= 0 ? 0 : AbsoluteExpiry(request.delay_seconds, Now());
   if (at > 0) {
     flush_at_.store(at, std::memory_order_release);
     std::move(done)(FlushResult{});
@@ -767,8 +764,7 @@ MetadataLayer::ItemMeta MetadataLayer::UpdateMeta(std::string_view key, int64_t 
   absl::MutexLock lock(&shard.mu);
   auto it = shard.table.find(ToAbsl(key));
   if (it == shard.table.end()) {
-    it = shard.table
-             .emplace(std::string(key), ItemMeta{0, NextCas(), NewItemState(0, now, false)})
+    it = shard.table.emplace(std::string(key), ItemMeta{0, NextCas(), NewItemState(0, now, false)})
              .first;
   }
   fn(it->second);
