@@ -15,6 +15,7 @@
 #include "backends/testing/delayed_backend.h"
 #include "gtest/gtest.h"
 #include "server/protocol/parser.h"
+#include "server/version.h"
 
 namespace memgate::server {
 namespace {
@@ -23,7 +24,7 @@ using backends::MemoryBackend;
 using backends::MemoryBackendOptions;
 
 // A session whose reply slots are strings; replies leave in slot order, as a
-// connection sends them.
+// connection sends them, and stop after a reply that closes.
 class FakeSession final : public Session {
  public:
   explicit FakeSession(ServerStats& stats) : counters_(stats.ForThread(0)) {}
@@ -40,7 +41,8 @@ class FakeSession final : public Session {
     slot.done = true;
     slot.close_after = close_after;
     while (!slots_.empty() && slots_.front().done) {
-      sent_ += slots_.front().bytes;
+      // Nothing after a closing reply is sent, as on a connection.
+      if (!closed_) sent_ += slots_.front().bytes;
       closed_ = closed_ || slots_.front().close_after;
       slots_.pop_front();
       ++head_seq_;
