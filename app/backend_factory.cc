@@ -13,9 +13,8 @@ namespace {
 class MemoryHolder final : public BackendHolder {
  public:
   explicit MemoryHolder(const server::Config& config)
-      : backend_(backends::MemoryBackendOptions{
-            .memory_limit_bytes = config.memory_limit_mb << 20,
-            .max_item_size = config.max_item_size}) {}
+      : backend_(backends::MemoryBackendOptions{.memory_limit_bytes = config.memory_limit_mb << 20,
+                                                .max_item_size = config.max_item_size}) {}
   backends::Backend& backend() override { return backend_; }
 
  private:
@@ -46,8 +45,9 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config&
     return std::make_unique<MemoryHolder>(config);
   }
   if (config.backend == "simple-memory") return std::make_unique<SimpleMemoryHolder>(config);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--backend: unknown backend \"", ToAbsl(config.backend), "\" (known: memory, simple-memory)"));
+  return absl::InvalidArgumentError(absl::StrCat("--backend: unknown backend \"",
+                                                 ToAbsl(config.backend),
+                                                 "\" (known: memory, simple-memory)"));
 }
 
 }  // namespace memgate::app

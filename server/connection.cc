@@ -60,9 +60,8 @@ void Connection::Start() {
   dispatcher_.backend().ClientOpened(client_, [self = Self()](backends::OpenResult result) mutable {
     Connection& connection = *self;
     if (connection.OnSessionThread()) return connection.OnOpened(result);
-    connection.Post([self = std::move(self), result = std::move(result)]() mutable {
-      self->OnOpened(result);
-    });
+    connection.Post(
+        [self = std::move(self), result = std::move(result)]() mutable { self->OnOpened(result); });
   });
 }
 
@@ -126,8 +125,7 @@ std::string& Connection::ReplyBuffer(uint64_t seq) {
   return slots_[seq - head_seq_].bytes;
 }
 
-void Connection::AppendSharedValue(uint64_t seq, std::string_view data,
-                                   backends::HitOwner owner) {
+void Connection::AppendSharedValue(uint64_t seq, std::string_view data, backends::HitOwner owner) {
   if (closed_ || seq < head_seq_) return;
   if (seq == head_seq_) {
     out_shared_.push_back({out_.size(), data, std::move(owner)});
@@ -275,11 +273,10 @@ void Connection::Write() {
   const std::size_t total = sending_.size() + sending_shared_bytes_;
   bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + total, std::memory_order_relaxed);
   ThreadCounters::Add(counters_.bytes_written, total);
-  auto on_write = asio::bind_allocator(
-      block_cache::Allocator<void>(),
-      [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
-        self->OnWrite(error, bytes);
-      });
+  auto on_write =
+      asio::bind_allocator(block_cache::Allocator<void>(),
+                           [self = Self()](const boost::system::error_code& error,
+                                           std::size_t bytes) { self->OnWrite(error, bytes); });
   if (sending_shared_.empty()) {
     asio::async_write(socket_, asio::buffer(sending_), std::move(on_write));
     return;

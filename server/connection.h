@@ -131,7 +131,7 @@ class Connection final : public Session {
   std::size_t out_shared_bytes_ = 0;
   std::size_t sending_shared_bytes_ = 0;
   std::vector<boost::asio::const_buffer> gather_;  // sending_ with its shared values
-  std::string discard_;  // where replies to a closed connection go
+  std::string discard_;                            // where replies to a closed connection go
 
   bool opened_ = false;  // the backend accepted the client
   bool reading_ = false;

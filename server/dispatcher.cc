@@ -26,8 +26,7 @@ using protocol::Verb;
 
 inline constexpr std::string_view kVersionReply = "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n";
 inline constexpr std::string_view kReset = "RESET\r\n";
-inline constexpr std::string_view kDetailUsage =
-    "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
+inline constexpr std::string_view kDetailUsage = "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
 
 void AppendFixed(ReplyWriter& out, std::string_view text, bool noreply) {
   if (!noreply) out.Append(text);
@@ -179,8 +178,7 @@ void Dispatcher::Store(const protocol::Command& command, Session& session) {
   // memcached answers an append/prepend whose result would be too large with
   // NOT_STORED, not with the too-large error a set gets.
   const bool concatenates = command.verb == Verb::kAppend || command.verb == Verb::kPrepend;
-  auto format = [noreply, is_cas, concatenates](ReplyWriter& out,
-                                                backends::StoreResult& result) {
+  auto format = [noreply, is_cas, concatenates](ReplyWriter& out, backends::StoreResult& result) {
     ThreadCounters& c = out.counters();
     std::string_view text;
     switch (result.outcome) {
@@ -277,12 +275,12 @@ void Dispatcher::Arith(const protocol::Command& command, Session& session) {
     }
     return false;
   };
-  backend_.Arith(session.client(),
-                 backends::ArithRequest{
-                     .op = incr ? backends::ArithOp::kIncr : backends::ArithOp::kDecr,
-                     .key = command.keys[0],
-                     .delta = command.delta},
-                 Completion<backends::ArithResult>(session, std::move(format)));
+  backend_.Arith(
+      session.client(),
+      backends::ArithRequest{.op = incr ? backends::ArithOp::kIncr : backends::ArithOp::kDecr,
+                             .key = command.keys[0],
+                             .delta = command.delta},
+      Completion<backends::ArithResult>(session, std::move(format)));
 }
 
 void Dispatcher::Touch(const protocol::Command& command, Session& session) {

@@ -221,11 +221,12 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
     if (with_value) writer.AppendValue(hit);
     return false;
   };
-  backend_.Get(session.client(),
-               backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
-                                    .with_cas = true,
-                                    .meta = fields},
-               Completion<backends::GetResult>(session, std::move(format)));
+  backend_.Get(
+      session.client(),
+      backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
+                           .with_cas = true,
+                           .meta = fields},
+      Completion<backends::GetResult>(session, std::move(format)));
 }
 
 void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
@@ -255,8 +256,8 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
   }
   // memcached: a cas turns set and replace into cas; add ignores it.
   const bool has_cas = m.Has('C');
-  if (has_cas &&
-      (request.mode == backends::StoreMode::kSet || request.mode == backends::StoreMode::kReplace)) {
+  if (has_cas && (request.mode == backends::StoreMode::kSet ||
+                  request.mode == backends::StoreMode::kReplace)) {
     request.mode = backends::StoreMode::kCas;
   }
   request.cas = has_cas ? m.compare_cas : 0;
@@ -364,8 +365,8 @@ void MetaDispatcher::Arith(const protocol::Command& command, Session& session) {
       .vivify_ttl = m.vivify_ttl,
       .steps = StepsOf(m, "tTN")};
   const bool with_value = m.Has('v');
-  auto format = [plan = MakePlan(command, "ct"), with_value, incr](
-                    ReplyWriter& writer, backends::ArithResult& result) {
+  auto format = [plan = MakePlan(command, "ct"), with_value, incr](ReplyWriter& writer,
+                                                                   backends::ArithResult& result) {
     ThreadCounters& c = writer.counters();
     std::string& out = writer.text();
     switch (result.outcome) {
@@ -465,11 +466,12 @@ void MetaDispatcher::Debug(const protocol::Command& command, Session& session) {
     out.append("\r\n");
     return false;
   };
-  backend_.Get(session.client(),
-               backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
-                                    .with_cas = true,
-                                    .meta = fields},
-               Completion<backends::GetResult>(session, std::move(format)));
+  backend_.Get(
+      session.client(),
+      backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
+                           .with_cas = true,
+                           .meta = fields},
+      Completion<backends::GetResult>(session, std::move(format)));
 }
 
 }  // namespace memgate::server

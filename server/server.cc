@@ -54,18 +54,18 @@ Server::Server(backends::Backend& backend, ServerOptions options)
       registry_(stats_, events_),
       dispatcher_(backend_, stats_,
                   ServerFacts{.threads = options_.threads,
-                                     .max_connections = options_.max_connections,
-                                     .start_time = start_time_,
-                                     .item_size_max = options_.max_item_size,
-                                     .append_conns =
-                                         [this](std::string& out, uint64_t requester) {
-                                           AppendConnStats(out, requester);
-                                         }}),
-      listeners_(pool_, registry_, events_,
-                 [this](ListenerManager::Socket socket, int loop_index,
-                        const ListenerInfo& listener) {
-                   Accept(std::move(socket), loop_index, listener);
-                 }) {}
+                              .max_connections = options_.max_connections,
+                              .start_time = start_time_,
+                              .item_size_max = options_.max_item_size,
+                              .append_conns =
+                                  [this](std::string& out, uint64_t requester) {
+                                    AppendConnStats(out, requester);
+                                  }}),
+      listeners_(
+          pool_, registry_, events_,
+          [this](ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
+            Accept(std::move(socket), loop_index, listener);
+          }) {}
 
 Server::~Server() { Stop(); }
 
@@ -155,9 +155,9 @@ void Server::StartConnection(ListenerManager::Socket socket, int loop_index,
                                  .peer = PeerName(socket),
                                  .listener = std::move(listener_id),
                                  .loop = loop_index};
-  auto connection = std::make_shared<Connection>(std::move(socket), pool_.loop(loop_index),
-                                                 loop_index, dispatcher_, stats_, registry_,
-                                                 std::move(client), options);
+  auto connection =
+      std::make_shared<Connection>(std::move(socket), pool_.loop(loop_index), loop_index,
+                                   dispatcher_, stats_, registry_, std::move(client), options);
   asio::post(pool_.loop(loop_index), [connection] { connection->Start(); });
 }
 

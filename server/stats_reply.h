@@ -17,7 +17,7 @@ namespace memgate::server {
 struct ServerFacts {
   int threads = 1;
   uint64_t max_connections = 1024;
-  int64_t start_time = 0;  // unix seconds
+  int64_t start_time = 0;            // unix seconds
   uint64_t item_size_max = 1 << 20;  // -I, for `stats settings`
   // Appends memcached's `stats conns` lines for every live client;
   // `requester` is the id of the client asking. Set by the server; when

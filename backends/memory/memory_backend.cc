@@ -14,8 +14,8 @@
 
 #include "absl/hash/hash.h"
 #include "backends/arith.h"
-#include "backends/memory/item_allocator.h"
 #include "backends/expiry.h"
+#include "backends/memory/item_allocator.h"
 #include "backends/meta_item.h"
 #include "common/absl_compat.h"
 
@@ -102,8 +102,7 @@ bool MemoryBackend::IsLive(const Item& item, int64_t now) const {
 
 // Finds `key` in `shard`, dropping it (and counting why) when it has expired
 // or was flushed. The caller holds shard.mu.
-Item* MemoryBackend::LookupLocked(Shard& shard, std::string_view key, uint32_t hash,
-                                  int64_t now) {
+Item* MemoryBackend::LookupLocked(Shard& shard, std::string_view key, uint32_t hash, int64_t now) {
   auto it = shard.items.find(HashedKey{key, hash});
   if (it == shard.items.end()) return nullptr;
   Item* item = *it;
@@ -271,8 +270,7 @@ void MemoryBackend::MetaGet(std::string_view key, const MetaGetFields& fields,
       SetState(*item, state);
       if (!fields.no_bump) shard.Bump(item);
       item->Ref();
-      result.hits.push_back(
-          Hit{item->key(), item->value(), item->flags, item->cas, OwnerOf(item)});
+      result.hits.push_back(Hit{item->key(), item->value(), item->flags, item->cas, OwnerOf(item)});
     }
   }
   std::move(done)(std::move(result));

@@ -26,8 +26,7 @@ struct OwnedStore {
   std::string key;
   std::string value;
 
-  explicit OwnedStore(const StoreRequest& from)
-      : request(from), key(from.key), value(from.value) {
+  explicit OwnedStore(const StoreRequest& from) : request(from), key(from.key), value(from.value) {
     request.key = key;
     request.value = value;
   }
@@ -71,26 +70,29 @@ void DelayedBackend::Store(const ClientContext& client, const StoreRequest& requ
 
 void DelayedBackend::Delete(const ClientContext& client, const DeleteRequest& request,
                             Done<DeleteResult> done) {
-  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedKey<DeleteRequest>>(request),
-                           done = std::move(done)]() mutable {
-    inner_.Delete(*client, owned->request, std::move(done));
-  });
+  queue_->Post(client.id,
+               [this, client = &client, owned = std::make_unique<OwnedKey<DeleteRequest>>(request),
+                done = std::move(done)]() mutable {
+                 inner_.Delete(*client, owned->request, std::move(done));
+               });
 }
 
 void DelayedBackend::Arith(const ClientContext& client, const ArithRequest& request,
                            Done<ArithResult> done) {
-  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedKey<ArithRequest>>(request),
-                           done = std::move(done)]() mutable {
-    inner_.Arith(*client, owned->request, std::move(done));
-  });
+  queue_->Post(client.id,
+               [this, client = &client, owned = std::make_unique<OwnedKey<ArithRequest>>(request),
+                done = std::move(done)]() mutable {
+                 inner_.Arith(*client, owned->request, std::move(done));
+               });
 }
 
 void DelayedBackend::Touch(const ClientContext& client, const TouchRequest& request,
                            Done<TouchResult> done) {
-  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedKey<TouchRequest>>(request),
-                           done = std::move(done)]() mutable {
-    inner_.Touch(*client, owned->request, std::move(done));
-  });
+  queue_->Post(client.id,
+               [this, client = &client, owned = std::make_unique<OwnedKey<TouchRequest>>(request),
+                done = std::move(done)]() mutable {
+                 inner_.Touch(*client, owned->request, std::move(done));
+               });
 }
 
 void DelayedBackend::FlushAll(const ClientContext& client, const FlushRequest& request,

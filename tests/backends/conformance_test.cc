@@ -33,11 +33,11 @@ using testing::DelayedBackend;
 using testing::DelayedSimpleStore;
 using testing::DelayOptions;
 using testing::SyncArith;
+using testing::SyncClientOpened;
 using testing::SyncDelete;
 using testing::SyncFlushAll;
 using testing::SyncGet;
 using testing::SyncGetAndTouch;
-using testing::SyncClientOpened;
 using testing::SyncMetaGet;
 using testing::SyncStore;
 using testing::SyncTouch;
@@ -276,7 +276,8 @@ TYPED_TEST(BackendConformanceTest, CasComparesAndSwaps) {
   EXPECT_EQ(this->Store(StoreMode::kCas, "k", "v", 0, 0, 12345).outcome, StoreOutcome::kNotFound);
   this->Set("k", "one");
   const uint64_t cas = this->CasOf("k");
-  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "bad", 0, 0, cas + 1000).outcome, StoreOutcome::kExists);
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "bad", 0, 0, cas + 1000).outcome,
+            StoreOutcome::kExists);
   EXPECT_EQ(this->Value("k"), "one");
   const StoreResult swapped = this->Store(StoreMode::kCas, "k", "two", 3, 0, cas);
   EXPECT_EQ(swapped.outcome, StoreOutcome::kStored);
@@ -625,10 +626,8 @@ TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
   add.mode = StoreMode::kAdd;
   add.flags = 3;
   add.key_binary = true;
-  EXPECT_EQ(this->MetaStore("s", add, "a").outcome,
-            StoreOutcome::kStored);
-  EXPECT_EQ(this->MetaStore("s", add, "b").outcome,
-            StoreOutcome::kNotStored);
+  EXPECT_EQ(this->MetaStore("s", add, "a").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(this->MetaStore("s", add, "b").outcome, StoreOutcome::kNotStored);
   MetaAnswer got = this->MetaGet("s", MetaGetWith(""));
   EXPECT_TRUE(got.key_binary);
   EXPECT_EQ(got.hit.flags, 3u);
@@ -636,20 +635,16 @@ TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
   StoreRequest append;
   append.mode = StoreMode::kAppend;
   append.cas = got.hit.cas + 1000;
-  EXPECT_EQ(this->MetaStore("s", append, "x").outcome,
-            StoreOutcome::kExists);
+  EXPECT_EQ(this->MetaStore("s", append, "x").outcome, StoreOutcome::kExists);
   append.cas = got.hit.cas;
-  EXPECT_EQ(this->MetaStore("s", append, "x").outcome,
-            StoreOutcome::kStored);
+  EXPECT_EQ(this->MetaStore("s", append, "x").outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("s"), "ax");
 
   StoreRequest cas;
   cas.mode = StoreMode::kCas;
   cas.cas = this->CasOf("s") + 1000;
-  EXPECT_EQ(this->MetaStore("s", cas, "c").outcome,
-            StoreOutcome::kExists);
-  EXPECT_EQ(this->MetaStore("none", cas, "c").outcome,
-            StoreOutcome::kNotFound);
+  EXPECT_EQ(this->MetaStore("s", cas, "c").outcome, StoreOutcome::kExists);
+  EXPECT_EQ(this->MetaStore("none", cas, "c").outcome, StoreOutcome::kNotFound);
   cas.cas = this->CasOf("s");
   StoreResult stored = this->MetaStore("s", cas, "c");
   EXPECT_EQ(stored.outcome, StoreOutcome::kStored);
@@ -663,21 +658,18 @@ TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
   stale.mode = StoreMode::kCas;
   stale.invalidate = true;
   stale.cas = current - 1;  // older than the item's
-  EXPECT_EQ(this->MetaStore("i", stale, "new").outcome,
-            StoreOutcome::kStored);
+  EXPECT_EQ(this->MetaStore("i", stale, "new").outcome, StoreOutcome::kStored);
   MetaAnswer got = this->MetaGet("i", MetaGetWith(""));
   EXPECT_EQ(got.hit.value, "new");
   EXPECT_TRUE(got.stale);
-  EXPECT_TRUE(got.won);  // stale and no token sent yet
+  EXPECT_TRUE(got.won);                 // stale and no token sent yet
   stale.cas = this->CasOf("i") + 1000;  // newer: refused
-  EXPECT_EQ(this->MetaStore("i", stale, "x").outcome,
-            StoreOutcome::kExists);
+  EXPECT_EQ(this->MetaStore("i", stale, "x").outcome, StoreOutcome::kExists);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
   DeleteRequest del;
-  EXPECT_EQ(this->MetaDelete("d", del).outcome,
-            DeleteOutcome::kNotFound);
+  EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kNotFound);
   ASSERT_EQ(this->Set("d", "v", 0, 100).outcome, StoreOutcome::kStored);
   const uint64_t cas = this->CasOf("d");
   del.compare_cas = cas + 1000;
@@ -693,15 +685,13 @@ TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
   EXPECT_EQ(got.ttl, 30);
   EXPECT_NE(got.hit.cas, cas);
   DeleteRequest plain;
-  EXPECT_EQ(this->MetaDelete("d", plain).outcome,
-            DeleteOutcome::kDeleted);
+  EXPECT_EQ(this->MetaDelete("d", plain).outcome, DeleteOutcome::kDeleted);
   EXPECT_EQ(this->Value("d"), std::nullopt);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
   ArithRequest incr;
-  EXPECT_EQ(this->MetaArith("a", incr).outcome,
-            ArithOutcome::kNotFound);
+  EXPECT_EQ(this->MetaArith("a", incr).outcome, ArithOutcome::kNotFound);
   incr.vivify = true;
   incr.initial = 10;
   incr.vivify_ttl = 100;
@@ -723,8 +713,7 @@ TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
   decr.compare_cas = next.cas;
   EXPECT_EQ(this->MetaArith("a", decr).value, 0u);
   ASSERT_EQ(this->Set("text", "abc").outcome, StoreOutcome::kStored);
-  EXPECT_EQ(this->MetaArith("text", ArithRequest{}).outcome,
-            ArithOutcome::kNonNumeric);
+  EXPECT_EQ(this->MetaArith("text", ArithRequest{}).outcome, ArithOutcome::kNonNumeric);
 }
 
 }  // namespace

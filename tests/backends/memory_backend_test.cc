@@ -109,8 +109,7 @@ TEST_F(MemoryBackendTest, IncrThatFindsNoRoomKeepsTheOldValue) {
   options.memory_limit_bytes = Charge(1, 2);  // "n" = "99" fills the cache exactly
   Make(options);
   ASSERT_EQ(Set("n", "99").outcome, StoreOutcome::kStored);
-  EXPECT_EQ(SyncArith(*backend_, client_, ArithOp::kIncr, "n", 1).outcome,
-            ArithOutcome::kNoMemory);
+  EXPECT_EQ(SyncArith(*backend_, client_, ArithOp::kIncr, "n", 1).outcome, ArithOutcome::kNoMemory);
   EXPECT_EQ(Value("n"), "99");
   // A change that fits in place still works.
   const ArithResult decr = SyncArith(*backend_, client_, ArithOp::kDecr, "n", 9);
@@ -213,7 +212,7 @@ TEST_F(MemoryBackendTest, SweeperThreadRemovesExpiredItems) {
   }
   EXPECT_EQ(backend_->Counters().curr_items, 1u);
   EXPECT_EQ(backend_->Counters().get_expired, 0u);  // removed by the sweeper, not a get
-  backend_.reset();                              // stops the sweeper promptly
+  backend_.reset();                                 // stops the sweeper promptly
 }
 
 TEST_F(MemoryBackendTest, DelayedFlushCountsGetFlushed) {

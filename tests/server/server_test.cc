@@ -160,8 +160,8 @@ void ExpectQueuedValuesSurviveReplacement(backends::Backend& backend) {
     request += "get small edge big\r\ngets edge\r\nmg big v f\r\n";
     absl::StrAppend(&expected, "VALUE small 7 10\r\n", small, "\r\nVALUE edge 7 ", edge.size(),
                     "\r\n", edge, "\r\nVALUE big 7 ", big.size(), "\r\n", big, "\r\nEND\r\n",
-                    "VALUE edge 7 ", edge.size(), " ", cas, "\r\n", edge, "\r\nEND\r\n",
-                    "VA ", big.size(), " f7\r\n", big, "\r\n");
+                    "VALUE edge 7 ", edge.size(), " ", cas, "\r\n", edge, "\r\nEND\r\n", "VA ",
+                    big.size(), " f7\r\n", big, "\r\n");
   }
   request += "mn\r\n";
   expected += "MN\r\n";
@@ -208,8 +208,8 @@ TEST(ServerTest, WaitsForEachCommandWhenTheBackendCannotKeepOrder) {
   MemoryBackend memory;
   // Random delays without per-client ordering: only the server's one-at-a-time
   // issuing keeps this sequence right.
-  DelayedBackend backend(memory, DelayOptions{.max_delay = absl::Microseconds(500),
-                                               .keep_client_order = false});
+  DelayedBackend backend(
+      memory, DelayOptions{.max_delay = absl::Microseconds(500), .keep_client_order = false});
   ASSERT_FALSE(backend.capabilities().in_order);
   RunningServer running(backend);
   TestClient client(running.address);
@@ -291,14 +291,12 @@ TEST(ServerTest, StatsCountCommands) {
   MemoryBackend backend;
   RunningServer running(backend);
   TestClient client(running.address);
-  client.Call("set a 0 0 1\r\n1\r\nget a b\r\nincr a 1\r\ndelete zz\r\n",
-              "NOT_FOUND\r\n");
+  client.Call("set a 0 0 1\r\n1\r\nget a b\r\nincr a 1\r\ndelete zz\r\n", "NOT_FOUND\r\n");
   std::string stats = client.Call("stats\r\n", "END\r\n");
-  for (std::string_view line : {"STAT cmd_get 2\r\n", "STAT get_hits 1\r\n",
-                                "STAT get_misses 1\r\n", "STAT cmd_set 1\r\n",
-                                "STAT incr_hits 1\r\n", "STAT delete_misses 1\r\n",
-                                "STAT curr_connections 1\r\n", "STAT curr_items 1\r\n",
-                                "STAT threads 2\r\n", "STAT backend memory\r\n"}) {
+  for (std::string_view line :
+       {"STAT cmd_get 2\r\n", "STAT get_hits 1\r\n", "STAT get_misses 1\r\n", "STAT cmd_set 1\r\n",
+        "STAT incr_hits 1\r\n", "STAT delete_misses 1\r\n", "STAT curr_connections 1\r\n",
+        "STAT curr_items 1\r\n", "STAT threads 2\r\n", "STAT backend memory\r\n"}) {
     EXPECT_NE(stats.find(line), std::string::npos) << line << " missing from\n" << stats;
   }
 }
