@@ -99,6 +99,14 @@ backends::MetaSteps StepsOf(const MetaFlags& m, std::string_view which) {
   return steps;
 }
 
+// mg and me: a get of the command's one key with the meta fields.
+backends::GetRequest MetaGetRequest(const protocol::Command& command,
+                                    const backends::MetaGetFields& fields) {
+  return {.keys = std::span<const std::string_view>(command.keys.data(), 1),
+          .with_cas = true,
+          .meta = fields};
+}
+
 std::string Refusal(std::string_view what, std::string_view backend) {
   return absl::StrCat("CLIENT_ERROR ", ToAbsl(what), ", which the ", ToAbsl(backend),
                       " backend does not keep\r\n");
@@ -221,12 +229,8 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
     if (with_value) writer.AppendValue(hit);
     return false;
   };
-  backend_.Get(
-      session.client(),
-      backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
-                           .with_cas = true,
-                           .meta = fields},
-      Completion<backends::GetResult>(session, std::move(format)));
+  backend_.Get(session.client(), MetaGetRequest(command, fields),
+               Completion<backends::GetResult>(session, std::move(format)));
 }
 
 void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
@@ -466,12 +470,8 @@ void MetaDispatcher::Debug(const protocol::Command& command, Session& session) {
     out.append("\r\n");
     return false;
   };
-  backend_.Get(
-      session.client(),
-      backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
-                           .with_cas = true,
-                           .meta = fields},
-      Completion<backends::GetResult>(session, std::move(format)));
+  backend_.Get(session.client(), MetaGetRequest(command, fields),
+               Completion<backends::GetResult>(session, std::move(format)));
 }
 
 }  // namespace memgate::server
