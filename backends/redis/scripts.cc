@@ -145,14 +145,22 @@ if concat then
   redis.call('HSET', k, 'v', v, 'c', cas)
   return {'S', cas}
 end
-redis.call('DEL', k)
-if ARGV[4] == 'x' then return {'S', cas} end
-if ARGV[7] == '1' then
-  redis.call('HSET', k, 'v', ARGV[2], 'f', ARGV[3], 'c', cas, 'b', '1')
-else
-  redis.call('HSET', k, 'v', ARGV[2], 'f', ARGV[3], 'c', cas)
+if ARGV[4] == 'x' then
+  redis.call('DEL', k)
+  return {'S', cas}
 end
-expire(ARGV[4], ARGV[5])
+-- HSET is the first write, so a Redis out of memory refuses the whole call.
+redis.call('HSET', k, 'v', ARGV[2], 'f', ARGV[3], 'c', cas)
+if ARGV[7] == '1' then
+  redis.call('HSET', k, 'b', '1')
+elseif exists then
+  redis.call('HDEL', k, 'b')
+end
+if ARGV[4] ~= '' then
+  expire(ARGV[4], ARGV[5])
+elseif exists then
+  redis.call('PERSIST', k)
+end
 return {'S', cas}
 )lua";
 

@@ -80,9 +80,13 @@ void RedisServer::MakeCertificate() {
   std::system(command.c_str());
 }
 
+void RedisServer::ChoosePort() {
+  if (port_ == 0) port_ = FreePort();
+}
+
 absl::Status RedisServer::Start() {
   if (running()) return absl::OkStatus();
-  if (port_ == 0) port_ = FreePort();
+  ChoosePort();
   if (options_.tls && !std::filesystem::exists(ca_file())) MakeCertificate();
   std::vector<std::string> args = {"redis-server", "--save", "", "--appendonly", "no",
                                    "--bind",       "127.0.0.1", "--dir", dir_, "--logfile",
@@ -162,7 +166,7 @@ void RedisServer::Thaw() {
   if (running()) kill(pid_, SIGCONT);
 }
 
-RedisServer::Reply RedisServer::Command(const std::vector<std::string>& argv) {
+RedisServer::Reply RedisServer::Command(const std::vector<std::string>& argv, int db) {
   const timeval timeout{1, 0};
   redisContext* context = options_.tls || options_.unix_socket
                               ? redisConnectUnixWithTimeout(unix_path_.c_str(), timeout)
@@ -173,6 +177,9 @@ RedisServer::Reply RedisServer::Command(const std::vector<std::string>& argv) {
     return nullptr;
   }
   redisSetTimeout(context, timeout);
+  if (db != 0) {
+    freeReplyObject(redisCommand(context, "SELECT %d", db));
+  }
   std::vector<const char*> pointers;
   std::vector<std::size_t> lengths;
   for (const std::string& arg : argv) {
@@ -185,8 +192,8 @@ RedisServer::Reply RedisServer::Command(const std::vector<std::string>& argv) {
   return Reply(reply);
 }
 
-std::string RedisServer::Text(const std::vector<std::string>& argv) {
-  return TextOf(Command(argv).get());
+std::string RedisServer::Text(const std::vector<std::string>& argv, int db) {
+  return TextOf(Command(argv, db).get());
 }
 
 }  // namespace memgate::backends::redis::testing

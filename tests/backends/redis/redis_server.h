@@ -43,6 +43,10 @@ class RedisServer {
   void Freeze();
   void Thaw();
 
+  // Picks the port now, for a backend that must be pointed at a Redis that
+  // is not there yet.
+  void ChoosePort();
+
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
   const std::string& unix_path() const { return unix_path_; }
@@ -56,10 +60,10 @@ class RedisServer {
     void operator()(redisReply* reply) const { freeReplyObject(reply); }
   };
   using Reply = std::unique_ptr<redisReply, ReplyFree>;
-  Reply Command(const std::vector<std::string>& argv);
+  Reply Command(const std::vector<std::string>& argv, int db = 0);
   // The reply as text: a string's bytes, an integer in decimal, "(nil)", an
   // error's message, "[a,b]" for arrays.
-  std::string Text(const std::vector<std::string>& argv);
+  std::string Text(const std::vector<std::string>& argv, int db = 0);
 
  private:
   void MakeCertificate();
