@@ -53,7 +53,7 @@ Server::Server(backends::Backend& backend, ServerOptions options)
       pool_(options_.threads),
       registry_(stats_, events_),
       dispatcher_(backend_, stats_,
-                  DispatcherSettings{.threads = options_.threads,
+                  ServerFacts{.threads = options_.threads,
                                      .max_connections = options_.max_connections,
                                      .start_time = start_time_,
                                      .item_size_max = options_.max_item_size,
@@ -151,8 +151,10 @@ void Server::StartConnection(ListenerManager::Socket socket, int loop_index,
   if (!IsUnixEndpoint(socket.local_endpoint(ignored))) {
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   }
-  backends::ClientContext client{
-      .id = registry_.NextId(), .peer = PeerName(socket), .listener = std::move(listener_id)};
+  backends::ClientContext client{.id = registry_.NextId(),
+                                 .peer = PeerName(socket),
+                                 .listener = std::move(listener_id),
+                                 .loop = loop_index};
   auto connection = std::make_shared<Connection>(std::move(socket), pool_.loop(loop_index),
                                                  loop_index, dispatcher_, stats_, registry_,
                                                  std::move(client), options);

@@ -30,36 +30,34 @@ class FailingBackend final : public backends::Backend {
  public:
   explicit FailingBackend(bool close) : error_{"backend unreachable", close} {}
   std::string_view Name() const override { return "failing"; }
-  bool PipelinesInOrder() const override { return true; }
-  void Get(const backends::ClientContext&, std::span<const std::string_view>, bool,
+  backends::Capabilities capabilities() const override {
+    return {.meta_commands = true, .in_order = true};
+  }
+  void Get(const backends::ClientContext&, const backends::GetRequest&,
            Done<backends::GetResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::GetOutcome::kError, .error = error_});
   }
-  void GetAndTouch(const backends::ClientContext&, std::span<const std::string_view>, int64_t,
-                   Done<backends::GetResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+  void Store(const backends::ClientContext&, const backends::StoreRequest&,
+             Done<backends::StoreResult> done) override {
+    std::move(done)({.outcome = backends::StoreOutcome::kError, .error = error_});
   }
-  void Store(const backends::ClientContext&, backends::StoreMode, std::string_view, uint32_t,
-             int64_t, std::string_view, uint64_t, Done<backends::StoreResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
-  }
-  void Delete(const backends::ClientContext&, std::string_view,
+  void Delete(const backends::ClientContext&, const backends::DeleteRequest&,
               Done<backends::DeleteResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::DeleteOutcome::kError, .error = error_});
   }
-  void Arith(const backends::ClientContext&, backends::ArithOp, std::string_view, uint64_t,
+  void Arith(const backends::ClientContext&, const backends::ArithRequest&,
              Done<backends::ArithResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::ArithOutcome::kError, .error = error_});
   }
-  void Touch(const backends::ClientContext&, std::string_view, int64_t,
+  void Touch(const backends::ClientContext&, const backends::TouchRequest&,
              Done<backends::TouchResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::TouchOutcome::kError, .error = error_});
   }
-  void FlushAll(const backends::ClientContext&, int64_t,
+  void FlushAll(const backends::ClientContext&, const backends::FlushRequest&,
                 Done<backends::FlushResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::FlushOutcome::kError, .error = error_});
   }
-  backends::BackendStats Stats() const override { return {}; }
+  void Stats(Done<backends::StatsResult> done) override { std::move(done)({}); }
 
  private:
   backends::BackendError error_;
@@ -190,7 +188,7 @@ TEST(ServerTest, QueuedLargeValuesFromAnotherThreadSurviveReplacement) {
 TEST(ServerTest, RepliesStayInOrderWhenCompletionsArriveLaterOnAnotherThread) {
   MemoryBackend memory;
   DelayedBackend backend(memory, DelayOptions{.max_delay = absl::Microseconds(300)});
-  ASSERT_TRUE(backend.PipelinesInOrder());
+  ASSERT_TRUE(backend.capabilities().in_order);
   RunningServer running(backend);
   TestClient client(running.address);
   std::string request;
@@ -212,7 +210,7 @@ TEST(ServerTest, WaitsForEachCommandWhenTheBackendCannotKeepOrder) {
   // issuing keeps this sequence right.
   DelayedBackend backend(memory, DelayOptions{.max_delay = absl::Microseconds(500),
                                                .keep_client_order = false});
-  ASSERT_FALSE(backend.PipelinesInOrder());
+  ASSERT_FALSE(backend.capabilities().in_order);
   RunningServer running(backend);
   TestClient client(running.address);
   std::string request = "set n 0 0 1\r\n0\r\n";

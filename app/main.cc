@@ -9,7 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "admin/admin_server.h"
-#include "server/backend_factory.h"
+#include "app/backend_factory.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto backend = memgate::server::MakeBackend(*config);
+  auto backend = memgate::app::MakeBackend(*config);
   if (!backend.ok()) return Fail(std::string(backend.status().message()));
 
   memgate::server::Server server((*backend)->backend(),
