@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "server/protocol/limits.h"
+#include "common/item_limits.h"
 
 namespace memgate::backends::redis {
 
@@ -21,7 +21,7 @@ struct ExpiryArg {
 inline ExpiryArg StoreExpiry(int64_t exptime) {
   if (exptime == 0) return {"", "0"};
   if (exptime < 0) return {"x", "0"};
-  if (exptime <= protocol::kMaxRelativeExptime) return {"r", absl::StrCat(exptime)};
+  if (exptime <= kMaxRelativeExptime) return {"r", absl::StrCat(exptime)};
   return {"a", absl::StrCat(exptime)};
 }
 

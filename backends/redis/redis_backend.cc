@@ -9,12 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "backends/clock.h"
+include "backends/clock.h"
 #include "backends/redis/memcached_codec.h"
 #include "backends/redis/raw_codec.h"
 #include "backends/redis/redis_flush.h"
 #include "backends/redis/scripts.h"
 #include "boost/asio/post.hpp"
+#include "common/item_limits.h"
 
 namespace memgate::backends::redis {
 namespace {
@@ -254,7 +255,7 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
     return;
   }
   int64_t delay = request.delay_seconds;
-  if (delay > protocol::kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
+  if (delay > kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
   OnClientLoop(client, [options = options_, delay, done = std::move(done)](
                            const std::shared_ptr<LoopConnections>& loop, Lane& lane) mutable {
     if (delay <= 0) {

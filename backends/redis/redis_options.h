@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "backends/redis/redis_url.h"
-#include "server/protocol/limits.h"
+#include "common/item_limits.h"
 
 namespace memgate::backends::redis {
 
@@ -33,7 +33,7 @@ struct RedisOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   bool tls_insecure = false;  // no certificate or host name check
-  std::size_t max_item_size = protocol::kDefaultMaxItemSize;
+  std::size_t max_item_size = kDefaultMaxItemSize;
   // Reconnect backoff: doubles from the first to the cap, with jitter.
   std::chrono::milliseconds backoff_initial{50};
   std::chrono::milliseconds backoff_max{2000};

@@ -19,6 +19,7 @@
 #include "backends/redis/redis_backend.h"
 #include "backends/testing/sync_calls.h"
 #include "common/absl_compat.h"
+#include "common/item_limits.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_server.h"
@@ -379,10 +380,10 @@ TEST_F(MemcachedModeTest, RelativeExpiryPassesInRealTime) {
 
 TEST_F(MemcachedModeTest, TooLargeSetDropsTheOldValue) {
   Set("k", "old");
-  const std::string big(protocol::kDefaultMaxItemSize + 1, 'x');
+  const std::string big(kDefaultMaxItemSize + 1, 'x');
   EXPECT_EQ(Set("k", big).outcome, StoreOutcome::kTooLarge);
   EXPECT_EQ(Value("k"), std::nullopt);
-  Set("a", std::string(protocol::kDefaultMaxItemSize - 1, 'y'));
+  Set("a", std::string(kDefaultMaxItemSize - 1, 'y'));
   EXPECT_EQ(Store(StoreMode::kAppend, "a", "zz").outcome, StoreOutcome::kTooLarge);
 }
 
