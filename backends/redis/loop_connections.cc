@@ -31,8 +31,13 @@ void Lane::Release() {
 }
 
 void LoopConnections::Stop() {
+  if (stopped) return;
+  stopped = true;
   flush_timer.cancel();
+  // Failing the queued commands runs their callbacks, which may still use
+  // their lane: the lanes go only after every connection is stopped.
   for (auto& lane : lanes) lane->connection().Stop();
+  lanes.clear();
 }
 
 }  // namespace memgate::backends::redis

@@ -50,9 +50,15 @@ struct LoopConnections {
   std::vector<std::unique_ptr<Lane>> lanes;
   // A delayed flush_all; a newer one replaces it, as in memcached.
   boost::asio::steady_timer flush_timer;
+  bool stopped = false;
 
-  Lane& LaneFor(uint64_t client_id) { return *lanes[client_id % lanes.size()]; }
-  // Fails whatever is queued and closes every connection.
+  // The client's lane; nullptr once stopped.
+  Lane* LaneFor(uint64_t client_id) {
+    if (lanes.empty()) return nullptr;
+    return lanes[client_id % lanes.size()].get();
+  }
+  // Fails whatever is queued, closes every connection and lets go of them,
+  // so none outlives the loop's io_context.
   void Stop();
 };
 

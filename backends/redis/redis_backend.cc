@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-include "backends/clock.h"
+#include "backends/clock.h"
 #include "backends/redis/memcached_codec.h"
 #include "backends/redis/raw_codec.h"
 #include "backends/redis/redis_flush.h"
@@ -108,6 +108,7 @@ std::unique_ptr<Codec> MakeCodec(const RedisOptions& options) {
 }
 
 constexpr std::string_view kNoLoops = "redis backend is not attached to event loops";
+constexpr std::string_view kStopped = "redis backend stopped";
 
 }  // namespace
 
@@ -165,26 +166,29 @@ void RedisBackend::Shutdown() {
   }
 }
 
+void RedisBackend::ShutdownIdle() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  for (const std::shared_ptr<LoopConnections>& loop : loops_) loop->Stop();
+}
+
 bool RedisBackend::Reachable() const {
   return counters_->connected.load(std::memory_order_relaxed) > 0;
 }
 
-bool RedisBackend::OnClientLoop(
+void RedisBackend::OnClientLoop(
     const ClientContext& client,
-    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane&) &&> work) {
-  if (loops_.empty()) return false;
+    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work) {
   const std::size_t index =
       client.loop >= 0 && static_cast<std::size_t>(client.loop) < loops_.size() ? client.loop : 0;
   const std::shared_ptr<LoopConnections>& loop = loops_[index];
-  Lane& lane = loop->LaneFor(client.id);
   if (loop->context.get_executor().running_in_this_thread()) {
-    std::move(work)(loop, lane);
-    return true;
+    std::move(work)(loop, loop->LaneFor(client.id));
+    return;
   }
-  asio::post(loop->context, [loop, &lane, work = std::move(work)]() mutable {
-    std::move(work)(loop, lane);
+  asio::post(loop->context, [loop, id = client.id, work = std::move(work)]() mutable {
+    std::move(work)(loop, loop->LaneFor(id));
   });
-  return true;
 }
 
 template <typename R>
@@ -198,8 +202,9 @@ void RedisBackend::Run(const ClientContext& client, Plan<R> plan, Done<R> done) 
     return;
   }
   OnClientLoop(client, [plan = std::move(plan), done = std::move(done)](
-                           const std::shared_ptr<LoopConnections>&, Lane& lane) mutable {
-    SendAll(lane, std::move(plan.commands),
+                           const std::shared_ptr<LoopConnections>&, Lane* lane) mutable {
+    if (lane == nullptr) return std::move(done)(ErrorResult<R>(std::string(kStopped)));
+    SendAll(*lane, std::move(plan.commands),
             [decode = std::move(plan.decode), done = std::move(done)](Replies replies) mutable {
               if (!replies.ok()) {
                 return std::move(done)(ErrorResult<R>(std::string(replies.status().message())));
@@ -257,17 +262,19 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
   int64_t delay = request.delay_seconds;
   if (delay > kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
   OnClientLoop(client, [options = options_, delay, done = std::move(done)](
-                           const std::shared_ptr<LoopConnections>& loop, Lane& lane) mutable {
+                           const std::shared_ptr<LoopConnections>& loop, Lane* lane) mutable {
+    if (lane == nullptr) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
     if (delay <= 0) {
-      StartFlush(options->flush, options->prefix, loop, lane, std::move(done));
+      StartFlush(options->flush, options->prefix, loop, *lane, std::move(done));
       return;
     }
     // memcached answers at once and flushes when the time comes.
     loop->flush_timer.expires_after(std::chrono::seconds(delay));
     loop->flush_timer.async_wait(
-        [options, keep = loop, &lane](boost::system::error_code ec) mutable {
-          if (ec) return;
-          StartFlush(options->flush, options->prefix, std::move(keep), lane, [](FlushResult) {});
+        [options, keep = loop, lane](boost::system::error_code ec) mutable {
+          // The lanes are gone once the loop's connections are stopped.
+          if (ec || keep->stopped) return;
+          StartFlush(options->flush, options->prefix, std::move(keep), *lane, [](FlushResult) {});
         });
     std::move(done)(FlushResult{});
   });

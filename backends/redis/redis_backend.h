@@ -31,9 +31,13 @@ class RedisBackend final : public Backend {
   // with ClientContext::loop = i is served by loops[i]; a client off the
   // server's loops (loop -1) by loops[0]. Call once, before any other call.
   void AttachLoops(std::vector<boost::asio::io_context*> loops);
-  // Fails what is queued and closes every connection; waits (briefly) for
-  // the loops to do it. Later calls answer SERVER_ERROR.
+  // Fails what is queued and closes every connection, on the loops, waiting
+  // (briefly) for them to do it; call it while the loops run. Later calls
+  // answer SERVER_ERROR. Must happen before the loops' io_contexts go.
   void Shutdown();
+  // The same when no thread runs the loops (never started, or stopped):
+  // does the work on the calling thread.
+  void ShutdownIdle();
 
   // Whether at least one connection can serve now (for health reporting).
   // Thread-safe.
@@ -61,11 +65,11 @@ class RedisBackend final : public Backend {
   RedisBackend(std::shared_ptr<const RedisOptions> options,
                std::shared_ptr<boost::asio::ssl::context> tls);
 
-  // Runs `work` on the client's loop with the client's lane: inline when
-  // called there, posted otherwise. Returns false (without running it) when
-  // there are no loops.
-  bool OnClientLoop(const ClientContext& client,
-                    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane&) &&> work);
+  // Runs `work` on the client's loop with the client's lane (nullptr once
+  // shut down): inline when called there, posted otherwise. There must be
+  // loops.
+  void OnClientLoop(const ClientContext& client,
+                    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work);
   template <typename R>
   void Run(const ClientContext& client, Plan<R> plan, Done<R> done);
 
