@@ -1,9 +1,16 @@
 // The backends memgate can be started with.
 #include "app/backend_factory.h"
 
+#include <chrono>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
+#include "backends/redis/redis_backend.h"
+#include "backends/redis/redis_options.h"
 #include "backends/simple_memory/simple_memory_store.h"
 #include "common/absl_compat.h"
 
@@ -34,6 +41,72 @@ class SimpleMemoryHolder final : public BackendHolder {
   backends::MetadataLayer layer_;
 };
 
+class RedisHolder final : public BackendHolder {
+ public:
+  explicit RedisHolder(std::unique_ptr<backends::redis::RedisBackend> backend)
+      : backend_(std::move(backend)) {}
+  backends::Backend& backend() override { return *backend_; }
+  void Attach(server::Server& server) override {
+    pool_ = &server.io_pool();
+    std::vector<boost::asio::io_context*> loops;
+    for (int i = 0; i < pool_->size(); ++i) loops.push_back(&pool_->loop(i));
+    backend_->AttachLoops(std::move(loops));
+  }
+  void Detach() override {
+    if (pool_ == nullptr) return;
+    // A server that failed before Start has no loop threads to do it.
+    if (pool_->running()) {
+      backend_->Shutdown();
+    } else {
+      backend_->ShutdownIdle();
+    }
+  }
+
+ private:
+  std::unique_ptr<backends::redis::RedisBackend> backend_;
+  server::IoPool* pool_ = nullptr;
+};
+
+absl::Status Flag(std::string_view flag, const absl::Status& status) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(ToAbsl(flag), ": ", status.message(), " (see --help)"));
+}
+
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeRedis(const server::Config& config) {
+  namespace redis = backends::redis;
+  if (config.no_extra) {
+    return absl::InvalidArgumentError(
+        "--no-extra applies to plain stores (--backend simple-memory), not to redis");
+  }
+  redis::RedisOptions options;
+  absl::StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(config.redis_url);
+  if (!endpoint.ok()) return Flag("--redis-url", endpoint.status());
+  options.endpoint = *std::move(endpoint);
+  absl::StatusOr<std::chrono::milliseconds> timeout = redis::ParseDuration(config.redis_timeout);
+  if (!timeout.ok()) return Flag("--redis-timeout", timeout.status());
+  options.timeout = *timeout;
+  absl::StatusOr<redis::RedisMode> mode = redis::ParseRedisMode(config.redis_mode);
+  if (!mode.ok()) return Flag("--redis-mode", mode.status());
+  options.mode = *mode;
+  options.flush = redis::DefaultFlushPolicy(options.mode, config.redis_prefix);
+  if (!config.redis_flush.empty()) {
+    absl::StatusOr<redis::FlushPolicy> flush = redis::ParseFlushPolicy(config.redis_flush);
+    if (!flush.ok()) return Flag("--redis-flush", flush.status());
+    options.flush = *flush;
+  }
+  options.prefix = config.redis_prefix;
+  options.connections_per_loop = config.redis_connections;
+  options.tls_ca_file = config.redis_tls_ca;
+  options.tls_cert_file = config.redis_tls_cert;
+  options.tls_key_file = config.redis_tls_key;
+  options.tls_insecure = config.redis_tls_insecure;
+  options.max_item_size = config.max_item_size;
+  absl::StatusOr<std::unique_ptr<redis::RedisBackend>> backend =
+      redis::RedisBackend::Create(std::move(options));
+  if (!backend.ok()) return backend.status();
+  return std::make_unique<RedisHolder>(*std::move(backend));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config) {
@@ -45,9 +118,10 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config&
     return std::make_unique<MemoryHolder>(config);
   }
   if (config.backend == "simple-memory") return std::make_unique<SimpleMemoryHolder>(config);
+  if (config.backend == "redis") return MakeRedis(config);
   return absl::InvalidArgumentError(absl::StrCat("--backend: unknown backend \"",
                                                  ToAbsl(config.backend),
-                                                 "\" (known: memory, simple-memory)"));
+                                                 "\" (known: memory, redis, simple-memory)"));
 }
 
 }  // namespace memgate::app

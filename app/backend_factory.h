@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
 #include "server/config.h"
+#include "server/server.h"
 
 namespace memgate::app {
 
@@ -15,6 +16,11 @@ class BackendHolder {
  public:
   virtual ~BackendHolder() = default;
   virtual backends::Backend& backend() = 0;
+  // After the server exists and before it starts: a backend that does its
+  // I/O on the server's event loops (Redis) takes them here.
+  virtual void Attach(server::Server& server) {}
+  // Before the server stops: such a backend closes its connections.
+  virtual void Detach() {}
 };
 
 // INVALID_ARGUMENT for an unknown backend name.

@@ -59,6 +59,13 @@ int main(int argc, char** argv) {
       memgate::server::ServerOptions{.threads = config->threads,
                                      .max_connections = config->max_connections,
                                      .max_item_size = config->max_item_size});
+  (*backend)->Attach(server);
+  // Whatever way main leaves, a backend on the server's loops lets go of
+  // them before the server (and its loops) is destroyed.
+  struct DetachOnExit {
+    memgate::app::BackendHolder& holder;
+    ~DetachOnExit() { holder.Detach(); }
+  } detach_on_exit{**backend};
   for (const std::string& address : config->listen) {
     auto listener = server.Open(address);
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
@@ -103,6 +110,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
   if (admin) admin->Stop();
+  (*backend)->Detach();
   server.Stop();
   return 0;
 }

@@ -88,6 +88,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
       config.no_extra = true;
     } else if (name == "--admin-insecure") {
       config.admin_insecure = true;
+    } else if (name == "--redis-tls-insecure") {
+      config.redis_tls_insecure = true;
     } else {
       absl::StatusOr<std::string_view> v = value();
       if (!v.ok()) return v.status();
@@ -123,6 +125,24 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         config.listen_fds.push_back(fd);
       } else if (name == "--backend") {
         config.backend = std::string(*v);
+      } else if (name == "--redis-url") {
+        config.redis_url = std::string(*v);
+      } else if (name == "--redis-prefix") {
+        config.redis_prefix = std::string(*v);
+      } else if (name == "--redis-connections") {
+        status = ParseNumber<int>(name, *v, 1, 64, config.redis_connections);
+      } else if (name == "--redis-timeout") {
+        config.redis_timeout = std::string(*v);
+      } else if (name == "--redis-mode") {
+        config.redis_mode = std::string(*v);
+      } else if (name == "--redis-flush") {
+        config.redis_flush = std::string(*v);
+      } else if (name == "--redis-tls-ca") {
+        config.redis_tls_ca = std::string(*v);
+      } else if (name == "--redis-tls-cert") {
+        config.redis_tls_cert = std::string(*v);
+      } else if (name == "--redis-tls-key") {
+        config.redis_tls_key = std::string(*v);
       } else if (name == "--admin") {
         config.admin = std::string(*v);
       } else if (name == "--admin-token-file") {
@@ -175,12 +195,28 @@ Listeners:
 
 Engine:
   -t, --threads N        event-loop threads (default: number of cores)
-  --backend NAME         memory (default) or simple-memory (the seed's
-                         plain store under the metadata layer)
+  --backend NAME         memory (default), redis, or simple-memory (the
+                         seed's plain store under the metadata layer)
   --no-extra             pass-through mode for plain stores: no flags,
                          expiry or cas checks (the seed's no_extra)
   -m, --memory-limit MB  memory backend size limit (default 64)
   -I, --max-item-size S  largest value, e.g. 512k or 2m (default 1m)
+
+Redis backend (--backend redis):
+  --redis-url URL        redis://[[user]:password@]host:port[/db],
+                         rediss://... (TLS) or unix:///path[?db=N]
+                         (default redis://127.0.0.1:6379)
+  --redis-prefix P       Redis key = P + memcached key (default none)
+  --redis-connections N  Redis connections per event-loop thread (default 1)
+  --redis-timeout D      per command, e.g. 500ms, 2s, 1m (default 1s)
+  --redis-mode M         memcached (items keep flags, expiry and cas; the
+                         default) or raw (plain Redis strings, flags 0)
+  --redis-flush F        what flush_all does: prefix (delete the keys under
+                         --redis-prefix), db (FLUSHDB ASYNC) or off; default
+                         prefix with a prefix, else db; raw mode: off
+  --redis-tls-ca F       CA file for rediss:// (default: system store)
+  --redis-tls-cert F, --redis-tls-key F   client certificate for rediss://
+  --redis-tls-insecure   skip the server certificate and host name checks
 
 Admin service (gRPC):
   --admin ADDR           admin address (default 127.0.0.1:50051; "none"

@@ -20,6 +20,18 @@ struct Config {
   uint64_t max_connections = 1024;   // -c
   std::string backend = "memory";    // --backend
   bool no_extra = false;             // --no-extra
+  // --backend redis: the --redis-* flags as given; the backend factory
+  // parses and checks them.
+  std::string redis_url = "redis://127.0.0.1:6379";  // --redis-url
+  std::string redis_prefix;          // --redis-prefix
+  int redis_connections = 1;         // --redis-connections (per event loop)
+  std::string redis_timeout = "1s";  // --redis-timeout
+  std::string redis_mode = "memcached";  // --redis-mode
+  std::string redis_flush;           // --redis-flush; empty: the mode's default
+  std::string redis_tls_ca;          // --redis-tls-ca
+  std::string redis_tls_cert;        // --redis-tls-cert
+  std::string redis_tls_key;         // --redis-tls-key
+  bool redis_tls_insecure = false;   // --redis-tls-insecure
   std::string admin = "127.0.0.1:50051";  // --admin; "none" disables
   std::string admin_token_file;      // --admin-token-file
   bool admin_insecure = false;       // --admin-insecure

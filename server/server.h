@@ -55,6 +55,8 @@ class Server {
   EventBus& events() { return events_; }
   ServerStats& stats() { return stats_; }
   backends::Backend& backend() { return backend_; }
+  // The event loops, for a backend that runs its I/O on them (Redis).
+  IoPool& io_pool() { return pool_; }
   const ServerOptions& options() const { return options_; }
   int64_t start_time() const { return start_time_; }
 

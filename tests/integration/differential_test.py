@@ -7,10 +7,12 @@ renamed <cas1>, <cas2>, ... in order of first appearance on the connection,
 so "same unique" and "new unique" must still agree).
 
   differential_test.py --memgate PATH [--memcached PATH] [--backend NAME]
-                       [--self-check] [--show]
+                       [--memgate-arg ARG]... [--self-check] [--show]
 
 --self-check compares memcached with a second memcached (validates the
-corpus without memgate); --show prints every transcript.
+corpus without memgate); --show prints every transcript; --memgate-arg
+passes one more flag to memgate (e.g. --redis-url=redis://127.0.0.1:6390);
+--backend redis without a --redis-url starts a redis-server of its own.
 """
 
 import os
@@ -181,9 +183,14 @@ class DifferentialTest(unittest.TestCase):
     reference = None
     candidate = None
 
+    redis = None  # --backend redis without --redis-url: a redis-server of our own
+
     @classmethod
     def setUpClass(cls):
         cls.reference = harness.Memcached()
+        if "redis" in BACKEND_ARGS and not any(a.startswith("--redis-url") for a in BACKEND_ARGS):
+            cls.redis = harness.RedisServer()
+            BACKEND_ARGS.append("--redis-url=" + cls.redis.url)
         cls.candidate = cls._start_candidate()
 
     @classmethod
@@ -194,7 +201,7 @@ class DifferentialTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for server in (cls.reference, cls.candidate):
+        for server in (cls.reference, cls.candidate, cls.redis):
             if server is not None:
                 server.stop()
 
@@ -244,7 +251,11 @@ if __name__ == "__main__":
         SELF_CHECK = True
     if "--backend" in sys.argv:
         i = sys.argv.index("--backend")
-        BACKEND_ARGS = ["--backend", sys.argv[i + 1]]
+        BACKEND_ARGS += ["--backend", sys.argv[i + 1]]
+        del sys.argv[i:i + 2]
+    while "--memgate-arg" in sys.argv:
+        i = sys.argv.index("--memgate-arg")
+        BACKEND_ARGS.append(sys.argv[i + 1])
         del sys.argv[i:i + 2]
     if "--show" in sys.argv:
         sys.argv.remove("--show")

@@ -234,6 +234,47 @@ class Memcached(_Process):
                           (self.address, timeout, self.log()))
 
 
+class RedisServer(_Process):
+    """Debian's redis-server on a free port, no persistence."""
+
+    def __init__(self, binary="redis-server", timeout=10.0):
+        last = None
+        for _ in range(5):  # the chosen port can be taken meanwhile: retry
+            port = free_tcp_port()
+            argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--daemonize", "no"]
+            try:
+                super().__init__(argv)
+            except FileNotFoundError:
+                raise ServerError("redis-server not found at %r" % binary)
+            self.port = port
+            self.url = "redis://127.0.0.1:%d" % port
+            try:
+                self._wait_ping(timeout)
+                return
+            except ServerError as e:
+                last = e
+                self.stop()
+        raise last
+
+    def _wait_ping(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerError("redis-server exited with %s:\n%s" %
+                                  (self.proc.returncode, self.log()))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    s.settimeout(2)
+                    if s.recv(100).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise ServerError("redis-server did not answer on port %d within %.0fs:\n%s" %
+                          (self.port, timeout, self.log()))
+
+
 class Client:
     """A raw socket: send bytes, read until a terminator, quiet, or close.
 

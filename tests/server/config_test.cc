@@ -48,6 +48,34 @@ TEST(ConfigTest, ListenFlagsReplaceTheDefault) {
   EXPECT_EQ(config->backend, "simple-memory");
 }
 
+TEST(ConfigTest, RedisFlags) {
+  auto defaults = Parse({"--backend", "redis"});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->redis_url, "redis://127.0.0.1:6379");
+  EXPECT_EQ(defaults->redis_connections, 1);
+  EXPECT_EQ(defaults->redis_timeout, "1s");
+  EXPECT_EQ(defaults->redis_mode, "memcached");
+  EXPECT_EQ(defaults->redis_flush, "");
+  auto config = Parse({"--backend", "redis", "--redis-url", "rediss://u:p@h:6380/2",
+                       "--redis-prefix=app:", "--redis-connections", "3", "--redis-timeout",
+                       "500ms", "--redis-mode", "raw", "--redis-flush", "off", "--redis-tls-ca",
+                       "ca.pem", "--redis-tls-cert", "c.pem", "--redis-tls-key", "k.pem",
+                       "--redis-tls-insecure"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->redis_url, "rediss://u:p@h:6380/2");
+  EXPECT_EQ(config->redis_prefix, "app:");
+  EXPECT_EQ(config->redis_connections, 3);
+  EXPECT_EQ(config->redis_timeout, "500ms");
+  EXPECT_EQ(config->redis_mode, "raw");
+  EXPECT_EQ(config->redis_flush, "off");
+  EXPECT_EQ(config->redis_tls_ca, "ca.pem");
+  EXPECT_EQ(config->redis_tls_cert, "c.pem");
+  EXPECT_EQ(config->redis_tls_key, "k.pem");
+  EXPECT_TRUE(config->redis_tls_insecure);
+  EXPECT_FALSE(Parse({"--redis-connections", "0"}).ok());
+  EXPECT_FALSE(Parse({"--redis-url"}).ok());
+}
+
 TEST(ConfigTest, RejectsBadValuesWithTheFlagName) {
   for (auto args : std::vector<std::vector<const char*>>{
            {"-p", "70000"}, {"-t", "0"}, {"-U", "11211"}, {"-I", "12x"}, {"--bogus"}, {"-m"}}) {

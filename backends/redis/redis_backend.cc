@@ -1,0 +1,307 @@
+// The Redis Backend (see redis_backend.h): requests become a codec's plan,
+// the plan's commands go out on the client's lane, the replies come back
+// through the plan's decoder on the client's loop.
+#include "backends/redis/redis_backend.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "backends/clock.h"
+#include "backends/redis/memcached_codec.h"
+#include "backends/redis/raw_codec.h"
+#include "backends/redis/redis_flush.h"
+#include "backends/redis/scripts.h"
+#include "boost/asio/post.hpp"
+#include "common/item_limits.h"
+
+namespace memgate::backends::redis {
+namespace {
+
+namespace asio = boost::asio;
+
+using Replies = absl::StatusOr<std::vector<Reply>>;
+
+// Sends all of `commands` back to back on `lane` (one write) and calls
+// `done` once with every reply in order, or with the first failure.
+void SendAll(Lane& lane, std::vector<Command> commands,
+             absl::AnyInvocable<void(Replies) &&> done) {
+  if (commands.size() == 1) {
+    lane.Send(std::move(commands[0]),
+              [done = std::move(done)](absl::StatusOr<Reply> reply) mutable {
+                if (!reply.ok()) return std::move(done)(reply.status());
+                std::vector<Reply> replies;
+                replies.push_back(*std::move(reply));
+                std::move(done)(std::move(replies));
+              });
+    return;
+  }
+  struct Gather {
+    std::vector<Reply> replies;
+    std::size_t remaining = 0;
+    absl::Status error;
+    absl::AnyInvocable<void(Replies) &&> done;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->replies.resize(commands.size());
+  gather->remaining = commands.size();
+  gather->done = std::move(done);
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    lane.Send(std::move(commands[i]), [gather, i](absl::StatusOr<Reply> reply) {
+      if (reply.ok()) {
+        gather->replies[i] = *std::move(reply);
+      } else if (gather->error.ok()) {
+        gather->error = reply.status();
+      }
+      if (--gather->remaining > 0) return;
+      if (!gather->error.ok()) return std::move(gather->done)(gather->error);
+      std::move(gather->done)(std::move(gather->replies));
+    });
+  }
+}
+
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const RedisOptions& options) {
+  const bool tls = options.endpoint.kind == RedisEndpoint::Kind::kTls;
+  if (!tls) {
+    if (!options.tls_ca_file.empty() || !options.tls_cert_file.empty() ||
+        !options.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("--redis-tls-* options need a rediss:// url");
+    }
+    return nullptr;
+  }
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  boost::system::error_code ec;
+  if (options.tls_ca_file.empty()) {
+    context->set_default_verify_paths(ec);
+  } else {
+    context->load_verify_file(options.tls_ca_file, ec);
+  }
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot load redis TLS CA '", options.tls_ca_file, "': ", ec.message()));
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--redis-tls-cert and --redis-tls-key go together");
+  }
+  if (!options.tls_cert_file.empty()) {
+    context->use_certificate_chain_file(options.tls_cert_file, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot load redis TLS certificate '", options.tls_cert_file, "': ", ec.message()));
+    }
+    context->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot load redis TLS key '",
+                                                     options.tls_key_file, "': ", ec.message()));
+    }
+  }
+  return context;
+}
+
+std::unique_ptr<Codec> MakeCodec(const RedisOptions& options) {
+  if (options.mode == RedisMode::kRaw) {
+    return std::make_unique<RawCodec>(options.prefix, options.max_item_size);
+  }
+  return std::make_unique<MemcachedCodec>(options.prefix, options.max_item_size);
+}
+
+constexpr std::string_view kNoLoops = "redis backend is not attached to event loops";
+constexpr std::string_view kStopped = "redis backend stopped";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisBackend>> RedisBackend::Create(RedisOptions options) {
+  if (options.connections_per_loop < 1) {
+    return absl::InvalidArgumentError("--redis-connections must be at least 1");
+  }
+  if (options.timeout <= std::chrono::milliseconds(0)) {
+    return absl::InvalidArgumentError("--redis-timeout must be positive");
+  }
+  absl::StatusOr<std::shared_ptr<asio::ssl::context>> tls = MakeTlsContext(options);
+  if (!tls.ok()) return tls.status();
+  return std::unique_ptr<RedisBackend>(new RedisBackend(
+      std::make_shared<const RedisOptions>(std::move(options)), *std::move(tls)));
+}
+
+RedisBackend::RedisBackend(std::shared_ptr<const RedisOptions> options,
+                           std::shared_ptr<asio::ssl::context> tls)
+    : options_(std::move(options)),
+      tls_(std::move(tls)),
+      codec_(MakeCodec(*options_)),
+      counters_(std::make_shared<RedisCounters>()) {}
+
+RedisBackend::~RedisBackend() { Shutdown(); }
+
+void RedisBackend::AttachLoops(std::vector<asio::io_context*> loops) {
+  for (asio::io_context* context : loops) {
+    auto loop = std::make_shared<LoopConnections>(*context);
+    for (int i = 0; i < options_->connections_per_loop; ++i) {
+      auto connection =
+          std::make_shared<RespConnection>(*context, options_, tls_, AllScripts(), counters_);
+      loop->lanes.push_back(std::make_unique<Lane>(connection));
+      asio::post(*context, [connection] { connection->Start(); });
+    }
+    loops_.push_back(std::move(loop));
+  }
+  counters_->connections.store(static_cast<int64_t>(loops.size()) * options_->connections_per_loop,
+                               std::memory_order_relaxed);
+}
+
+void RedisBackend::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  for (const std::shared_ptr<LoopConnections>& loop : loops_) {
+    if (loop->context.stopped() || loop->context.get_executor().running_in_this_thread()) {
+      loop->Stop();
+      continue;
+    }
+    auto stopped = std::make_shared<absl::Notification>();
+    asio::post(loop->context, [loop, stopped] {
+      loop->Stop();
+      stopped->Notify();
+    });
+    stopped->WaitForNotificationWithTimeout(absl::Seconds(2));
+  }
+}
+
+void RedisBackend::ShutdownIdle() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  for (const std::shared_ptr<LoopConnections>& loop : loops_) loop->Stop();
+}
+
+bool RedisBackend::Reachable() const {
+  return counters_->connected.load(std::memory_order_relaxed) > 0;
+}
+
+void RedisBackend::OnClientLoop(
+    const ClientContext& client,
+    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work) {
+  const std::size_t index =
+      client.loop >= 0 && static_cast<std::size_t>(client.loop) < loops_.size() ? client.loop : 0;
+  const std::shared_ptr<LoopConnections>& loop = loops_[index];
+  if (loop->context.get_executor().running_in_this_thread()) {
+    std::move(work)(loop, loop->LaneFor(client.id));
+    return;
+  }
+  asio::post(loop->context, [loop, id = client.id, work = std::move(work)]() mutable {
+    std::move(work)(loop, loop->LaneFor(id));
+  });
+}
+
+template <typename R>
+void RedisBackend::Run(const ClientContext& client, Plan<R> plan, Done<R> done) {
+  if (plan.commands.empty()) {
+    std::move(done)(std::move(plan.decode)({}));
+    return;
+  }
+  if (loops_.empty()) {
+    std::move(done)(ErrorResult<R>(std::string(kNoLoops)));
+    return;
+  }
+  OnClientLoop(client, [plan = std::move(plan), done = std::move(done)](
+                           const std::shared_ptr<LoopConnections>&, Lane* lane) mutable {
+    if (lane == nullptr) return std::move(done)(ErrorResult<R>(std::string(kStopped)));
+    SendAll(*lane, std::move(plan.commands),
+            [decode = std::move(plan.decode), done = std::move(done)](Replies replies) mutable {
+              if (!replies.ok()) {
+                return std::move(done)(ErrorResult<R>(std::string(replies.status().message())));
+              }
+              // A refusal by Redis (WRONGTYPE, OOM, READONLY...) answers by name.
+              for (const Reply& reply : *replies) {
+                if (reply->type == REDIS_REPLY_ERROR) {
+                  return std::move(done)(ErrorResult<R>(std::string(ReplyText(*reply))));
+                }
+              }
+              std::move(done)(std::move(decode)(*std::move(replies)));
+            });
+  });
+}
+
+void RedisBackend::Get(const ClientContext& client, const GetRequest& request,
+                       Done<GetResult> done) {
+  if (request.keys.empty()) {
+    std::move(done)(GetResult{});
+    return;
+  }
+  Run(client, codec_->Get(request), std::move(done));
+}
+
+void RedisBackend::Store(const ClientContext& client, const StoreRequest& request,
+                         Done<StoreResult> done) {
+  Run(client, codec_->Store(request), std::move(done));
+}
+
+void RedisBackend::Delete(const ClientContext& client, const DeleteRequest& request,
+                          Done<DeleteResult> done) {
+  Run(client, codec_->Delete(request), std::move(done));
+}
+
+void RedisBackend::Arith(const ClientContext& client, const ArithRequest& request,
+                         Done<ArithResult> done) {
+  Run(client, codec_->Arith(request), std::move(done));
+}
+
+void RedisBackend::Touch(const ClientContext& client, const TouchRequest& request,
+                         Done<TouchResult> done) {
+  Run(client, codec_->Touch(request), std::move(done));
+}
+
+void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& request,
+                            Done<FlushResult> done) {
+  if (options_->flush == FlushPolicy::kOff) {
+    std::move(done)(ErrorResult<FlushResult>("flush_all disabled"));
+    return;
+  }
+  if (loops_.empty()) {
+    std::move(done)(ErrorResult<FlushResult>(std::string(kNoLoops)));
+    return;
+  }
+  int64_t delay = request.delay_seconds;
+  if (delay > kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
+  OnClientLoop(client, [options = options_, delay, done = std::move(done)](
+                           const std::shared_ptr<LoopConnections>& loop, Lane* lane) mutable {
+    if (lane == nullptr) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
+    if (delay <= 0) {
+      StartFlush(options->flush, options->prefix, loop, *lane, std::move(done));
+      return;
+    }
+    // memcached answers at once and flushes when the time comes.
+    loop->flush_timer.expires_after(std::chrono::seconds(delay));
+    loop->flush_timer.async_wait(
+        [options, keep = loop, lane](boost::system::error_code ec) mutable {
+          // The lanes are gone once the loop's connections are stopped.
+          if (ec || keep->stopped) return;
+          StartFlush(options->flush, options->prefix, std::move(keep), *lane, [](FlushResult) {});
+        });
+    std::move(done)(FlushResult{});
+  });
+}
+
+void RedisBackend::Stats(Done<StatsResult> done) {
+  const RedisCounters& c = *counters_;
+  const uint64_t commands = c.commands.load(std::memory_order_relaxed);
+  const uint64_t latency_total = c.latency_us_total.load(std::memory_order_relaxed);
+  StatsResult result;
+  auto add = [&](std::string_view name, auto value) {
+    result.stats.push_back(Stat{std::string(name), absl::StrCat(value)});
+  };
+  add("redis_mode", options_->mode == RedisMode::kRaw ? "raw" : "memcached");
+  add("redis_endpoint", options_->endpoint.Describe());
+  add("redis_reachable", Reachable() ? 1 : 0);
+  add("redis_connections", c.connections.load(std::memory_order_relaxed));
+  add("redis_connected", c.connected.load(std::memory_order_relaxed));
+  add("redis_connects", c.connects.load(std::memory_order_relaxed));
+  add("redis_reconnects", c.reconnects.load(std::memory_order_relaxed));
+  add("redis_commands", commands);
+  add("redis_errors", c.errors.load(std::memory_order_relaxed));
+  add("redis_timeouts", c.timeouts.load(std::memory_order_relaxed));
+  add("redis_noscript_retries", c.noscript_retries.load(std::memory_order_relaxed));
+  add("redis_latency_us_avg", commands == 0 ? 0 : latency_total / commands);
+  add("redis_latency_us_max", c.latency_us_max.load(std::memory_order_relaxed));
+  std::move(done)(std::move(result));
+}
+
+}  // namespace memgate::backends::redis
