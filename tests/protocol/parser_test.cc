@@ -477,7 +477,7 @@ std::vector<Case> Cases() {
 }
 
 // Meta commands. Replies as memcached 1.6.18 gives them (checked with the
-// real binary; tests/meta/meta_differential_test.py replays them).
+// real binary; tests/integration/meta_differential_test.py replays them).
 std::vector<Case> MetaCases() {
   using namespace reply;  // NOLINT
   const std::string none = " | T=0 N=0 R=0 F=0 C=0 D=1 J=0 M=-";
