@@ -14,12 +14,18 @@ using Stub = GrpcChannel::Stub;
 
 pb::StoreMode ToProto(StoreMode mode) {
   switch (mode) {
-    case StoreMode::kSet: return pb::STORE_MODE_SET;
-    case StoreMode::kAdd: return pb::STORE_MODE_ADD;
-    case StoreMode::kReplace: return pb::STORE_MODE_REPLACE;
-    case StoreMode::kAppend: return pb::STORE_MODE_APPEND;
-    case StoreMode::kPrepend: return pb::STORE_MODE_PREPEND;
-    case StoreMode::kCas: return pb::STORE_MODE_CAS;
+    case StoreMode::kSet:
+      return pb::STORE_MODE_SET;
+    case StoreMode::kAdd:
+      return pb::STORE_MODE_ADD;
+    case StoreMode::kReplace:
+      return pb::STORE_MODE_REPLACE;
+    case StoreMode::kAppend:
+      return pb::STORE_MODE_APPEND;
+    case StoreMode::kPrepend:
+      return pb::STORE_MODE_PREPEND;
+    case StoreMode::kCas:
+      return pb::STORE_MODE_CAS;
   }
   return pb::STORE_MODE_UNSPECIFIED;
 }
@@ -32,13 +38,26 @@ StoreResult FromProto(const pb::StoreResponse& response) {
   StoreResult result;
   result.cas = response.cas();
   switch (response.outcome()) {
-    case pb::STORE_OUTCOME_STORED: result.outcome = StoreOutcome::kStored; break;
-    case pb::STORE_OUTCOME_NOT_STORED: result.outcome = StoreOutcome::kNotStored; break;
-    case pb::STORE_OUTCOME_EXISTS: result.outcome = StoreOutcome::kExists; break;
-    case pb::STORE_OUTCOME_NOT_FOUND: result.outcome = StoreOutcome::kNotFound; break;
-    case pb::STORE_OUTCOME_TOO_LARGE: result.outcome = StoreOutcome::kTooLarge; break;
-    case pb::STORE_OUTCOME_NO_MEMORY: result.outcome = StoreOutcome::kNoMemory; break;
-    default: return StoreError(ContractError("Store answered no outcome"));
+    case pb::STORE_OUTCOME_STORED:
+      result.outcome = StoreOutcome::kStored;
+      break;
+    case pb::STORE_OUTCOME_NOT_STORED:
+      result.outcome = StoreOutcome::kNotStored;
+      break;
+    case pb::STORE_OUTCOME_EXISTS:
+      result.outcome = StoreOutcome::kExists;
+      break;
+    case pb::STORE_OUTCOME_NOT_FOUND:
+      result.outcome = StoreOutcome::kNotFound;
+      break;
+    case pb::STORE_OUTCOME_TOO_LARGE:
+      result.outcome = StoreOutcome::kTooLarge;
+      break;
+    case pb::STORE_OUTCOME_NO_MEMORY:
+      result.outcome = StoreOutcome::kNoMemory;
+      break;
+    default:
+      return StoreError(ContractError("Store answered no outcome"));
   }
   return result;
 }
@@ -48,9 +67,15 @@ ArithResult FromProto(const pb::ArithResponse& response) {
   result.value = response.value();
   result.cas = response.cas();
   switch (response.outcome()) {
-    case pb::ARITH_OUTCOME_OK: result.outcome = ArithOutcome::kOk; break;
-    case pb::ARITH_OUTCOME_NOT_FOUND: result.outcome = ArithOutcome::kNotFound; break;
-    case pb::ARITH_OUTCOME_NON_NUMERIC: result.outcome = ArithOutcome::kNonNumeric; break;
+    case pb::ARITH_OUTCOME_OK:
+      result.outcome = ArithOutcome::kOk;
+      break;
+    case pb::ARITH_OUTCOME_NOT_FOUND:
+      result.outcome = ArithOutcome::kNotFound;
+      break;
+    case pb::ARITH_OUTCOME_NON_NUMERIC:
+      result.outcome = ArithOutcome::kNonNumeric;
+      break;
     default:
       return ArithResult{.outcome = ArithOutcome::kError,
                          .error = ContractError("Arith answered no outcome")};
@@ -60,8 +85,10 @@ ArithResult FromProto(const pb::ArithResponse& response) {
 
 TouchResult FromProto(const pb::TouchResponse& response) {
   switch (response.outcome()) {
-    case pb::TOUCH_OUTCOME_TOUCHED: return TouchResult{.outcome = TouchOutcome::kTouched};
-    case pb::TOUCH_OUTCOME_NOT_FOUND: return TouchResult{.outcome = TouchOutcome::kNotFound};
+    case pb::TOUCH_OUTCOME_TOUCHED:
+      return TouchResult{.outcome = TouchOutcome::kTouched};
+    case pb::TOUCH_OUTCOME_NOT_FOUND:
+      return TouchResult{.outcome = TouchOutcome::kNotFound};
     default:
       return TouchResult{.outcome = TouchOutcome::kError,
                          .error = ContractError("Touch answered no outcome")};
@@ -143,18 +170,18 @@ void GrpcBackend::Delete(const ClientContext& client, const DeleteRequest& reque
   pb::DeleteRequest call;
   ToProto(client, call.mutable_client());
   call.set_key(request.key.data(), request.key.size());
-  channel_->Call(&Stub::async::Delete, std::move(call),
-                 [done = std::move(done)](const grpc::Status& status, pb::DeleteRequest&,
-                                          pb::DeleteResponse& response) mutable {
-                   if (std::optional<BackendError> error = CallError(status, response)) {
-                     std::move(done)(DeleteResult{.outcome = DeleteOutcome::kError,
-                                                  .error = *std::move(error)});
-                     return;
-                   }
-                   std::move(done)(DeleteResult{.outcome = response.deleted()
-                                                               ? DeleteOutcome::kDeleted
-                                                               : DeleteOutcome::kNotFound});
-                 });
+  channel_->Call(
+      &Stub::async::Delete, std::move(call),
+      [done = std::move(done)](const grpc::Status& status, pb::DeleteRequest&,
+                               pb::DeleteResponse& response) mutable {
+        if (std::optional<BackendError> error = CallError(status, response)) {
+          std::move(done)(
+              DeleteResult{.outcome = DeleteOutcome::kError, .error = *std::move(error)});
+          return;
+        }
+        std::move(done)(DeleteResult{.outcome = response.deleted() ? DeleteOutcome::kDeleted
+                                                                   : DeleteOutcome::kNotFound});
+      });
 }
 
 void GrpcBackend::Arith(const ClientContext& client, const ArithRequest& request,
@@ -164,16 +191,16 @@ void GrpcBackend::Arith(const ClientContext& client, const ArithRequest& request
   call.set_op(request.op == ArithOp::kIncr ? pb::ARITH_OP_INCR : pb::ARITH_OP_DECR);
   call.set_key(request.key.data(), request.key.size());
   call.set_delta(request.delta);
-  channel_->Call(&Stub::async::Arith, std::move(call),
-                 [done = std::move(done)](const grpc::Status& status, pb::ArithRequest&,
-                                          pb::ArithResponse& response) mutable {
-                   if (std::optional<BackendError> error = CallError(status, response)) {
-                     std::move(done)(
-                         ArithResult{.outcome = ArithOutcome::kError, .error = *std::move(error)});
-                     return;
-                   }
-                   std::move(done)(FromProto(response));
-                 });
+  channel_->Call(
+      &Stub::async::Arith, std::move(call),
+      [done = std::move(done)](const grpc::Status& status, pb::ArithRequest&,
+                               pb::ArithResponse& response) mutable {
+        if (std::optional<BackendError> error = CallError(status, response)) {
+          std::move(done)(ArithResult{.outcome = ArithOutcome::kError, .error = *std::move(error)});
+          return;
+        }
+        std::move(done)(FromProto(response));
+      });
 }
 
 void GrpcBackend::Touch(const ClientContext& client, const TouchRequest& request,
@@ -182,16 +209,16 @@ void GrpcBackend::Touch(const ClientContext& client, const TouchRequest& request
   ToProto(client, call.mutable_client());
   call.set_key(request.key.data(), request.key.size());
   call.set_exptime(request.exptime);
-  channel_->Call(&Stub::async::Touch, std::move(call),
-                 [done = std::move(done)](const grpc::Status& status, pb::TouchRequest&,
-                                          pb::TouchResponse& response) mutable {
-                   if (std::optional<BackendError> error = CallError(status, response)) {
-                     std::move(done)(
-                         TouchResult{.outcome = TouchOutcome::kError, .error = *std::move(error)});
-                     return;
-                   }
-                   std::move(done)(FromProto(response));
-                 });
+  channel_->Call(
+      &Stub::async::Touch, std::move(call),
+      [done = std::move(done)](const grpc::Status& status, pb::TouchRequest&,
+                               pb::TouchResponse& response) mutable {
+        if (std::optional<BackendError> error = CallError(status, response)) {
+          std::move(done)(TouchResult{.outcome = TouchOutcome::kError, .error = *std::move(error)});
+          return;
+        }
+        std::move(done)(FromProto(response));
+      });
 }
 
 void GrpcBackend::FlushAll(const ClientContext& client, const FlushRequest& request,
@@ -199,16 +226,16 @@ void GrpcBackend::FlushAll(const ClientContext& client, const FlushRequest& requ
   pb::FlushAllRequest call;
   ToProto(client, call.mutable_client());
   call.set_delay_seconds(request.delay_seconds);
-  channel_->Call(&Stub::async::FlushAll, std::move(call),
-                 [done = std::move(done)](const grpc::Status& status, pb::FlushAllRequest&,
-                                          pb::FlushAllResponse& response) mutable {
-                   if (std::optional<BackendError> error = CallError(status, response)) {
-                     std::move(done)(
-                         FlushResult{.outcome = FlushOutcome::kError, .error = *std::move(error)});
-                     return;
-                   }
-                   std::move(done)(FlushResult{});
-                 });
+  channel_->Call(
+      &Stub::async::FlushAll, std::move(call),
+      [done = std::move(done)](const grpc::Status& status, pb::FlushAllRequest&,
+                               pb::FlushAllResponse& response) mutable {
+        if (std::optional<BackendError> error = CallError(status, response)) {
+          std::move(done)(FlushResult{.outcome = FlushOutcome::kError, .error = *std::move(error)});
+          return;
+        }
+        std::move(done)(FlushResult{});
+      });
 }
 
 void GrpcBackend::ClientOpened(const ClientContext& client, Done<OpenResult> done) {

@@ -24,8 +24,7 @@ class GrpcBackend final : public Backend {
   std::string_view Name() const override { return "grpc"; }
   Capabilities capabilities() const override { return Capabilities{}; }
 
-  void Get(const ClientContext& client, const GetRequest& request,
-           Done<GetResult> done) override;
+  void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
   void Store(const ClientContext& client, const StoreRequest& request,
              Done<StoreResult> done) override;
   void Delete(const ClientContext& client, const DeleteRequest& request,

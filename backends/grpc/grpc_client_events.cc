@@ -25,9 +25,8 @@ void GrpcClientEvents::Opened(const ClientContext& client,
                      unimplemented->store(true, std::memory_order_relaxed);
                    }
                    if (status.ok() && response.refused()) {
-                     std::string message = response.message().empty()
-                                               ? "refused by the backend"
-                                               : response.message();
+                     std::string message =
+                         response.message().empty() ? "refused by the backend" : response.message();
                      pb::Failure failure;
                      failure.set_message(std::move(message));
                      std::move(done)(FailureError(failure));
@@ -41,14 +40,14 @@ void GrpcClientEvents::Closed(const ClientContext& client) {
   if (closed_unimplemented_->load(std::memory_order_relaxed)) return;
   pb::ClientClosedRequest request;
   ToProto(client, request.mutable_client());
-  channel_->Call(&GrpcChannel::Stub::async::ClientClosed, std::move(request),
-                 [unimplemented = closed_unimplemented_](const grpc::Status& status,
-                                                         pb::ClientClosedRequest&,
-                                                         pb::ClientClosedResponse&) {
-                   if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-                     unimplemented->store(true, std::memory_order_relaxed);
-                   }
-                 });
+  channel_->Call(
+      &GrpcChannel::Stub::async::ClientClosed, std::move(request),
+      [unimplemented = closed_unimplemented_](const grpc::Status& status, pb::ClientClosedRequest&,
+                                              pb::ClientClosedResponse&) {
+        if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+          unimplemented->store(true, std::memory_order_relaxed);
+        }
+      });
 }
 
 }  // namespace memgate::backends

@@ -16,8 +16,7 @@ namespace memgate::backends {
 
 class GrpcClientEvents {
  public:
-  explicit GrpcClientEvents(std::shared_ptr<GrpcChannel> channel)
-      : channel_(std::move(channel)) {}
+  explicit GrpcClientEvents(std::shared_ptr<GrpcChannel> channel) : channel_(std::move(channel)) {}
 
   // `done` gets the refusal, or nullopt when the client is served.
   void Opened(const ClientContext& client,

@@ -88,38 +88,37 @@ void ProbeServiceContract(std::shared_ptr<GrpcChannel> channel,
   auto probe = std::make_shared<Probe>(std::move(done));
   const absl::Duration wait = channel->options().probe_timeout;
 
-  channel->CallWithDeadline(&GrpcChannel::Stub::async::Get, pb::GetRequest(), wait,
-                            /*wait_for_ready=*/true,
-                            [probe](const grpc::Status& status, pb::GetRequest&,
-                                    pb::GetResponse& response) {
-                              probe->AnswerGet(status, response);
-                              probe->Finish();
-                            });
-  channel->CallWithDeadline(&GrpcChannel::Stub::async::Store, pb::StoreRequest(), wait,
-                            /*wait_for_ready=*/true,
-                            [probe](const grpc::Status& status, pb::StoreRequest&,
-                                    pb::StoreResponse&) {
-                              probe->Answer(&ServiceContract::store, status);
-                              probe->Finish();
-                            });
-  channel->CallWithDeadline(&GrpcChannel::Stub::async::Arith, pb::ArithRequest(), wait,
-                            /*wait_for_ready=*/true,
-                            [probe](const grpc::Status& status, pb::ArithRequest&,
-                                    pb::ArithResponse&) {
-                              probe->Answer(&ServiceContract::arith, status);
-                              probe->Finish();
-                            });
-  channel->CallWithDeadline(&GrpcChannel::Stub::async::Touch, pb::TouchRequest(), wait,
-                            /*wait_for_ready=*/true,
-                            [probe](const grpc::Status& status, pb::TouchRequest&,
-                                    pb::TouchResponse&) {
-                              probe->Answer(&ServiceContract::touch, status);
-                              probe->Finish();
-                            });
+  channel->CallWithDeadline(
+      &GrpcChannel::Stub::async::Get, pb::GetRequest(), wait,
+      /*wait_for_ready=*/true,
+      [probe](const grpc::Status& status, pb::GetRequest&, pb::GetResponse& response) {
+        probe->AnswerGet(status, response);
+        probe->Finish();
+      });
+  channel->CallWithDeadline(
+      &GrpcChannel::Stub::async::Store, pb::StoreRequest(), wait,
+      /*wait_for_ready=*/true,
+      [probe](const grpc::Status& status, pb::StoreRequest&, pb::StoreResponse&) {
+        probe->Answer(&ServiceContract::store, status);
+        probe->Finish();
+      });
+  channel->CallWithDeadline(
+      &GrpcChannel::Stub::async::Arith, pb::ArithRequest(), wait,
+      /*wait_for_ready=*/true,
+      [probe](const grpc::Status& status, pb::ArithRequest&, pb::ArithResponse&) {
+        probe->Answer(&ServiceContract::arith, status);
+        probe->Finish();
+      });
+  channel->CallWithDeadline(
+      &GrpcChannel::Stub::async::Touch, pb::TouchRequest(), wait,
+      /*wait_for_ready=*/true,
+      [probe](const grpc::Status& status, pb::TouchRequest&, pb::TouchResponse&) {
+        probe->Answer(&ServiceContract::touch, status);
+        probe->Finish();
+      });
 }
 
-absl::StatusOr<ServiceContract> ProbeServiceContractBlocking(
-    std::shared_ptr<GrpcChannel> channel) {
+absl::StatusOr<ServiceContract> ProbeServiceContractBlocking(std::shared_ptr<GrpcChannel> channel) {
   absl::Notification answered;
   std::optional<absl::StatusOr<ServiceContract>> result;
   ProbeServiceContract(std::move(channel), [&](absl::StatusOr<ServiceContract> contract) {

@@ -12,10 +12,10 @@
 namespace memgate::backends {
 
 struct ServiceContract {
-  bool store = false;          // Store is implemented
-  bool arith = false;          // Arith is implemented
-  bool touch = false;          // Touch is implemented
-  bool get_metadata = false;   // Get answers metadata = true
+  bool store = false;         // Store is implemented
+  bool arith = false;         // Arith is implemented
+  bool touch = false;         // Touch is implemented
+  bool get_metadata = false;  // Get answers metadata = true
 
   // All of it, or memgate keeps the metadata: it cannot live in two places.
   bool full() const { return store && arith && touch && get_metadata; }

@@ -31,8 +31,7 @@ absl::StatusOr<GrpcHeader> ParseGrpcHeader(std::string_view flag) {
         absl::StrCat("--grpc-header wants 'name: value', got '", ToAbsl(flag), "'"));
   }
   GrpcHeader header;
-  header.name = absl::AsciiStrToLower(
-      absl::StripAsciiWhitespace(ToAbsl(flag.substr(0, colon))));
+  header.name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(ToAbsl(flag.substr(0, colon))));
   header.value = std::string(absl::StripAsciiWhitespace(ToAbsl(flag.substr(colon + 1))));
   if (header.name.empty()) {
     return absl::InvalidArgumentError(

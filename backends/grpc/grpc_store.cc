@@ -70,8 +70,7 @@ void GrpcStore::Set(const ClientContext& client, std::string_view key, uint32_t 
                  });
 }
 
-void GrpcStore::Delete(const ClientContext& client, std::string_view key,
-                       Done<DeleteReply> done) {
+void GrpcStore::Delete(const ClientContext& client, std::string_view key, Done<DeleteReply> done) {
   pb::DeleteRequest request;
   ToProto(client, request.mutable_client());
   request.set_key(key.data(), key.size());
