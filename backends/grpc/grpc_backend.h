@@ -13,10 +13,10 @@
 
 namespace memgate::backends {
 
-// Completes on gRPC's threads; calls in flight hold the channel, not the
-// backend. Meta commands stay off (the contract carries no per-item access
-// or recache state), and calls are not ordered in flight: gRPC may deliver
-// two calls out of issue order, so the server waits for each completion.
+// Completes on gRPC's threads; calls in flight need the channel, not the
+// backend (the channel's last owner waits for them). Meta commands stay off (the contract carries
+// no per-item access or recache state), and calls are not ordered in flight: gRPC may deliver two
+// calls out of issue order, so the server waits for each completion.
 class GrpcBackend final : public Backend {
  public:
   explicit GrpcBackend(std::shared_ptr<GrpcChannel> channel);

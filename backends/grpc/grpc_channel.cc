@@ -69,6 +69,22 @@ GrpcChannel::GrpcChannel(GrpcBackendOptions options, std::shared_ptr<grpc::Chann
       channel_(std::move(channel)),
       stub_(backend::v1::BackendService::NewStub(channel_)) {}
 
+GrpcChannel::~GrpcChannel() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+}
+
+void GrpcChannel::BeginCall() {
+  absl::MutexLock lock(&mu_);
+  ++in_flight_;
+}
+
+void GrpcChannel::EndCall() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
 void GrpcChannel::Prepare(grpc::ClientContext& context, absl::Duration timeout,
                           bool wait_for_ready) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));

@@ -15,6 +15,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "backends/grpc/grpc_options.h"
 #include "grpcpp/grpcpp.h"
 #include "memgate/backend/v1/backend.grpc.pb.h"
@@ -29,7 +30,12 @@ struct GrpcCallCounts {
   uint64_t deadline_exceeded = 0;  // slower than the timeout
 };
 
-class GrpcChannel : public std::enable_shared_from_this<GrpcChannel> {
+// Owned by the adapters over it (shared_ptr). Completions hold no reference:
+// a channel freed on a gRPC thread would shut down gRPC's callback queue
+// under the thread that runs it. Instead the destructor waits for the calls
+// in flight, at most one deadline; so never destroy the last owner from
+// inside a completion.
+class GrpcChannel {
  public:
   using Stub = backend::v1::BackendService::Stub;
   template <typename Request, typename Response>
@@ -43,13 +49,14 @@ class GrpcChannel : public std::enable_shared_from_this<GrpcChannel> {
   // INVALID_ARGUMENT for an empty target or an unreadable CA file.
   static absl::StatusOr<std::shared_ptr<GrpcChannel>> Create(GrpcBackendOptions options);
 
+  ~GrpcChannel();
+
   GrpcChannel(const GrpcChannel&) = delete;
   GrpcChannel& operator=(const GrpcChannel&) = delete;
 
   const GrpcBackendOptions& options() const { return options_; }
 
-  // Starts `method` with `request`; `done` runs on a gRPC thread (or inline
-  // when the call cannot start). The call holds the channel alive.
+  // Starts `method` with `request`; `done` runs on a gRPC thread.
   template <typename Request, typename Response>
   void Call(AsyncMethod<Request, Response> method, Request request,
             std::type_identity_t<CallDone<Request, Response>> done) {
@@ -65,12 +72,14 @@ class GrpcChannel : public std::enable_shared_from_this<GrpcChannel> {
                         std::type_identity_t<CallDone<Request, Response>> done) {
     auto* call = new PendingCall<Request, Response>(std::move(request), std::move(done));
     Prepare(call->context, timeout, wait_for_ready);
-    std::shared_ptr<GrpcChannel> self = shared_from_this();
+    BeginCall();
     (stub_->async()->*method)(&call->context, &call->request, &call->response,
-                              [self, call](grpc::Status status) {
+                              [this, call](grpc::Status status) {
                                 std::unique_ptr<PendingCall<Request, Response>> owned(call);
-                                self->Record(status);
+                                Record(status);
                                 std::move(owned->done)(status, owned->request, owned->response);
+                                owned.reset();
+                                EndCall();
                               });
   }
 
@@ -99,10 +108,15 @@ class GrpcChannel : public std::enable_shared_from_this<GrpcChannel> {
 
   void Prepare(grpc::ClientContext& context, absl::Duration timeout, bool wait_for_ready) const;
   void Record(const grpc::Status& status);
+  void BeginCall();
+  // The call's last touch of the channel.
+  void EndCall();
 
   const GrpcBackendOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Stub> stub_;
+  absl::Mutex mu_;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> reachable_{true};
   std::atomic<uint64_t> calls_{0};
   std::atomic<uint64_t> failed_{0};

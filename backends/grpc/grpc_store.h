@@ -14,8 +14,8 @@
 namespace memgate::backends {
 
 // Completes on gRPC's threads. Every call copies what it borrows before it
-// returns; the store may be destroyed with calls in flight (they hold the
-// channel, not the store).
+// returns. Calls in flight need the channel, not the store: the channel's
+// last owner waits for them.
 class GrpcStore final : public SimpleStore {
  public:
   explicit GrpcStore(std::shared_ptr<GrpcChannel> channel);
