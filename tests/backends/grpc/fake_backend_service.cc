@@ -131,9 +131,9 @@ grpc::Status FakeBackendService::ClientClosed(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-FakeBackendServer::FakeBackendServer() {
+FakeBackendServer::FakeBackendServer(std::shared_ptr<grpc::ServerCredentials> credentials) {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort("127.0.0.1:0", std::move(credentials), &port_);
   builder.RegisterService(&service_);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr) std::abort();

@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
 #include "memgate/backend/v1/backend.grpc.pb.h"
 
 namespace memgate::backends::testing {
@@ -68,7 +69,8 @@ class FakeBackendService final : public backend::v1::BackendService::Service {
 // The fake served on a port of 127.0.0.1, in this process.
 class FakeBackendServer {
  public:
-  FakeBackendServer();
+  FakeBackendServer() : FakeBackendServer(grpc::InsecureServerCredentials()) {}
+  explicit FakeBackendServer(std::shared_ptr<grpc::ServerCredentials> credentials);
   ~FakeBackendServer();
 
   FakeBackendService& service() { return service_; }

@@ -5,9 +5,12 @@
 // headers) and how a refusal maps.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -256,6 +259,38 @@ TEST(GrpcFaults, ClientOpenedAndClosedCarryIdentityAndARefusalRefuses) {
 TEST(GrpcFaults, ClientOpenedAcceptsWhenTheServiceIsDown) {
   GrpcBackend backend(Connect("127.0.0.1:" + std::to_string(PickFreePort())));
   EXPECT_EQ(testing::SyncClientOpened(backend, kClient).outcome, OpenOutcome::kAccepted);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST(GrpcFaults, TlsWithTheGivenCaAndNotWithout) {
+  char dir[] = "/tmp/memgate-grpc-tls-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  const std::string openssl =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+      " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(openssl.c_str()), 0) << openssl;
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({ReadFile(key), ReadFile(cert)});
+  FakeBackendServer server(grpc::SslServerCredentials(ssl));
+
+  GrpcBackendOptions options;
+  options.target = server.target();
+  options.tls_ca_file = cert;
+  GrpcStore secure(Connect(options));
+  EXPECT_FALSE(SyncSet(secure, kClient, "k", "v").error.has_value());
+  EXPECT_EQ(SyncValue(secure, kClient, "k"), "v");
+
+  GrpcStore plaintext(Connect(server.target()));
+  EXPECT_TRUE(SyncSet(plaintext, kClient, "k", "v").error.has_value());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(GrpcFaults, ChannelCreationRejectsBadSettings) {
