@@ -19,6 +19,7 @@
 #include "common/absl_compat.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/stats_reply.h"
 #include "server/version.h"
 
 namespace memgate::admin {
@@ -520,10 +521,17 @@ grpc::ServerUnaryReactor* AdminService::DisconnectClient(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* context,
                                                  const v1::GetStatsRequest* request,
                                                  v1::Stats* response) {
-  return Unary(context, [&]() -> grpc::Status {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status status = Authorize(*context); !status.ok()) {
+    reactor->Finish(std::move(status));
+    return reactor;
+  }
+  // The backend may answer later (a remote one): the reply waits for it,
+  // no thread does.
+  server_.backend().Stats([this, reactor, response](backends::StatsResult b) {
     const server::ServerStats& stats = server_.stats();
     const server::CounterTotals t = server_.stats().Totals();
-    const backends::BackendStats b = server_.backend().Stats();
+    const auto number = [&b](std::string_view name) { return server::BackendStatNumber(b, name); };
     const int64_t now = std::time(nullptr);
     SetDuration(std::chrono::seconds(std::max<int64_t>(0, now - server_.start_time())),
                 response->mutable_uptime());
@@ -535,17 +543,17 @@ grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* co
 #define MEMGATE_SET_COUNTER(name) response->set_##name(t.name);
     MEMGATE_THREAD_COUNTERS(MEMGATE_SET_COUNTER)
 #undef MEMGATE_SET_COUNTER
-    response->set_get_expired(b.get_expired);
-    response->set_get_flushed(b.get_flushed);
-    response->set_limit_maxbytes(b.limit_maxbytes);
+    response->set_get_expired(number("get_expired"));
+    response->set_get_flushed(number("get_flushed"));
+    response->set_limit_maxbytes(number("limit_maxbytes"));
     response->set_threads(static_cast<uint32_t>(server_.options().threads));
-    response->set_bytes(b.bytes);
-    response->set_curr_items(b.curr_items);
-    response->set_total_items(b.total_items);
-    response->set_expired_unfetched(b.expired_unfetched);
-    response->set_evicted_unfetched(b.evicted_unfetched);
-    response->set_evictions(b.evictions);
-    response->set_reclaimed(b.reclaimed);
+    response->set_bytes(number("bytes"));
+    response->set_curr_items(number("curr_items"));
+    response->set_total_items(number("total_items"));
+    response->set_expired_unfetched(number("expired_unfetched"));
+    response->set_evicted_unfetched(number("evicted_unfetched"));
+    response->set_evictions(number("evictions"));
+    response->set_reclaimed(number("reclaimed"));
     response->set_backend(std::string(server_.backend().Name()));
     for (const ListenerInfo& info : server_.listeners().List()) {
       v1::ListenerStats* l = response->add_listeners();
@@ -554,8 +562,9 @@ grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* co
       l->set_accepted_clients(info.accepted);
       l->set_rejected_clients(info.rejected);
     }
-    return grpc::Status::OK;
+    reactor->Finish(grpc::Status::OK);
   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* context,

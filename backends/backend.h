@@ -159,7 +159,7 @@ struct DeleteRequest {
 enum class DeleteOutcome : uint8_t {
   kDeleted,  // also when invalidated
   kNotFound,
-  kExists,   // the cas did not match
+  kExists,  // the cas did not match
   kError,
 };
 
@@ -196,7 +196,7 @@ struct ArithResult {
   ArithOutcome outcome = ArithOutcome::kOk;
   uint64_t value = 0;  // the new value (or the initial one when created)
   uint64_t cas = 0;
-  int64_t ttl = -1;    // at the 't' step
+  int64_t ttl = -1;  // at the 't' step
   BackendError error;
 };
 

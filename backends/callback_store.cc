@@ -16,8 +16,7 @@ namespace {
 template <typename R>
 class SharedDone {
  public:
-  explicit SharedDone(SimpleStore::Done<R> done)
-      : done_(std::make_shared<Slot>(std::move(done))) {}
+  explicit SharedDone(SimpleStore::Done<R> done) : done_(std::make_shared<Slot>(std::move(done))) {}
 
   void operator()(R reply) const {
     SimpleStore::Done<R> done;
@@ -74,10 +73,10 @@ CallbackStore::CallbackStore(CallbackHandlers handlers, std::string name)
   }
 }
 
-void CallbackStore::Find(const ClientContext& client, std::string_view key,
-                         Done<FindReply> done) {
+void CallbackStore::Find(const ClientContext& client, std::string_view key, Done<FindReply> done) {
   SharedDone<FindReply> reply(std::move(done));
-  handlers_.find(std::string(key), client, [reply](bool found) { reply(FindReply{.found = found}); });
+  handlers_.find(std::string(key), client,
+                 [reply](bool found) { reply(FindReply{.found = found}); });
 }
 
 void CallbackStore::Get(const ClientContext& client, std::span<const std::string_view> keys,
@@ -88,10 +87,9 @@ void CallbackStore::Get(const ClientContext& client, std::span<const std::string
   }
   auto gather = std::make_shared<GetGather>(keys.size(), std::move(done));
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    handlers_.get(std::string(keys[i]), client,
-                  [gather, i](std::optional<std::string> value) {
-                    gather->Answer(i, std::move(value));
-                  });
+    handlers_.get(std::string(keys[i]), client, [gather, i](std::optional<std::string> value) {
+      gather->Answer(i, std::move(value));
+    });
   }
 }
 
@@ -114,14 +112,17 @@ void CallbackStore::FlushAll(const ClientContext& client, Done<DoneReply> done) 
   handlers_.flush_all(client, [reply] { reply(DoneReply{}); });
 }
 
-void CallbackStore::Begin(const ClientContext& client, Done<DoneReply> done) {
-  if (handlers_.begin) handlers_.begin(client);
-  std::move(done)(DoneReply{});
+void CallbackStore::Begin(const ClientContext& client, Done<BeginReply> done) {
+  if (!handlers_.begin) {
+    std::move(done)(BeginReply{});
+    return;
+  }
+  SharedDone<BeginReply> reply(std::move(done));
+  handlers_.begin(client, [reply](BeginReply r) { reply(std::move(r)); });
 }
 
-void CallbackStore::End(const ClientContext& client, Done<DoneReply> done) {
+void CallbackStore::End(const ClientContext& client) {
   if (handlers_.end) handlers_.end(client);
-  std::move(done)(DoneReply{});
 }
 
 }  // namespace memgate::backends

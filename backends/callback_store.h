@@ -36,8 +36,12 @@ struct CallbackHandlers {
       del;
   // Seed's flush_all.
   std::function<void(const ClientContext& client, std::function<void()> reply)> flush_all;
-  // Seed's _begin and _end (optional): a client connected or went away.
-  std::function<void(const ClientContext& client)> begin;
+  // Seed's _begin (optional): a client connected; answer BeginReply{} to
+  // serve it, or one with `refused` set to turn it away with that message.
+  std::function<void(const ClientContext& client, std::function<void(BeginReply reply)> reply)>
+      begin;
+  // Seed's _end (optional): the client went away; `client` is valid for the
+  // call only.
   std::function<void(const ClientContext& client)> end;
 };
 
@@ -55,8 +59,8 @@ class CallbackStore final : public SimpleStore {
            std::string_view value, Done<SetReply> done) override;
   void Delete(const ClientContext& client, std::string_view key, Done<DeleteReply> done) override;
   void FlushAll(const ClientContext& client, Done<DoneReply> done) override;
-  void Begin(const ClientContext& client, Done<DoneReply> done) override;
-  void End(const ClientContext& client, Done<DoneReply> done) override;
+  void Begin(const ClientContext& client, Done<BeginReply> done) override;
+  void End(const ClientContext& client) override;
 
  private:
   CallbackHandlers handlers_;

@@ -18,9 +18,7 @@ int64_t MetaExpiry(int64_t exptime, int64_t now) {
   return at == kAlreadyExpired ? 1 : at;
 }
 
-int64_t TtlLeft(int64_t expires_at, int64_t now) {
-  return expires_at == 0 ? -1 : expires_at - now;
-}
+int64_t TtlLeft(int64_t expires_at, int64_t now) { return expires_at == 0 ? -1 : expires_at - now; }
 
 MetaItemReport ApplyMetaGet(const MetaGetFields& fields, bool created, int64_t now,
                             MetaItemState& item) {

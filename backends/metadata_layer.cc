@@ -1,26 +1,31 @@
 // memcached semantics over a plain SimpleStore (see metadata_layer.h).
 //
-// Every entry point copies its borrowed arguments first: the store may answer
-// later on another thread, and a pending flush_all may hold the call back.
+// Each command is one Call object: the entry point copies what it borrows
+// into it and enters it into the KeyGate; its steps are member functions, and
+// each store completion calls the next step. A call leaves the gate once its
+// store calls are done and its metadata is recorded, then answers, so the
+// next command on its keys sees its effect.
 #include "backends/metadata_layer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/hash/hash.h"
 #include "backends/arith.h"
 #include "backends/expiry.h"
+#include "common/absl_compat.h"
 
 namespace memgate::backends {
 namespace {
 
-// abseil here has its own string_view; the side table is looked up with one.
-absl::string_view AbslKey(std::string_view key) { return {key.data(), key.size()}; }
+constexpr std::string_view kNeedsMetadata =
+    "meta commands need item metadata, which --no-extra turns off";
 
-// The exptime to hand the store for an item that expires at `expires_at`: an
-// absolute unix time is always past 30 days, so the store reads it as one.
-int64_t StoreExptime(int64_t expires_at) { return expires_at; }
+BackendError ReplyCountError() {
+  return BackendError{"store returned a wrong number of values", false};
+}
 
-StoreResult StoreAnswer(Outcome outcome, uint64_t cas = 0) {
+StoreResult StoreAnswer(StoreOutcome outcome, uint64_t cas = 0) {
   StoreResult result;
   result.outcome = outcome;
   result.cas = cas;
@@ -29,17 +34,25 @@ StoreResult StoreAnswer(Outcome outcome, uint64_t cas = 0) {
 
 StoreResult StoreFailure(BackendError error) {
   StoreResult result;
-  result.outcome = Outcome::kError;
+  result.outcome = StoreOutcome::kError;
   result.error = std::move(error);
   return result;
 }
 
-BackendError StoreReplyCountError() {
-  return BackendError{"store returned a wrong number of values", false};
+template <typename Result>
+Result Failure(BackendError error) {
+  Result result;
+  result.outcome = decltype(result.outcome)::kError;
+  result.error = std::move(error);
+  return result;
 }
 
-// What one Get hands out: the copied keys and the store's values, kept
-// alive by the hits' owner.
+template <typename Result>
+Result NeedsMetadata() {
+  return Failure<Result>(BackendError{std::string(kNeedsMetadata), false});
+}
+
+// The keys of a Get and the store's values, kept alive by the hits' owner.
 struct GetHolder {
   std::vector<std::string> keys;
   std::vector<std::optional<std::string>> values;
@@ -47,21 +60,680 @@ struct GetHolder {
 
 }  // namespace
 
+// --- the steps every command shares ----------------------------------------
+
+// The client stays valid until the call has answered, so it is kept as a
+// pointer, once.
+class MetadataLayer::Call {
+ public:
+  Call(MetadataLayer& layer, const ClientContext& client) : layer_(layer), client_(&client) {}
+  virtual ~Call() = default;
+
+  // The gate let the call through.
+  void Begin(KeyGate::Ticket ticket) {
+    ticket_ = ticket;
+    Run();
+  }
+
+ protected:
+  virtual void Run() = 0;
+  // After ExpireThenProceed.
+  virtual void Proceed() {}
+  // After SetAndRecord.
+  virtual void Stored(StoreResult result) {}
+
+  const MetadataLayerOptions& options() const { return layer_.options_; }
+  SimpleStore& store() { return layer_.store_; }
+  void Leave() { layer_.gate_.Leave(ticket_); }
+
+  // Deletes `key` from the store when its metadata says it has expired, so
+  // the composite command after it cannot find the item there; then Proceed.
+  void ExpireThenProceed(const std::string& key) {
+    if (options().no_extra || !layer_.Expired(key, layer_.Now())) {
+      Proceed();
+      return;
+    }
+    store().Delete(*client_, key, [this, &key](DeleteReply) {
+      layer_.EraseIfExpired(key, layer_.Now());
+      Proceed();
+    });
+  }
+
+  // Sets the value in the store and, when that succeeds, records `record_`
+  // (flags and state; a fresh cas) as the key's metadata; then Stored. An
+  // item that is stored already expired is deleted instead.
+  void SetAndRecord(const std::string& key, int64_t store_exptime, std::string_view value) {
+    if (!options().no_extra && record_.state.expires_at == kAlreadyExpired) {
+      layer_.EraseMeta(key);
+      store().Delete(*client_, key, [this](DeleteReply reply) {
+        if (reply.error) {
+          Stored(StoreFailure(*std::move(reply.error)));
+          return;
+        }
+        Stored(StoreAnswer(StoreOutcome::kStored, layer_.NextCas()));
+      });
+      return;
+    }
+    store().Set(*client_, key, record_.flags, store_exptime, value, [this, &key](SetReply reply) {
+      if (reply.error) {
+        Stored(StoreFailure(*std::move(reply.error)));
+        return;
+      }
+      uint64_t cas = 0;
+      if (!options().no_extra) {
+        cas = layer_.NextCas();
+        record_.cas = cas;
+        layer_.PutMeta(key, record_);
+      }
+      Stored(StoreAnswer(StoreOutcome::kStored, cas));
+    });
+  }
+
+  MetadataLayer& layer_;
+  const ClientContext* const client_;
+  // What SetAndRecord records.
+  ItemMeta record_;
+
+ private:
+  KeyGate::Ticket ticket_;
+};
+
+template <typename Result>
+class MetadataLayer::Answering : public Call {
+ public:
+  Answering(MetadataLayer& layer, const ClientContext& client, Done<Result> done)
+      : Call(layer, client), done_(std::move(done)) {}
+
+ protected:
+  // Leaves the gate, frees the call and answers.
+  void Finish(Result result) {
+    Leave();
+    Done<Result> done = std::move(done_);
+    delete this;
+    std::move(done)(std::move(result));
+  }
+
+ private:
+  Done<Result> done_;
+};
+
+// --- get, gets, gat, gats, mg, me --------------------------------------------
+
+class MetadataLayer::GetCall final : public Answering<GetResult> {
+ public:
+  GetCall(MetadataLayer& layer, const ClientContext& client, const GetRequest& request,
+          Done<GetResult> done)
+      : Answering(layer, client, std::move(done)),
+        holder_(std::make_shared<GetHolder>()),
+        touch_exptime_(request.touch_exptime),
+        meta_(request.meta) {
+    holder_->keys.assign(request.keys.begin(), request.keys.end());
+  }
+
+ private:
+  void Run() override {
+    if (meta_) {
+      ExpireThenProceed(holder_->keys.front());
+      return;
+    }
+    Proceed();
+  }
+
+  void Proceed() override {
+    const std::vector<std::string_view> keys(holder_->keys.begin(), holder_->keys.end());
+    store().Get(*client_, keys, [this](GetReply reply) {
+      if (reply.error || reply.values.size() != holder_->keys.size()) {
+        Finish(Failure<GetResult>(reply.error ? *std::move(reply.error) : ReplyCountError()));
+        return;
+      }
+      holder_->values = std::move(reply.values);
+      if (meta_) {
+        GotMeta();
+      } else {
+        Got();
+      }
+    });
+  }
+
+  // get/gets/gat/gats: the hits, with their metadata. Expired ones (and
+  // ones gat expires) are deleted from the store before the answer.
+  void Got() {
+    const int64_t now = layer_.Now();
+    for (std::size_t i = 0; i < holder_->keys.size(); ++i) {
+      if (!holder_->values[i]) continue;
+      const std::string& key = holder_->keys[i];
+      Hit hit{key, *holder_->values[i], 0, 0, holder_};
+      if (!options().no_extra) {
+        if (layer_.Expired(key, now)) {
+          expired_.push_back(i);
+          continue;
+        }
+        const ItemMeta meta = layer_.UpdateMeta(key, now, [&](ItemMeta& m) {
+          if (!touch_exptime_) return;
+          const int64_t expires_at = AbsoluteExpiry(*touch_exptime_, now);
+          // gat with a past time answers the item once, then it is gone.
+          m.state.expires_at = expires_at == kAlreadyExpired ? 1 : expires_at;
+          if (expires_at == kAlreadyExpired) expired_.push_back(i);
+        });
+        hit.flags = meta.flags;
+        hit.cas = meta.cas;
+      }
+      result_.hits.push_back(std::move(hit));
+    }
+    if (expired_.empty()) {
+      Finish(std::move(result_));
+      return;
+    }
+    deletes_left_.store(expired_.size(), std::memory_order_relaxed);
+    for (std::size_t i : expired_) {
+      store().Delete(*client_, holder_->keys[i], [this, i](DeleteReply) {
+        layer_.EraseIfExpired(holder_->keys[i], layer_.Now());
+        if (deletes_left_.fetch_sub(1, std::memory_order_acq_rel) == 1) Finish(std::move(result_));
+      });
+    }
+  }
+
+  // mg/me: one key, found or vivified.
+  void GotMeta() {
+    if (holder_->values.front()) {
+      Answer(/*created=*/false);
+      return;
+    }
+    if (!meta_->vivify) {
+      Finish(GetResult{});
+      return;
+    }
+    holder_->values.front().emplace();
+    record_ = ItemMeta{0, 0, NewItemState(0, layer_.Now(), meta_->key_binary)};
+    SetAndRecord(holder_->keys.front(), 0, "");
+  }
+
+  void Stored(StoreResult stored) override {
+    if (stored.outcome != StoreOutcome::kStored) {
+      Finish(Failure<GetResult>(std::move(stored.error)));
+      return;
+    }
+    Answer(/*created=*/true);
+  }
+
+  void Answer(bool created) {
+    const int64_t now = layer_.Now();
+    const std::string& key = holder_->keys.front();
+    const ItemMeta meta = layer_.UpdateMeta(
+        key, now, [&](ItemMeta& m) { result_.meta = ApplyMetaGet(*meta_, created, now, m.state); });
+    result_.hits.push_back(Hit{key, *holder_->values.front(), meta.flags, meta.cas, holder_});
+    Finish(std::move(result_));
+  }
+
+  std::shared_ptr<GetHolder> holder_;
+  const std::optional<int64_t> touch_exptime_;
+  const std::optional<MetaGetFields> meta_;
+  GetResult result_;
+  std::vector<std::size_t> expired_;
+  std::atomic<std::size_t> deletes_left_{0};
+};
+
+// --- set, add, replace, append, prepend, cas, ms --------------------------------
+
+class MetadataLayer::StoreCall final : public Answering<StoreResult> {
+ public:
+  StoreCall(MetadataLayer& layer, const ClientContext& client, const StoreRequest& request,
+            Done<StoreResult> done)
+      : Answering(layer, client, std::move(done)),
+        key_(request.key),
+        value_(request.value),
+        mode_(request.mode),
+        flags_(request.flags),
+        exptime_(request.exptime),
+        cas_(request.cas),
+        invalidate_(request.invalidate),
+        key_binary_(request.key_binary) {}
+
+ private:
+  bool appends() const { return mode_ == StoreMode::kAppend || mode_ == StoreMode::kPrepend; }
+
+  void Run() override {
+    // The seed: set, and cas without metadata, store whatever was there.
+    if (mode_ == StoreMode::kSet || (mode_ == StoreMode::kCas && options().no_extra)) {
+      Write();
+      return;
+    }
+    ExpireThenProceed(key_);
+  }
+
+  void Proceed() override {
+    if (appends()) {
+      const std::string_view keys[] = {key_};
+      store().Get(*client_, keys, [this](GetReply reply) { GotOld(std::move(reply)); });
+      return;
+    }
+    store().Find(*client_, key_, [this](FindReply reply) { Found(std::move(reply)); });
+  }
+
+  // add, replace, cas (ms I among them).
+  void Found(FindReply found) {
+    if (found.error) {
+      Finish(StoreFailure(*std::move(found.error)));
+      return;
+    }
+    if (mode_ == StoreMode::kAdd && found.found) {
+      Finish(StoreAnswer(StoreOutcome::kNotStored));
+      return;
+    }
+    if (mode_ == StoreMode::kReplace && !found.found) {
+      Finish(StoreAnswer(StoreOutcome::kNotStored));
+      return;
+    }
+    if (mode_ == StoreMode::kCas) {
+      if (!found.found) {
+        Finish(StoreAnswer(StoreOutcome::kNotFound));
+        return;
+      }
+      const int64_t now = layer_.Now();
+      const ItemMeta meta = layer_.MetaOrDefault(key_, now);
+      if (meta.cas != cas_) {
+        // ms I with an older cas stores the value anyway, stale, keeping
+        // the item's TTL and win token.
+        if (!invalidate_ || cas_ > meta.cas) {
+          Finish(StoreAnswer(StoreOutcome::kExists));
+          return;
+        }
+        record_ = ItemMeta{flags_, 0, StaleReplacement(meta.state, now, key_binary_)};
+        SetAndRecord(key_, meta.state.expires_at, value_);
+        return;
+      }
+    }
+    Write();
+  }
+
+  // append, prepend: the new value is built from the old one, keeping its
+  // flags and expiry.
+  void GotOld(GetReply reply) {
+    if (reply.error || reply.values.size() != 1) {
+      Finish(StoreFailure(reply.error ? *std::move(reply.error) : ReplyCountError()));
+      return;
+    }
+    if (!reply.values.front()) {
+      Finish(StoreAnswer(StoreOutcome::kNotStored));
+      return;
+    }
+    const int64_t now = layer_.Now();
+    const ItemMeta meta = options().no_extra ? ItemMeta{} : layer_.MetaOrDefault(key_, now);
+    if (cas_ != 0 && meta.cas != cas_) {
+      Finish(StoreAnswer(StoreOutcome::kExists));
+      return;
+    }
+    std::string& old = *reply.values.front();
+    if (old.size() + value_.size() > options().max_item_size) {
+      Finish(StoreAnswer(StoreOutcome::kTooLarge));
+      return;
+    }
+    value_ = mode_ == StoreMode::kAppend ? old + value_ : value_ + old;
+    record_ = ItemMeta{meta.flags, 0, NewItemState(meta.state.expires_at, now, key_binary_)};
+    // An absolute expiry is past 30 days, so the store reads it as one.
+    SetAndRecord(key_, meta.state.expires_at, value_);
+  }
+
+  // The request's value, flags and exptime.
+  void Write() {
+    const int64_t now = layer_.Now();
+    const int64_t expires_at = options().no_extra ? 0 : AbsoluteExpiry(exptime_, now);
+    record_ = ItemMeta{flags_, 0, NewItemState(expires_at, now, key_binary_)};
+    SetAndRecord(key_, exptime_, value_);
+  }
+
+  void Stored(StoreResult result) override { Finish(std::move(result)); }
+
+  const std::string key_;
+  std::string value_;
+  const StoreMode mode_;
+  const uint32_t flags_;
+  const int64_t exptime_;
+  const uint64_t cas_;
+  const bool invalidate_;
+  const bool key_binary_;
+};
+
+// --- delete, md -----------------------------------------------------------------
+
+class MetadataLayer::DeleteCall final : public Answering<DeleteResult> {
+ public:
+  DeleteCall(MetadataLayer& layer, const ClientContext& client, const DeleteRequest& request,
+             Done<DeleteResult> done)
+      : Answering(layer, client, std::move(done)),
+        key_(request.key),
+        compare_cas_(request.compare_cas),
+        invalidate_(request.invalidate),
+        ttl_(request.ttl) {}
+
+ private:
+  void Run() override {
+    if (!compare_cas_ && !invalidate_) {
+      Remove();
+      return;
+    }
+    ExpireThenProceed(key_);
+  }
+
+  // md C / md I: the item must exist in the store.
+  void Proceed() override {
+    store().Find(*client_, key_, [this](FindReply found) {
+      if (found.error) {
+        Finish(Failure<DeleteResult>(*std::move(found.error)));
+        return;
+      }
+      DeleteResult result;
+      const int64_t now = layer_.Now();
+      if (!found.found) {
+        result.outcome = DeleteOutcome::kNotFound;
+      } else if (compare_cas_ && layer_.MetaOrDefault(key_, now).cas != *compare_cas_) {
+        result.outcome = DeleteOutcome::kExists;
+      } else if (invalidate_) {
+        layer_.UpdateMeta(key_, now, [&](ItemMeta& m) {
+          Invalidate(ttl_, now, m.state);
+          m.cas = layer_.NextCas();
+        });
+      } else {
+        Remove();
+        return;
+      }
+      Finish(std::move(result));
+    });
+  }
+
+  // An expired item is not found, but leaves the store all the same.
+  void Remove() {
+    const bool expired = !options().no_extra && layer_.Expired(key_, layer_.Now());
+    if (!options().no_extra) layer_.EraseMeta(key_);
+    store().Delete(*client_, key_, [this, expired](DeleteReply reply) {
+      if (reply.error) {
+        Finish(Failure<DeleteResult>(*std::move(reply.error)));
+        return;
+      }
+      DeleteResult result;
+      result.outcome =
+          reply.deleted && !expired ? DeleteOutcome::kDeleted : DeleteOutcome::kNotFound;
+      Finish(std::move(result));
+    });
+  }
+
+  const std::string key_;
+  const std::optional<uint64_t> compare_cas_;
+  const bool invalidate_;
+  const std::optional<int64_t> ttl_;
+};
+
+// --- incr, decr, ma -------------------------------------------------------------
+
+class MetadataLayer::ArithCall final : public Answering<ArithResult> {
+ public:
+  ArithCall(MetadataLayer& layer, const ClientContext& client, const ArithRequest& request,
+            Done<ArithResult> done)
+      : Answering(layer, client, std::move(done)), key_(request.key), request_(request) {
+    request_.key = key_;
+  }
+
+ private:
+  void Run() override { ExpireThenProceed(key_); }
+
+  void Proceed() override {
+    const std::string_view keys[] = {key_};
+    store().Get(*client_, keys, [this](GetReply reply) { Got(std::move(reply)); });
+  }
+
+  void Got(GetReply reply) {
+    if (reply.error || reply.values.size() != 1) {
+      Finish(Failure<ArithResult>(reply.error ? *std::move(reply.error) : ReplyCountError()));
+      return;
+    }
+    const int64_t now = layer_.Now();
+    if (!reply.values.front()) {
+      if (!request_.vivify) {
+        ArithResult result;
+        result.outcome = ArithOutcome::kNotFound;
+        Finish(std::move(result));
+        return;
+      }
+      value_ = request_.initial;
+      record_ = ItemMeta{0, 0, NewItemState(0, now, false)};
+      ttl_ = ApplyArithSteps(request_, /*created=*/true, now, record_.state.expires_at);
+      SetAndRecord(key_, 0, FormatArithValue(value_, 0));
+      return;
+    }
+    const ItemMeta meta = options().no_extra ? ItemMeta{} : layer_.MetaOrDefault(key_, now);
+    ArithResult result;
+    if (request_.compare_cas != 0 && meta.cas != request_.compare_cas) {
+      result.outcome = ArithOutcome::kExists;
+      Finish(std::move(result));
+      return;
+    }
+    const std::string& old = *reply.values.front();
+    const std::optional<uint64_t> current = ParseArithValue(old);
+    if (!current) {
+      result.outcome = ArithOutcome::kNonNumeric;
+      Finish(std::move(result));
+      return;
+    }
+    value_ = ApplyArith(request_.op, *current, request_.delta);
+    // The item keeps its meta state, as memcached's in-place rewrite does.
+    record_ = meta;
+    ttl_ = ApplyArithSteps(request_, /*created=*/false, now, record_.state.expires_at);
+    // memcached rewrites in place when the number fits: keep the length.
+    SetAndRecord(key_, meta.state.expires_at, FormatArithValue(value_, old.size()));
+  }
+
+  void Stored(StoreResult stored) override {
+    ArithResult result;
+    if (stored.outcome != StoreOutcome::kStored) {
+      result.outcome = ArithOutcome::kError;
+      result.error = std::move(stored.error);
+    } else {
+      result.value = value_;
+      result.cas = stored.cas;
+      result.ttl = ttl_;
+    }
+    Finish(std::move(result));
+  }
+
+  const std::string key_;
+  ArithRequest request_;  // its key points into key_
+  uint64_t value_ = 0;
+  int64_t ttl_ = -1;
+};
+
+// --- touch ------------------------------------------------------------------------
+
+class MetadataLayer::TouchCall final : public Answering<TouchResult> {
+ public:
+  TouchCall(MetadataLayer& layer, const ClientContext& client, const TouchRequest& request,
+            Done<TouchResult> done)
+      : Answering(layer, client, std::move(done)), key_(request.key), exptime_(request.exptime) {}
+
+ private:
+  void Run() override { ExpireThenProceed(key_); }
+
+  void Proceed() override {
+    store().Find(*client_, key_, [this](FindReply found) {
+      if (found.error) {
+        Finish(Failure<TouchResult>(*std::move(found.error)));
+        return;
+      }
+      TouchResult result;
+      if (!found.found) {
+        result.outcome = TouchOutcome::kNotFound;
+        Finish(std::move(result));
+        return;
+      }
+      if (options().no_extra) {  // nothing expires
+        Finish(std::move(result));
+        return;
+      }
+      const int64_t now = layer_.Now();
+      const int64_t expires_at = AbsoluteExpiry(exptime_, now);
+      if (expires_at == kAlreadyExpired) {
+        layer_.EraseMeta(key_);
+        store().Delete(*client_, key_, [this](DeleteReply) { Finish(TouchResult{}); });
+        return;
+      }
+      layer_.UpdateMeta(key_, now, [&](ItemMeta& m) { m.state.expires_at = expires_at; });
+      Finish(std::move(result));
+    });
+  }
+
+  const std::string key_;
+  const int64_t exptime_;
+};
+
+// --- flush_all --------------------------------------------------------------------
+
+// Runs as the gate's barrier: nothing else is in flight.
+class MetadataLayer::FlushCall final : public Answering<FlushResult> {
+ public:
+  using Answering::Answering;
+
+ private:
+  void Run() override {
+    layer_.ClearMeta();
+    store().FlushAll(*client_, [this](DoneReply reply) {
+      if (reply.error) {
+        Finish(Failure<FlushResult>(*std::move(reply.error)));
+        return;
+      }
+      Finish(FlushResult{});
+    });
+  }
+};
+
+// --- the layer ----------------------------------------------------------------------
+
 MetadataLayer::MetadataLayer(SimpleStore& store, MetadataLayerOptions options)
-    : store_(store), options_(options) {
+    : store_(store), options_(options), gate_(options.shard_count) {
   const std::size_t count = std::max<std::size_t>(options_.shard_count, 1);
   for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<MetaShard>());
 }
 
 MetadataLayer::MetadataLayer(std::unique_ptr<SimpleStore> store, MetadataLayerOptions options)
-    : owned_store_(std::move(store)), store_(*owned_store_), options_(options) {
-  const std::size_t count = std::max<std::size_t>(options_.shard_count, 1);
-  for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<MetaShard>());
+    : MetadataLayer(*store, options) {
+  owned_store_ = std::move(store);
 }
 
 // An owned store goes first, while the side table it may still call back
 // into is intact.
 MetadataLayer::~MetadataLayer() { owned_store_.reset(); }
+
+Capabilities MetadataLayer::capabilities() const {
+  Capabilities capabilities;
+  capabilities.meta_commands = !options_.no_extra;
+  capabilities.access_state = !options_.no_extra;
+  capabilities.recache_state = !options_.no_extra;
+  capabilities.in_order = true;
+  return capabilities;
+}
+
+void MetadataLayer::Start(const ClientContext& client, std::span<const std::string_view> keys,
+                          KeyGate::Mode mode, Call* call) {
+  int64_t flush_at = flush_at_.load(std::memory_order_acquire);
+  // Whoever clears the due time performs the flush, ahead of its own call.
+  if (flush_at != 0 && Now() >= flush_at &&
+      flush_at_.compare_exchange_strong(flush_at, 0, std::memory_order_acq_rel)) {
+    StartFlush(client, [](FlushResult) {});
+  }
+  gate_.Enter(keys, mode, [call](KeyGate::Ticket ticket) { call->Begin(ticket); });
+}
+
+void MetadataLayer::StartFlush(const ClientContext& client, Done<FlushResult> done) {
+  auto* call = new FlushCall(*this, client, std::move(done));
+  gate_.EnterBarrier([call](KeyGate::Ticket ticket) { call->Begin(ticket); });
+}
+
+void MetadataLayer::Get(const ClientContext& client, const GetRequest& request,
+                        Done<GetResult> done) {
+  if (request.meta && options_.no_extra) {
+    std::move(done)(NeedsMetadata<GetResult>());
+    return;
+  }
+  if (request.meta && request.keys.size() != 1) {
+    std::move(done)(Failure<GetResult>(BackendError{"a meta get takes one key", false}));
+    return;
+  }
+  // Plain reads of one key run together; a touch or meta get changes state.
+  const KeyGate::Mode mode =
+      request.touch_exptime || request.meta ? KeyGate::Mode::kExclusive : KeyGate::Mode::kShared;
+  Start(client, request.keys, mode, new GetCall(*this, client, request, std::move(done)));
+}
+
+void MetadataLayer::Store(const ClientContext& client, const StoreRequest& request,
+                          Done<StoreResult> done) {
+  if (request.value.size() > options_.max_item_size) {
+    std::move(done)(StoreAnswer(StoreOutcome::kTooLarge));
+    return;
+  }
+  const bool appends = request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend;
+  if (options_.no_extra && (request.invalidate || request.key_binary || (appends && request.cas))) {
+    std::move(done)(NeedsMetadata<StoreResult>());
+    return;
+  }
+  Start(client, {&request.key, 1}, KeyGate::Mode::kExclusive,
+        new StoreCall(*this, client, request, std::move(done)));
+}
+
+void MetadataLayer::Delete(const ClientContext& client, const DeleteRequest& request,
+                           Done<DeleteResult> done) {
+  if (options_.no_extra && (request.compare_cas || request.invalidate)) {
+    std::move(done)(NeedsMetadata<DeleteResult>());
+    return;
+  }
+  Start(client, {&request.key, 1}, KeyGate::Mode::kExclusive,
+        new DeleteCall(*this, client, request, std::move(done)));
+}
+
+void MetadataLayer::Arith(const ClientContext& client, const ArithRequest& request,
+                          Done<ArithResult> done) {
+  if (options_.no_extra &&
+      (request.compare_cas != 0 || request.vivify || request.steps.count != 0)) {
+    std::move(done)(NeedsMetadata<ArithResult>());
+    return;
+  }
+  Start(client, {&request.key, 1}, KeyGate::Mode::kExclusive,
+        new ArithCall(*this, client, request, std::move(done)));
+}
+
+void MetadataLayer::Touch(const ClientContext& client, const TouchRequest& request,
+                          Done<TouchResult> done) {
+  Start(client, {&request.key, 1}, KeyGate::Mode::kExclusive,
+        new TouchCall(*this, client, request, std::move(done)));
+}
+
+void MetadataLayer::FlushAll(const ClientContext& client, const FlushRequest& request,
+                             Done<FlushResult> done) {
+  const int64_t at = request.delay_seconds <= 0 ? 0 : AbsoluteExpiry(request.delay_seconds, Now());
+  if (at > 0) {
+    flush_at_.store(at, std::memory_order_release);
+    std::move(done)(FlushResult{});
+    return;
+  }
+  flush_at_.store(0, std::memory_order_release);
+  StartFlush(client, std::move(done));
+}
+
+void MetadataLayer::ClientOpened(const ClientContext& client, Done<OpenResult> done) {
+  store_.Begin(client, [done = std::move(done)](BeginReply reply) mutable {
+    OpenResult result;
+    if (reply.refused) {
+      result.outcome = OpenOutcome::kRefused;
+      result.error = *std::move(reply.refused);
+    }
+    std::move(done)(std::move(result));
+  });
+}
+
+void MetadataLayer::ClientClosed(const ClientContext& client) { store_.End(client); }
+
+void MetadataLayer::Stats(Done<StatsResult> done) {
+  StatsResult result;
+  if (!options_.no_extra) result.stats.push_back({"curr_items", std::to_string(MetadataSize())});
+  std::move(done)(std::move(result));
+}
 
 // --- side table -------------------------------------------------------------
 
@@ -70,15 +742,7 @@ MetadataLayer::MetaShard& MetadataLayer::ShardFor(std::string_view key) {
   return *shards_[(static_cast<uint64_t>(hash) >> 32) % shards_.size()];
 }
 
-std::optional<MetadataLayer::Meta> MetadataLayer::FindMeta(std::string_view key) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(AbslKey(key));
-  if (it == shard.table.end()) return std::nullopt;
-  return it->second;
-}
-
-void MetadataLayer::PutMeta(std::string_view key, const Meta& meta) {
+void MetadataLayer::PutMeta(std::string_view key, const ItemMeta& meta) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
   shard.table.insert_or_assign(std::string(key), meta);
@@ -87,26 +751,47 @@ void MetadataLayer::PutMeta(std::string_view key, const Meta& meta) {
 void MetadataLayer::EraseMeta(std::string_view key) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  shard.table.erase(AbslKey(key));
+  shard.table.erase(ToAbsl(key));
 }
 
-MetadataLayer::Meta MetadataLayer::MetaOrDefault(std::string_view key) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(AbslKey(key));
-  if (it != shard.table.end()) return it->second;
-  Meta meta{0, 0, NextCas()};
-  shard.table.emplace(std::string(key), meta);
-  return meta;
+MetadataLayer::ItemMeta MetadataLayer::MetaOrDefault(std::string_view key, int64_t now) {
+  return UpdateMeta(key, now, [](ItemMeta&) {});
 }
 
-bool MetadataLayer::DropIfExpired(std::string_view key, int64_t now) {
+template <typename Fn>
+MetadataLayer::ItemMeta MetadataLayer::UpdateMeta(std::string_view key, int64_t now, Fn fn) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(AbslKey(key));
-  if (it == shard.table.end() || !IsExpired(it->second.expires_at, now)) return false;
-  shard.table.erase(it);
-  return true;
+  auto it = shard.table.find(ToAbsl(key));
+  if (it == shard.table.end()) {
+    it = shard.table.emplace(std::string(key), ItemMeta{0, NextCas(), NewItemState(0, now, false)})
+             .first;
+  }
+  fn(it->second);
+  return it->second;
+}
+
+bool MetadataLayer::Expired(std::string_view key, int64_t now) {
+  MetaShard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.table.find(ToAbsl(key));
+  return it != shard.table.end() && IsExpired(it->second.state.expires_at, now);
+}
+
+void MetadataLayer::EraseIfExpired(std::string_view key, int64_t now) {
+  MetaShard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.table.find(ToAbsl(key));
+  if (it != shard.table.end() && IsExpired(it->second.state.expires_at, now)) {
+    shard.table.erase(it);
+  }
+}
+
+void MetadataLayer::ClearMeta() {
+  for (auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    shard->table.clear();
+  }
 }
 
 std::size_t MetadataLayer::MetadataSize() const {
@@ -116,838 +801,6 @@ std::size_t MetadataLayer::MetadataSize() const {
     size += shard->table.size();
   }
   return size;
-}
-
-BackendStats MetadataLayer::Stats() const {
-  BackendStats stats;
-  if (!options_.no_extra) stats.curr_items = MetadataSize();
-  return stats;
-}
-
-// --- flush_all gate ---------------------------------------------------------
-
-void MetadataLayer::Run(const ClientContext& client, Op op) {
-  flush_mu_.Lock();
-  if (flushing_) {
-    waiting_.push_back(std::move(op));
-    flush_mu_.Unlock();
-    return;
-  }
-  if (flush_at_ != 0 && options_.clock->Now() >= flush_at_) {
-    // A delayed flush_all is due: do it before anything else sees the data.
-    flush_at_ = 0;
-    waiting_.push_back(std::move(op));
-    StartFlushLocked(client, [](FlushResult) {});
-    return;
-  }
-  flush_mu_.Unlock();
-  std::move(op)();
-}
-
-// Called with flush_mu_ held; releases it.
-void MetadataLayer::StartFlushLocked(const ClientContext& client, Done<FlushResult> done) {
-  flushing_ = true;
-  flush_mu_.Unlock();
-  for (auto& shard : shards_) {
-    absl::MutexLock lock(&shard->mu);
-    shard->table.clear();
-  }
-  store_.FlushAll(client, [this, done = std::move(done)](DoneReply reply) mutable {
-    FlushResult result;
-    if (reply.error) {
-      result.outcome = Outcome::kError;
-      result.error = *std::move(reply.error);
-    }
-    std::vector<Op> waiting;
-    {
-      absl::MutexLock lock(&flush_mu_);
-      flushing_ = false;
-      waiting.swap(waiting_);
-    }
-    std::move(done)(std::move(result));
-    for (Op& op : waiting) std::move(op)();
-  });
-}
-
-void MetadataLayer::FlushAll(const ClientContext& client, int64_t delay_seconds,
-                             Done<FlushResult> done) {
-  const int64_t now = options_.clock->Now();
-  const int64_t at = delay_seconds <= 0 ? 0 : AbsoluteExpiry(delay_seconds, now);
-  flush_mu_.Lock();
-  if (at > 0) {
-    flush_at_ = at;
-    flush_mu_.Unlock();
-    std::move(done)(FlushResult{});
-    return;
-  }
-  flush_at_ = 0;
-  if (flushing_) {
-    // Another flush is running; start ours when it is done.
-    waiting_.push_back(
-        [this, client, done = std::move(done)]() mutable { FlushAll(client, 0, std::move(done)); });
-    flush_mu_.Unlock();
-    return;
-  }
-  StartFlushLocked(client, std::move(done));
-}
-
-// --- lifecycle --------------------------------------------------------------
-
-void MetadataLayer::ClientOpened(const ClientContext& client) {
-  store_.Begin(client, [](DoneReply) {});
-}
-
-void MetadataLayer::ClientClosed(const ClientContext& client) {
-  store_.End(client, [](DoneReply) {});
-}
-
-// --- get / gat --------------------------------------------------------------
-
-void MetadataLayer::Get(const ClientContext& client, std::span<const std::string_view> keys,
-                        bool with_cas, Done<GetResult> done) {
-  Run(client, [this, client, keys = std::vector<std::string>(keys.begin(), keys.end()),
-               done = std::move(done)]() mutable {
-    GetImpl(client, std::move(keys), std::nullopt, std::move(done));
-  });
-}
-
-void MetadataLayer::GetAndTouch(const ClientContext& client, std::span<const std::string_view> keys,
-                                int64_t exptime, Done<GetResult> done) {
-  Run(client, [this, client, keys = std::vector<std::string>(keys.begin(), keys.end()), exptime,
-               done = std::move(done)]() mutable {
-    GetImpl(client, std::move(keys), exptime, std::move(done));
-  });
-}
-
-void MetadataLayer::GetImpl(const ClientContext& client, std::vector<std::string> keys,
-                            std::optional<int64_t> touch_exptime, Done<GetResult> done) {
-  auto holder = std::make_shared<GetHolder>();
-  holder->keys = std::move(keys);
-  const std::vector<std::string_view> views(holder->keys.begin(), holder->keys.end());
-  store_.Get(client, views,
-             [this, client, holder, touch_exptime, done = std::move(done)](GetReply reply) mutable {
-               GetResult result;
-               if (reply.error || reply.values.size() != holder->keys.size()) {
-                 result.outcome = Outcome::kError;
-                 result.error = reply.error ? *std::move(reply.error) : StoreReplyCountError();
-                 std::move(done)(std::move(result));
-                 return;
-               }
-               holder->values = std::move(reply.values);
-               const int64_t now = options_.clock->Now();
-               std::vector<std::string> expired;  // to delete from the store before answering
-               for (std::size_t i = 0; i < holder->keys.size(); ++i) {
-                 if (!holder->values[i]) continue;
-                 const std::string& key = holder->keys[i];
-                 Hit hit{key, *holder->values[i], 0, 0, holder};
-                 if (!options_.no_extra) {
-                   if (DropIfExpired(key, now)) {
-                     expired.push_back(key);
-                     continue;
-                   }
-                   Meta meta = MetaOrDefault(key);
-                   if (touch_exptime) {
-                     meta.expires_at = AbsoluteExpiry(*touch_exptime, now);
-                     if (meta.expires_at == kAlreadyExpired) {
-                       // gat with a past time answers the item once, then it is gone.
-                       EraseMeta(key);
-                       expired.push_back(key);
-                     } else {
-                       PutMeta(key, meta);
-                     }
-                   }
-                   hit.flags = meta.flags;
-                   hit.cas = meta.cas;
-                 }
-                 result.hits.push_back(hit);
-               }
-               if (expired.empty()) {
-                 std::move(done)(std::move(result));
-                 return;
-               }
-               // Answer once every lazy delete has reached the store, so the client's
-               // next command cannot find the expired item there.
-               struct Pending {
-                 absl::Mutex mu;
-                 std::size_t left;
-                 GetResult result;
-                 Done<GetResult> done;
-               };
-               auto pending = std::make_shared<Pending>();
-               pending->left = expired.size();
-               pending->result = std::move(result);
-               pending->done = std::move(done);
-               for (const std::string& key : expired) {
-                 store_.Delete(client, key, [pending](DeleteReply) {
-                   {
-                     absl::MutexLock lock(&pending->mu);
-                     if (--pending->left != 0) return;
-                   }
-                   std::move(pending->done)(std::move(pending->result));
-                 });
-               }
-             });
-}
-
-// --- storage commands -------------------------------------------------------
-
-void MetadataLayer::ExpireThen(const ClientContext& client, const std::string& key, Op then) {
-  if (options_.no_extra || !DropIfExpired(key, options_.clock->Now())) {
-    std::move(then)();
-    return;
-  }
-  store_.Delete(client, key, [then = std::move(then)](DeleteReply) mutable { std::move(then)(); });
-}
-
-void MetadataLayer::Store(const ClientContext& client, StoreMode mode, std::string_view key,
-                          uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
-                          Done<StoreResult> done) {
-  if (value.size() > options_.max_item_size) {
-    std::move(done)(StoreAnswer(Outcome::kTooLarge));
-    return;
-  }
-  Run(client, [this, client, mode, key = std::string(key), flags, exptime,
-               value = std::string(value), cas, done = std::move(done)]() mutable {
-    StoreImpl(client, mode, std::move(key), flags, exptime, std::move(value), cas, std::move(done));
-  });
-}
-
-void MetadataLayer::SetAndRecord(const ClientContext& client, std::string key, uint32_t flags,
-                                 int64_t expires_at, int64_t store_exptime, std::string value,
-                                 Done<StoreResult> done) {
-  if (!options_.no_extra && expires_at == kAlreadyExpired) {
-    // Stored and at once invisible: whatever was there is gone.
-    EraseMeta(key);
-    store_.Delete(client, key, [this, done = std::move(done)](DeleteReply reply) mutable {
-      if (reply.error) {
-        std::move(done)(StoreFailure(*std::move(reply.error)));
-        return;
-      }
-      std::move(done)(StoreAnswer(Outcome::kStored, NextCas()));
-    });
-    return;
-  }
-  // The store borrows key and value for the call only; the completion keeps
-  // its own copy of the key.
-  store_.Set(client, key, flags, store_exptime, value,
-             [this, key, flags, expires_at, done = std::move(done)](SetReply reply) mutable {
-               if (reply.error) {
-                 std::move(done)(StoreFailure(*std::move(reply.error)));
-                 return;
-               }
-               uint64_t cas = 0;
-               if (!options_.no_extra) {
-                 cas = NextCas();
-                 PutMeta(key, Meta{flags, expires_at, cas});
-               }
-               std::move(done)(StoreAnswer(Outcome::kStored, cas));
-             });
-}
-
-void MetadataLayer::StoreImpl(const ClientContext& client, StoreMode mode, std::string key,
-                              uint32_t flags, int64_t exptime, std::string value, uint64_t cas,
-                              Done<StoreResult> done) {
-  const int64_t expires_at = options_.no_extra ? 0 : AbsoluteExpiry(exptime, options_.clock->Now());
-  switch (mode) {
-    case StoreMode::kSet:
-      SetAndRecord(client, std::move(key), flags, expires_at, exptime, std::move(value),
-                   std::move(done));
-      return;
-    case StoreMode::kCas:
-      if (options_.no_extra) {  // the seed: cas always succeeds
-        SetAndRecord(client, std::move(key), flags, expires_at, exptime, std::move(value),
-                     std::move(done));
-        return;
-      }
-      [[fallthrough]];
-    case StoreMode::kAdd:
-    case StoreMode::kReplace: {
-      const std::string key_copy = key;
-      ExpireThen(client, key_copy,
-                 [this, client, mode, key = std::move(key), flags, exptime, expires_at,
-                  value = std::move(value), cas, done = std::move(done)]() mutable {
-                   const std::string key_copy = key;
-                   store_.Find(client, key_copy,
-                               [this, client, mode, key = std::move(key), flags, exptime,
-                                expires_at, value = std::move(value), cas,
-                                done = std::move(done)](FindReply found) mutable {
-                                 if (found.error) {
-                                   std::move(done)(StoreFailure(*std::move(found.error)));
-                                   return;
-                                 }
-                                 if (mode == StoreMode::kAdd && found.found) {
-                                   std::move(done)(StoreAnswer(Outcome::kNotStored));
-                                   return;
-                                 }
-                                 if (mode == StoreMode::kReplace && !found.found) {
-                                   std::move(done)(StoreAnswer(Outcome::kNotStored));
-                                   return;
-                                 }
-                                 if (mode == StoreMode::kCas) {
-                                   if (!found.found) {
-                                     std::move(done)(StoreAnswer(Outcome::kNotFound));
-                                     return;
-                                   }
-                                   if (MetaOrDefault(key).cas != cas) {
-                                     std::move(done)(StoreAnswer(Outcome::kExists));
-                                     return;
-                                   }
-                                 }
-                                 SetAndRecord(client, std::move(key), flags, expires_at, exptime,
-                                              std::move(value), std::move(done));
-                               });
-                 });
-      return;
-    }
-    case StoreMode::kAppend:
-    case StoreMode::kPrepend: {
-      const std::string key_copy = key;
-      ExpireThen(
-          client, key_copy,
-          [this, client, mode, key = std::move(key), value = std::move(value),
-           done = std::move(done)]() mutable {
-            const std::string key_copy = key;  // `key` moves into the completion
-            const std::string_view key_view[] = {key_copy};
-            store_.Get(
-                client, key_view,
-                [this, client, mode, key = std::move(key), value = std::move(value),
-                 done = std::move(done)](GetReply reply) mutable {
-                  if (reply.error || reply.values.size() != 1) {
-                    std::move(done)(StoreFailure(reply.error ? *std::move(reply.error)
-                                                             : StoreReplyCountError()));
-                    return;
-                  }
-                  if (!reply.values[0]) {
-                    std::move(done)(StoreAnswer(Outcome::kNotStored));
-                    return;
-                  }
-                  std::string& old = *reply.values[0];
-                  if (old.size() + value.size() > options_.max_item_size) {
-                    std::move(done)(StoreAnswer(Outcome::kTooLarge));
-                    return;
-                  }
-                  std::string combined = mode == StoreMode::kAppend ? old + value : value + old;
-                  const Meta meta = options_.no_extra ? Meta{} : MetaOrDefault(key);
-                  SetAndRecord(client, std::move(key), meta.flags, meta.expires_at,
-                               StoreExptime(meta.expires_at), std::move(combined), std::move(done));
-                });
-          });
-      return;
-    }
-  }
-}
-
-// --- delete -----------------------------------------------------------------
-
-void MetadataLayer::Delete(const ClientContext& client, std::string_view key,
-                           Done<DeleteResult> done) {
-  Run(client, [this, client, key = std::string(key), done = std::move(done)]() mutable {
-    DeleteImpl(client, std::move(key), std::move(done));
-  });
-}
-
-void MetadataLayer::DeleteImpl(const ClientContext& client, std::string key,
-                               Done<DeleteResult> done) {
-  const bool expired = !options_.no_extra && DropIfExpired(key, options_.clock->Now());
-  if (!options_.no_extra) EraseMeta(key);
-  store_.Delete(client, key, [expired, done = std::move(done)](DeleteReply reply) mutable {
-    DeleteResult result;
-    if (reply.error) {
-      result.outcome = Outcome::kError;
-      result.error = *std::move(reply.error);
-    } else {
-      result.outcome = reply.deleted && !expired ? Outcome::kDeleted : Outcome::kNotFound;
-    }
-    std::move(done)(std::move(result));
-  });
-}
-
-// --- incr / decr ------------------------------------------------------------
-
-void MetadataLayer::Arith(const ClientContext& client, ArithOp op, std::string_view key,
-                          uint64_t delta, Done<ArithResult> done) {
-  Run(client, [this, client, op, key = std::string(key), delta, done = std::move(done)]() mutable {
-    ArithImpl(client, op, std::move(key), delta, std::move(done));
-  });
-}
-
-void MetadataLayer::ArithImpl(const ClientContext& client, ArithOp op, std::string key,
-                              uint64_t delta, Done<ArithResult> done) {
-  const std::string key_copy = key;
-  ExpireThen(client, key_copy,
-             [this, client, op, key = std::move(key), delta, done = std::move(done)]() mutable {
-               const std::string key_copy = key;  // `key` moves into the completion
-               const std::string_view key_view[] = {key_copy};
-               store_.Get(
-                   client, key_view,
-                   [this, client, op, key = std::move(key), delta,
-                    done = std::move(done)](GetReply reply) mutable {
-                     ArithResult result;
-                     if (reply.error || reply.values.size() != 1) {
-                       result.outcome = Outcome::kError;
-                       result.error =
-                           reply.error ? *std::move(reply.error) : StoreReplyCountError();
-                       std::move(done)(std::move(result));
-                       return;
-                     }
-                     if (!reply.values[0]) {
-                       result.outcome = Outcome::kNotFound;
-                       std::move(done)(std::move(result));
-                       return;
-                     }
-                     const std::optional<uint64_t> current = ParseArithValue(*reply.values[0]);
-                     if (!current) {
-                       result.outcome = Outcome::kNonNumeric;
-                       std::move(done)(std::move(result));
-                       return;
-                     }
-                     const uint64_t value = ApplyArith(op, *current, delta);
-                     const Meta meta = options_.no_extra ? Meta{} : MetaOrDefault(key);
-                     SetAndRecord(client, std::move(key), meta.flags, meta.expires_at,
-                                  StoreExptime(meta.expires_at),
-                                  FormatArithValue(value, reply.values[0]->size()),
-                                  [value, done = std::move(done)](StoreResult stored) mutable {
-                                    ArithResult result;
-                                    if (stored.outcome == Outcome::kStored) {
-                                      result.value = value;
-                                    } else {
-                                      result.outcome = stored.outcome;
-                                      result.error = std::move(stored.error);
-                                    }
-                                    std::move(done)(std::move(result));
-                                  });
-                   });
-             });
-}
-
-// --- touch ------------------------------------------------------------------
-
-void MetadataLayer::Touch(const ClientContext& client, std::string_view key, int64_t exptime,
-                          Done<TouchResult> done) {
-  Run(client, [this, client, key = std::string(key), exptime, done = std::move(done)]() mutable {
-    TouchImpl(client, std::move(key), exptime, std::move(done));
-  });
-}
-
-void MetadataLayer::TouchImpl(const ClientContext& client, std::string key, int64_t exptime,
-                              Done<TouchResult> done) {
-  const std::string key_copy = key;
-  ExpireThen(client, key_copy,
-             [this, client, key = std::move(key), exptime, done = std::move(done)]() mutable {
-               const std::string key_copy = key;
-               store_.Find(
-                   client, key_copy,
-                   [this, client, key = std::move(key), exptime,
-                    done = std::move(done)](FindReply found) mutable {
-                     TouchResult result;
-                     if (found.error) {
-                       result.outcome = Outcome::kError;
-                       result.error = *std::move(found.error);
-                       std::move(done)(std::move(result));
-                       return;
-                     }
-                     if (!found.found) {
-                       result.outcome = Outcome::kNotFound;
-                       std::move(done)(std::move(result));
-                       return;
-                     }
-                     if (options_.no_extra) {  // nothing expires
-                       std::move(done)(std::move(result));
-                       return;
-                     }
-                     const int64_t expires_at = AbsoluteExpiry(exptime, options_.clock->Now());
-                     if (expires_at == kAlreadyExpired) {
-                       EraseMeta(key);
-                       store_.Delete(client, key, [done = std::move(done)](DeleteReply) mutable {
-                         std::move(done)(TouchResult{});
-                       });
-                       return;
-                     }
-                     Meta meta = MetaOrDefault(key);
-                     meta.expires_at = expires_at;
-                     PutMeta(key, meta);
-                     std::move(done)(std::move(result));
-                   });
-             });
-}
-
-
-// --- meta commands ----------------------------------------------------------
-
-namespace {
-
-template <typename R>
-R NoMetadata() {
-  R result;
-  result.outcome = Outcome::kUnsupported;
-  result.error.message = "meta commands need item metadata, which --no-extra turns off";
-  return result;
-}
-
-// A meta T/N exptime: an already-past one becomes a past time.
-int64_t MetaExpiry(int64_t exptime, int64_t now) {
-  const int64_t at = AbsoluteExpiry(exptime, now);
-  return at == kAlreadyExpired ? 1 : at;
-}
-
-int64_t TtlLeft(int64_t expires_at, int64_t now) {
-  return expires_at == 0 ? -1 : expires_at - now;
-}
-
-// What a meta Get hands out: the copied key and the store's value.
-struct MetaHolder {
-  std::string key;
-  std::string value;
-};
-
-}  // namespace
-
-template <typename Fn>
-MetadataLayer::Meta MetadataLayer::UpdateMeta(std::string_view key, Fn fn) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(AbslKey(key));
-  if (it == shard.table.end()) {
-    it = shard.table.emplace(std::string(key), Meta{0, 0, NextCas()}).first;
-  }
-  fn(it->second);
-  return it->second;
-}
-
-void MetadataLayer::MetaGet(const ClientContext& client, std::string_view key,
-                            const MetaGetRequest& request, Done<MetaGetResult> done) {
-  if (options_.no_extra) {
-    std::move(done)(NoMetadata<MetaGetResult>());
-    return;
-  }
-  Run(client, [this, client, key = std::string(key), request, done = std::move(done)]() mutable {
-    const std::string key_copy = key;
-    ExpireThen(client, key_copy,
-               [this, client, key = std::move(key), request, done = std::move(done)]() mutable {
-                 MetaGetImpl(client, std::move(key), request, std::move(done));
-               });
-  });
-}
-
-void MetadataLayer::MetaGetImpl(const ClientContext& client, std::string key,
-                                MetaGetRequest request, Done<MetaGetResult> done) {
-  // Fills the result from the side table, applying the command's steps, once
-  // the value is known (found or vivified).
-  auto answer = [this, request](std::shared_ptr<MetaHolder> holder, bool created) {
-    const int64_t now = options_.clock->Now();
-    MetaGetResult result;
-    bool won = false;
-    const Meta meta = UpdateMeta(holder->key, [&](Meta& m) {
-      if (created) {
-        m.key_binary = request.key_binary;
-        m.atime = now;
-      }
-      result.fetched_before = m.fetched;
-      result.idle_seconds = m.atime == 0 ? 0 : now - m.atime;
-      for (uint8_t i = 0; i < request.steps.count; ++i) {
-        switch (request.steps.order[i]) {
-          case 't':
-            result.ttl = TtlLeft(m.expires_at, now);
-            break;
-          case 'T':
-            m.expires_at = MetaExpiry(request.ttl, now);
-            break;
-          case 'N':
-            if (created) {
-              m.expires_at = MetaExpiry(request.vivify_ttl, now);
-              won = true;
-            }
-            break;
-          case 'R':
-            if (!m.token_sent && !created && m.expires_at != 0 &&
-                m.expires_at < MetaExpiry(request.recache_ttl, now)) {
-              won = true;
-            }
-            break;
-        }
-      }
-      result.token_sent = m.token_sent;
-      result.stale = m.stale;
-      if (m.stale && !m.token_sent) won = true;
-      if (won) m.token_sent = true;
-      if (!request.no_bump) {
-        m.fetched = true;
-        m.atime = now;
-      }
-    });
-    result.won = won;
-    result.key_binary = meta.key_binary;
-    result.exptime = meta.expires_at;
-    result.hit = Hit{holder->key, holder->value, meta.flags, meta.cas, holder};
-    return result;
-  };
-  const std::string key_copy = key;
-  const std::string_view key_view[] = {key_copy};
-  store_.Get(client, key_view,
-             [this, client, key = std::move(key), request, answer = std::move(answer),
-              done = std::move(done)](GetReply reply) mutable {
-               MetaGetResult result;
-               if (reply.error || reply.values.size() != 1) {
-                 result.outcome = Outcome::kError;
-                 result.error = reply.error ? *std::move(reply.error) : StoreReplyCountError();
-                 std::move(done)(std::move(result));
-                 return;
-               }
-               auto holder = std::make_shared<MetaHolder>();
-               holder->key = std::move(key);
-               if (reply.values[0]) {
-                 holder->value = *std::move(reply.values[0]);
-                 std::move(done)(answer(std::move(holder), false));
-                 return;
-               }
-               if (!request.vivify) {
-                 result.outcome = Outcome::kNotFound;
-                 std::move(done)(std::move(result));
-                 return;
-               }
-               std::string stub_key = holder->key;
-               SetAndRecord(client, std::move(stub_key), 0, 0, 0, std::string(),
-                            [holder = std::move(holder), answer = std::move(answer),
-                             done = std::move(done)](StoreResult stored) mutable {
-                              if (stored.outcome != Outcome::kStored) {
-                                MetaGetResult miss;
-                                miss.outcome = stored.outcome == Outcome::kError
-                                                   ? Outcome::kError
-                                                   : Outcome::kNotFound;
-                                miss.error = std::move(stored.error);
-                                std::move(done)(std::move(miss));
-                                return;
-                              }
-                              std::move(done)(answer(std::move(holder), true));
-                            });
-             });
-}
-
-void MetadataLayer::MetaStore(const ClientContext& client, std::string_view key,
-                              const MetaStoreRequest& request, std::string_view value,
-                              Done<StoreResult> done) {
-  if (options_.no_extra) {
-    std::move(done)(NoMetadata<StoreResult>());
-    return;
-  }
-  if (value.size() > options_.max_item_size) {
-    std::move(done)(StoreAnswer(Outcome::kTooLarge));
-    return;
-  }
-  Run(client, [this, client, key = std::string(key), request, value = std::string(value),
-               done = std::move(done)]() mutable {
-    MetaStoreImpl(client, std::move(key), request, std::move(value), std::move(done));
-  });
-}
-
-void MetadataLayer::MetaStoreImpl(const ClientContext& client, std::string key,
-                                  MetaStoreRequest request, std::string value,
-                                  Done<StoreResult> done) {
-  // Records the binary-key bit (and stale state) once the value is stored.
-  auto finish = [this, key, request](Done<StoreResult> done, bool stale, bool token_sent) {
-    return [this, key, request, stale, token_sent,
-            done = std::move(done)](StoreResult result) mutable {
-      if (result.outcome == Outcome::kStored && (request.key_binary || stale)) {
-        UpdateMeta(key, [&](Meta& m) {
-          m.key_binary = request.key_binary;
-          m.stale = stale;
-          m.token_sent = token_sent;
-        });
-      }
-      std::move(done)(std::move(result));
-    };
-  };
-  const bool appends = request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend;
-  const bool needs_check = (request.mode == StoreMode::kCas && request.invalidate) ||
-                           (appends && request.cas != 0);
-  if (!needs_check) {
-    StoreImpl(client, request.mode, std::move(key), request.flags, request.exptime,
-              std::move(value), request.cas, finish(std::move(done), false, false));
-    return;
-  }
-  const std::string key_copy = key;
-  ExpireThen(client, key_copy, [this, client, key = std::move(key), request,
-                                value = std::move(value), finish = std::move(finish),
-                                done = std::move(done)]() mutable {
-    const std::string key_copy = key;
-    store_.Find(client, key_copy, [this, client, key = std::move(key), request,
-                                   value = std::move(value), finish = std::move(finish),
-                                   done = std::move(done)](FindReply found) mutable {
-      if (found.error) {
-        std::move(done)(StoreFailure(*std::move(found.error)));
-        return;
-      }
-      if (!found.found) {
-        std::move(done)(StoreAnswer(request.mode == StoreMode::kCas ? Outcome::kNotFound
-                                                                     : Outcome::kNotStored));
-        return;
-      }
-      const Meta meta = MetaOrDefault(key);
-      if (request.mode != StoreMode::kCas) {  // append/prepend with a cas
-        if (meta.cas != request.cas) {
-          std::move(done)(StoreAnswer(Outcome::kExists));
-          return;
-        }
-        StoreImpl(client, request.mode, std::move(key), request.flags, request.exptime,
-                  std::move(value), request.cas, finish(std::move(done), false, false));
-        return;
-      }
-      if (meta.cas == request.cas) {
-        StoreImpl(client, StoreMode::kSet, std::move(key), request.flags, request.exptime,
-                  std::move(value), 0, finish(std::move(done), false, false));
-        return;
-      }
-      if (request.cas > meta.cas) {
-        std::move(done)(StoreAnswer(Outcome::kExists));
-        return;
-      }
-      // ms I with an older cas: store, stale, keeping the TTL and win token.
-      SetAndRecord(client, std::move(key), request.flags, meta.expires_at,
-                   StoreExptime(meta.expires_at), std::move(value),
-                   finish(std::move(done), true, meta.token_sent));
-    });
-  });
-}
-
-void MetadataLayer::MetaDelete(const ClientContext& client, std::string_view key,
-                               const MetaDeleteRequest& request, Done<DeleteResult> done) {
-  if (options_.no_extra) {
-    std::move(done)(NoMetadata<DeleteResult>());
-    return;
-  }
-  Run(client, [this, client, key = std::string(key), request, done = std::move(done)]() mutable {
-    const std::string key_copy = key;
-    ExpireThen(client, key_copy, [this, client, key = std::move(key), request,
-                                  done = std::move(done)]() mutable {
-      const std::string key_copy = key;
-      store_.Find(client, key_copy, [this, client, key = std::move(key), request,
-                                     done = std::move(done)](FindReply found) mutable {
-        DeleteResult result;
-        if (found.error) {
-          result.outcome = Outcome::kError;
-          result.error = *std::move(found.error);
-        } else if (!found.found) {
-          result.outcome = Outcome::kNotFound;
-        } else if (request.has_cas && MetaOrDefault(key).cas != request.cas) {
-          result.outcome = Outcome::kExists;
-        } else if (request.invalidate) {
-          const int64_t now = options_.clock->Now();
-          UpdateMeta(key, [&](Meta& m) {
-            if (request.has_ttl) m.expires_at = MetaExpiry(request.ttl, now);
-            m.stale = true;
-            m.token_sent = false;
-            m.cas = NextCas();
-          });
-        } else {
-          DeleteImpl(client, std::move(key), std::move(done));
-          return;
-        }
-        std::move(done)(std::move(result));
-      });
-    });
-  });
-}
-
-void MetadataLayer::MetaArith(const ClientContext& client, std::string_view key,
-                              const MetaArithRequest& request, Done<MetaArithResult> done) {
-  if (options_.no_extra) {
-    std::move(done)(NoMetadata<MetaArithResult>());
-    return;
-  }
-  Run(client, [this, client, key = std::string(key), request, done = std::move(done)]() mutable {
-    const std::string key_copy = key;
-    ExpireThen(client, key_copy, [this, client, key = std::move(key), request,
-                                  done = std::move(done)]() mutable {
-      MetaArithImpl(client, std::move(key), request, std::move(done));
-    });
-  });
-}
-
-void MetadataLayer::MetaArithImpl(const ClientContext& client, std::string key,
-                                  MetaArithRequest request, Done<MetaArithResult> done) {
-  // After the new value is stored: restore the meta state a plain store
-  // resets, apply the t/T/N steps, and answer.
-  auto stored = [this, key, request](uint64_t value, bool created, Meta before,
-                                     Done<MetaArithResult> done) {
-    return [this, key, request, value, created, before,
-            done = std::move(done)](StoreResult stored) mutable {
-      MetaArithResult result;
-      if (stored.outcome != Outcome::kStored) {
-        result.outcome = stored.outcome;
-        result.error = std::move(stored.error);
-        std::move(done)(std::move(result));
-        return;
-      }
-      const int64_t now = options_.clock->Now();
-      const Meta meta = UpdateMeta(key, [&](Meta& m) {
-        if (created) {
-          m.atime = now;
-        } else {
-          m.atime = before.atime;
-          m.fetched = before.fetched;
-          m.stale = before.stale;
-          m.token_sent = before.token_sent;
-          m.key_binary = before.key_binary;
-        }
-        for (uint8_t i = 0; i < request.steps.count; ++i) {
-          switch (request.steps.order[i]) {
-            case 't':
-              result.ttl = TtlLeft(m.expires_at, now);
-              break;
-            case 'T':
-              m.expires_at = MetaExpiry(request.ttl, now);
-              break;
-            case 'N':
-              if (created) m.expires_at = MetaExpiry(request.vivify_ttl, now);
-              break;
-          }
-        }
-      });
-      result.value = value;
-      result.cas = meta.cas;
-      std::move(done)(std::move(result));
-    };
-  };
-  const std::string key_copy = key;
-  const std::string_view key_view[] = {key_copy};
-  store_.Get(client, key_view, [this, client, key = std::move(key), request,
-                                stored = std::move(stored),
-                                done = std::move(done)](GetReply reply) mutable {
-    MetaArithResult result;
-    if (reply.error || reply.values.size() != 1) {
-      result.outcome = Outcome::kError;
-      result.error = reply.error ? *std::move(reply.error) : StoreReplyCountError();
-      std::move(done)(std::move(result));
-      return;
-    }
-    if (!reply.values[0]) {
-      if (!request.vivify) {
-        result.outcome = Outcome::kNotFound;
-        std::move(done)(std::move(result));
-        return;
-      }
-      SetAndRecord(client, std::move(key), 0, 0, 0, FormatArithValue(request.initial, 0),
-                   stored(request.initial, true, Meta{}, std::move(done)));
-      return;
-    }
-    const Meta meta = MetaOrDefault(key);
-    if (request.cas != 0 && meta.cas != request.cas) {
-      result.outcome = Outcome::kExists;
-      std::move(done)(std::move(result));
-      return;
-    }
-    const std::optional<uint64_t> current = ParseArithValue(*reply.values[0]);
-    if (!current) {
-      result.outcome = Outcome::kNonNumeric;
-      std::move(done)(std::move(result));
-      return;
-    }
-    const uint64_t value = ApplyArith(request.op, *current, request.delta);
-    // memcached rewrites in place when the number fits: keep the length.
-    SetAndRecord(client, std::move(key), meta.flags, meta.expires_at,
-                 StoreExptime(meta.expires_at), FormatArithValue(value, reply.values[0]->size()),
-                 stored(value, false, meta, std::move(done)));
-  });
 }
 
 }  // namespace memgate::backends

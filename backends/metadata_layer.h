@@ -1,8 +1,9 @@
 // Turns any SimpleStore (the seed's plain find/get/set/delete handler set)
 // into a full Backend: the layer keeps memcached's metadata (flags, expiry,
-// cas) in a side table and builds the composite commands from the store's
-// primitives, as Memcached::Server does. In pass-through mode (`no_extra`)
-// it keeps no metadata at all, which is the seed's no_extra behaviour.
+// cas, the meta commands' item state) in a side table and builds the
+// composite commands from the store's primitives, as Memcached::Server does.
+// In pass-through mode (`no_extra`) it keeps no metadata at all, which is the
+// seed's no_extra behaviour.
 #pragma once
 
 #include <atomic>
@@ -18,8 +19,10 @@
 #include "absl/synchronization/mutex.h"
 #include "backends/backend.h"
 #include "backends/clock.h"
+#include "backends/key_gate.h"
+#include "backends/meta_item.h"
 #include "backends/simple_store.h"
-#include "server/protocol/limits.h"
+#include "common/item_limits.h"
 
 namespace memgate::backends {
 
@@ -30,15 +33,18 @@ struct MetadataLayerOptions {
   // and a get returns whatever the store says exists.
   bool no_extra = false;
   // Largest value append/prepend may build (-I).
-  std::size_t max_item_size = protocol::kDefaultMaxItemSize;
-  // Locks over the side table.
+  std::size_t max_item_size = kDefaultMaxItemSize;
+  // Locks over the side table and over the key queues.
   std::size_t shard_count = 64;
 };
 
-// Composite commands are find-then-set or get-then-set on the store, so they
-// are atomic only against other clients of this layer that touch other keys;
-// that is the seed's model. The layer must outlive every call it has not yet
-// completed.
+// Pipelines: each command enters a KeyGate on its keys when it is called, so
+// commands on different keys are in flight together while one key's commands
+// take effect in call order (plain gets of one key run together) and
+// flush_all is a barrier. Composite commands are find-then-set or
+// get-then-set on the store; the gate makes them atomic against every other
+// command through this layer. The layer must outlive every call it has not
+// yet completed.
 class MetadataLayer final : public Backend {
  public:
   // `store` is not owned and must outlive the layer.
@@ -50,117 +56,82 @@ class MetadataLayer final : public Backend {
   MetadataLayer& operator=(const MetadataLayer&) = delete;
 
   std::string_view Name() const override { return store_.Name(); }
-  // Chains of store calls complete later; the server waits for each.
-  bool PipelinesInOrder() const override { return false; }
+  // Meta commands need the side table, which pass-through mode has not.
+  Capabilities capabilities() const override;
 
-  void Get(const ClientContext& client, std::span<const std::string_view> keys, bool with_cas,
-           Done<GetResult> done) override;
-  void GetAndTouch(const ClientContext& client, std::span<const std::string_view> keys,
-                   int64_t exptime, Done<GetResult> done) override;
-  void Store(const ClientContext& client, StoreMode mode, std::string_view key, uint32_t flags,
-             int64_t exptime, std::string_view value, uint64_t cas,
+  void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
+  void Store(const ClientContext& client, const StoreRequest& request,
              Done<StoreResult> done) override;
-  void Delete(const ClientContext& client, std::string_view key, Done<DeleteResult> done) override;
-  void Arith(const ClientContext& client, ArithOp op, std::string_view key, uint64_t delta,
+  void Delete(const ClientContext& client, const DeleteRequest& request,
+              Done<DeleteResult> done) override;
+  void Arith(const ClientContext& client, const ArithRequest& request,
              Done<ArithResult> done) override;
-  void Touch(const ClientContext& client, std::string_view key, int64_t exptime,
+  void Touch(const ClientContext& client, const TouchRequest& request,
              Done<TouchResult> done) override;
   // A delay (exptime rule, as memcached) postpones the store's FlushAll until
-  // the first call at or after that time; calls wait for it to finish.
-  void FlushAll(const ClientContext& client, int64_t delay_seconds,
+  // the first call at or after that time, which waits for it.
+  void FlushAll(const ClientContext& client, const FlushRequest& request,
                 Done<FlushResult> done) override;
-  void ClientOpened(const ClientContext& client) override;
+  void ClientOpened(const ClientContext& client, Done<OpenResult> done) override;
   void ClientClosed(const ClientContext& client) override;
-
-  // Meta commands keep their per-item state (last access, fetched, stale,
-  // win token, binary key) in the side table; in pass-through mode there is
-  // none, so they answer Outcome::kUnsupported.
-  void MetaGet(const ClientContext& client, std::string_view key, const MetaGetRequest& request,
-               Done<MetaGetResult> done) override;
-  void MetaStore(const ClientContext& client, std::string_view key,
-                 const MetaStoreRequest& request, std::string_view value,
-                 Done<StoreResult> done) override;
-  void MetaDelete(const ClientContext& client, std::string_view key,
-                  const MetaDeleteRequest& request, Done<DeleteResult> done) override;
-  void MetaArith(const ClientContext& client, std::string_view key,
-                 const MetaArithRequest& request, Done<MetaArithResult> done) override;
-
-  BackendStats Stats() const override;
+  void Stats(Done<StatsResult> done) override;
 
   // Keys with metadata in the side table (for tests and stats).
   std::size_t MetadataSize() const;
 
  private:
-  struct Meta {
+  // One command in flight and its steps (metadata_layer.cc).
+  class Call;
+  template <typename Result>
+  class Answering;
+  class GetCall;
+  class StoreCall;
+  class DeleteCall;
+  class ArithCall;
+  class TouchCall;
+  class FlushCall;
+
+  struct ItemMeta {
     uint32_t flags = 0;
-    int64_t expires_at = 0;  // AbsoluteExpiry; 0 = never
     uint64_t cas = 0;
-    // Meta-command state; a plain store resets it.
-    int64_t atime = 0;  // last access, unix seconds (0: unknown, read as the store time)
-    bool fetched = false;
-    bool stale = false;
-    bool token_sent = false;
-    bool key_binary = false;
+    MetaItemState state;
   };
   struct MetaShard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, Meta> table ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, ItemMeta> table ABSL_GUARDED_BY(mu);
   };
-  using Op = absl::AnyInvocable<void() &&>;
 
-  // Runs `op` now, or after a flush_all in progress (or now due) completes.
-  void Run(const ClientContext& client, Op op);
-  void StartFlushLocked(const ClientContext& client, Done<FlushResult> done)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  // Enters `call` into the gate, first starting a delayed flush_all that is
+  // due.
+  void Start(const ClientContext& client, std::span<const std::string_view> keys,
+             KeyGate::Mode mode, Call* call);
+  void StartFlush(const ClientContext& client, Done<FlushResult> done);
 
   MetaShard& ShardFor(std::string_view key);
-  std::optional<Meta> FindMeta(std::string_view key);
-  void PutMeta(std::string_view key, const Meta& meta);
+  void PutMeta(std::string_view key, const ItemMeta& meta);
   void EraseMeta(std::string_view key);
   // The key's metadata, creating the seed's default (flags 0, no expiry,
-  // fresh cas) for data the store had before this layer saw it.
-  Meta MetaOrDefault(std::string_view key);
-  // True (and the metadata dropped) when the key has expired at `now`; the
-  // caller then deletes it from the store.
-  bool DropIfExpired(std::string_view key, int64_t now);
+  // fresh cas, accessed now) for data the store had before this layer saw it.
+  ItemMeta MetaOrDefault(std::string_view key, int64_t now);
   // Runs fn(meta) on the key's metadata (created as MetaOrDefault does)
-  // under the shard lock; returns the result.
+  // under the shard lock and returns the result.
   template <typename Fn>
-  Meta UpdateMeta(std::string_view key, Fn fn);
-  void MetaGetImpl(const ClientContext& client, std::string key, MetaGetRequest request,
-                   Done<MetaGetResult> done);
-  void MetaStoreImpl(const ClientContext& client, std::string key, MetaStoreRequest request,
-                     std::string value, Done<StoreResult> done);
-  void MetaArithImpl(const ClientContext& client, std::string key, MetaArithRequest request,
-                     Done<MetaArithResult> done);
+  ItemMeta UpdateMeta(std::string_view key, int64_t now, Fn fn);
+  bool Expired(std::string_view key, int64_t now);
+  // After the store deleted an expired key: its metadata goes too.
+  void EraseIfExpired(std::string_view key, int64_t now);
+  void ClearMeta();
   uint64_t NextCas() { return next_cas_.fetch_add(1, std::memory_order_relaxed) + 1; }
-
-  // Deletes `key` from the store when it has expired, then runs `then`.
-  void ExpireThen(const ClientContext& client, const std::string& key, Op then);
-  void GetImpl(const ClientContext& client, std::vector<std::string> keys,
-               std::optional<int64_t> touch_exptime, Done<GetResult> done);
-  void StoreImpl(const ClientContext& client, StoreMode mode, std::string key, uint32_t flags,
-                 int64_t exptime, std::string value, uint64_t cas, Done<StoreResult> done);
-  // Set on the store and, when it succeeds, record the metadata.
-  void SetAndRecord(const ClientContext& client, std::string key, uint32_t flags,
-                    int64_t expires_at, int64_t store_exptime, std::string value,
-                    Done<StoreResult> done);
-  void ArithImpl(const ClientContext& client, ArithOp op, std::string key, uint64_t delta,
-                 Done<ArithResult> done);
-  void TouchImpl(const ClientContext& client, std::string key, int64_t exptime,
-                 Done<TouchResult> done);
-  void DeleteImpl(const ClientContext& client, std::string key, Done<DeleteResult> done);
+  int64_t Now() const { return options_.clock->Now(); }
 
   std::unique_ptr<SimpleStore> owned_store_;
   SimpleStore& store_;
   const MetadataLayerOptions options_;
   std::vector<std::unique_ptr<MetaShard>> shards_;
   std::atomic<uint64_t> next_cas_{0};
-
-  absl::Mutex flush_mu_;
-  int64_t flush_at_ ABSL_GUARDED_BY(flush_mu_) = 0;  // pending delayed flush, 0 = none
-  bool flushing_ ABSL_GUARDED_BY(flush_mu_) = false;
-  std::vector<Op> waiting_ ABSL_GUARDED_BY(flush_mu_);
+  KeyGate gate_;
+  // When a delayed flush_all is due (unix seconds), 0 = none.
+  std::atomic<int64_t> flush_at_{0};
 };
 
 }  // namespace memgate::backends

@@ -1,6 +1,6 @@
 // Backend completions for ordered reply slots: a completion formats its
-// result into the slot it was given, on the session's thread (hopping there
-// first when the backend completed on another thread).
+// result through a ReplyWriter for the slot it was given, on the session's
+// thread (hopping there first when the backend completed on another thread).
 #pragma once
 
 #include <chrono>
@@ -10,11 +10,13 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "backends/backend.h"
 #include "server/block_cache.h"
 #include "server/protocol/reply.h"
+#include "server/reply_writer.h"
 #include "server/session.h"
 
 namespace memgate::server {
@@ -31,37 +33,18 @@ inline int64_t SteadyMicros() {
 
 // A backend failure: "SERVER_ERROR <message>" unless the client asked for no
 // reply; the client stays connected unless the backend asked to close it.
-inline bool AppendBackendError(Session& session, std::string& out,
-                               const backends::BackendError& error, bool noreply) {
-  ThreadCounters& c = session.counters();
+inline bool AppendBackendError(ReplyWriter& out, const backends::BackendError& error,
+                               bool noreply) {
+  ThreadCounters& c = out.counters();
   ThreadCounters::Add(c.backend_errors);
   c.last_backend_error.store(std::time(nullptr), std::memory_order_relaxed);
-  if (!noreply) protocol::reply::AppendServerError(out, error.message);
+  if (!noreply) protocol::reply::AppendServerError(out.text(), error.message);
   return error.close_connection;
 }
 
-// Values at least this large leave from the backend's memory (a
-// scatter-gather write) instead of being copied into the reply. Below it the
-// copy costs less than the kernel's extra work on a gathered send (measured
-// with bench/: even at 4 KiB, ahead from 8 KiB).
-inline constexpr std::size_t kShareValuesFrom = 8 * 1024;
-
-inline bool SharesValue(const backends::Hit& hit) {
-  return hit.value.size() >= kShareValuesFrom && hit.owner;
-}
-
-// Appends `hit`'s value and its "\r\n" to slot `seq`, whose buffer is `out`.
-inline void AppendHitValue(Session& session, uint64_t seq, std::string& out, backends::Hit& hit) {
-  if (SharesValue(hit)) {
-    session.AppendSharedValue(seq, hit.value, std::move(hit.owner));
-  } else {
-    out.append(hit.value);
-  }
-  out.append("\r\n", 2);
-}
-
-// Formats a completed result into the session's reply slot. `format` returns
-// true when the connection must close after the reply.
+// Formats a completed result into the session's reply slot:
+// `format(ReplyWriter&, Result&)` returns true when the connection must
+// close after the reply.
 template <typename Result, typename Format>
 void Deliver(Session& session, uint64_t seq, int64_t started_us, Result& result, Format& format) {
   if (started_us != 0) {
@@ -69,7 +52,8 @@ void Deliver(Session& session, uint64_t seq, int64_t started_us, Result& result,
     ThreadCounters::Add(c.backend_latency_samples);
     ThreadCounters::Add(c.backend_latency_us, SteadyMicros() - started_us);
   }
-  bool close_after = format(session, session.ReplyBuffer(seq), result);
+  ReplyWriter out(session, seq);
+  const bool close_after = format(out, result);
   session.FinishReply(seq, close_after);
 }
 
@@ -95,12 +79,13 @@ struct StateDelete {
 
 }  // namespace completion_internal
 
-// The backend completion for one reply slot: formats inline when the backend
-// completed on the session's thread, otherwise hops there first. The
-// callable is one pointer, so absl::AnyInvocable stores it without
-// allocating.
+// The backend completion for the session's next reply slot, which it
+// reserves: formats inline when the backend completed on the session's
+// thread, otherwise hops there first. The callable is one pointer, so
+// absl::AnyInvocable stores it without allocating.
 template <typename Result, typename Format>
-auto Completion(Session& session, uint64_t seq, Format format) {
+auto Completion(Session& session, Format format) {
+  const uint64_t seq = session.ReserveReply();
   using State = completion_internal::State<Format>;
   static_assert(alignof(State) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
   const bool timed = ++session.counters().latency_tick % kLatencySampleEvery == 0;
@@ -119,6 +104,13 @@ auto Completion(Session& session, uint64_t seq, Format format) {
       Deliver(*state->session, state->seq, state->started_us, result, state->format);
     });
   };
+}
+
+// A reply that needs no backend: the session's next slot, filled now.
+inline void ReplyNow(Session& session, std::string_view text, bool close_after = false) {
+  const uint64_t seq = session.ReserveReply();
+  session.ReplyBuffer(seq).append(text);
+  session.FinishReply(seq, close_after);
 }
 
 }  // namespace memgate::server

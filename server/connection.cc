@@ -10,6 +10,7 @@
 #include "boost/asio/write.hpp"
 #include "server/block_cache.h"
 #include "server/client_registry.h"
+#include "server/protocol/reply.h"
 
 namespace memgate::server {
 namespace asio = boost::asio;
@@ -54,9 +55,37 @@ std::shared_ptr<Connection> Connection::Self() {
 
 void Connection::Start() {
   registry_.Add(Self());
-  dispatcher_.backend().ClientOpened(client_);
-  ArmIdleTimer();
-  Read();
+  // The backend hears of the client before its first command; it may answer
+  // later, from any thread, and may refuse the client.
+  dispatcher_.backend().ClientOpened(client_, [self = Self()](backends::OpenResult result) mutable {
+    Connection& connection = *self;
+    if (connection.OnSessionThread()) return connection.OnOpened(result);
+    connection.Post(
+        [self = std::move(self), result = std::move(result)]() mutable { self->OnOpened(result); });
+  });
+}
+
+void Connection::OnOpened(const backends::OpenResult& result) {
+  const bool accepted = result.outcome == backends::OpenOutcome::kAccepted;
+  if (closed_) {
+    // Gone while the backend was deciding: it still hears of the end.
+    if (accepted) dispatcher_.backend().ClientClosed(client_);
+    return;
+  }
+  switch (result.outcome) {
+    case backends::OpenOutcome::kAccepted:
+      opened_ = true;
+      ArmIdleTimer();
+      Read();
+      return;
+    case backends::OpenOutcome::kRefused: {
+      const uint64_t seq = ReserveReply();
+      protocol::reply::AppendServerError(ReplyBuffer(seq), result.error.message);
+      close_reason_ = DisconnectReason::kError;
+      FinishReply(seq, /*close_after=*/true);
+      return;
+    }
+  }
 }
 
 void Connection::Disconnect(DisconnectReason reason) {
@@ -96,8 +125,7 @@ std::string& Connection::ReplyBuffer(uint64_t seq) {
   return slots_[seq - head_seq_].bytes;
 }
 
-void Connection::AppendSharedValue(uint64_t seq, std::string_view data,
-                                   backends::HitOwner owner) {
+void Connection::AppendSharedValue(uint64_t seq, std::string_view data, backends::HitOwner owner) {
   if (closed_ || seq < head_seq_) return;
   if (seq == head_seq_) {
     out_shared_.push_back({out_.size(), data, std::move(owner)});
@@ -156,19 +184,11 @@ void Connection::ProcessInput() {
       if (result.consumed == 0) break;
       continue;
     }
-    if (result.status == protocol::ParseResult::Status::kError) {
-      if (!result.invalidate_key.empty()) {
-        dispatcher_.Invalidate(result.invalidate_key, result.error_reply, *this);
-      } else if (!result.error_reply.empty() || result.close) {
-        uint64_t seq = ReserveReply();
-        ReplyBuffer(seq).append(result.error_reply);
-        FinishReply(seq, result.close);
-      }
-      continue;
+    if (result.status == protocol::ParseResult::Status::kCommand) {
+      commands_.store(commands_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (command_.verb == protocol::Verb::kQuit) close_reason_ = DisconnectReason::kClientClosed;
     }
-    commands_.store(commands_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (command_.verb == protocol::Verb::kQuit) close_reason_ = DisconnectReason::kClientClosed;
-    dispatcher_.Execute(command_, *this);
+    dispatcher_.Execute(result, command_, *this);
   }
   processing_ = false;
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
@@ -253,11 +273,10 @@ void Connection::Write() {
   const std::size_t total = sending_.size() + sending_shared_bytes_;
   bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + total, std::memory_order_relaxed);
   ThreadCounters::Add(counters_.bytes_written, total);
-  auto on_write = asio::bind_allocator(
-      block_cache::Allocator<void>(),
-      [self = Self()](const boost::system::error_code& error, std::size_t bytes) {
-        self->OnWrite(error, bytes);
-      });
+  auto on_write =
+      asio::bind_allocator(block_cache::Allocator<void>(),
+                           [self = Self()](const boost::system::error_code& error,
+                                           std::size_t bytes) { self->OnWrite(error, bytes); });
   if (sending_shared_.empty()) {
     asio::async_write(socket_, asio::buffer(sending_), std::move(on_write));
     return;
@@ -316,7 +335,7 @@ void Connection::Close(DisconnectReason reason) {
   out_shared_bytes_ = 0;
   head_seq_ = next_seq_;
   registry_.Remove(client_, reason);
-  dispatcher_.backend().ClientClosed(client_);
+  if (opened_) dispatcher_.backend().ClientClosed(client_);
 }
 
 }  // namespace memgate::server

@@ -38,7 +38,7 @@ struct ClientSnapshot {
 };
 
 struct ConnectionOptions {
-  std::size_t max_item_size = protocol::kDefaultMaxItemSize;
+  std::size_t max_item_size = kDefaultMaxItemSize;
   // Close after this long without a command; zero disables.
   std::chrono::milliseconds idle_timeout{0};
 };
@@ -86,6 +86,8 @@ class Connection final : public Session {
   };
 
   std::shared_ptr<Connection> Self();
+  // The backend's answer to ClientOpened: serve the client, or refuse it.
+  void OnOpened(const backends::OpenResult& result);
   void Read();
   void OnRead(const boost::system::error_code& error, std::size_t bytes);
   void ProcessInput();
@@ -129,8 +131,9 @@ class Connection final : public Session {
   std::size_t out_shared_bytes_ = 0;
   std::size_t sending_shared_bytes_ = 0;
   std::vector<boost::asio::const_buffer> gather_;  // sending_ with its shared values
-  std::string discard_;  // where replies to a closed connection go
+  std::string discard_;                            // where replies to a closed connection go
 
+  bool opened_ = false;  // the backend accepted the client
   bool reading_ = false;
   bool writing_ = false;
   bool processing_ = false;

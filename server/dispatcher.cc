@@ -1,17 +1,14 @@
 // Command -> backend call -> reply bytes. Replies are written on the session's
-// thread: a completion from another thread is posted back first.
+// thread: a completion from another thread is posted back first. Every switch
+// over an outcome names each one, so a new outcome cannot fall into another's
+// reply unnoticed.
 #include "server/dispatcher.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <ctime>
 #include <span>
 #include <utility>
 
-#include "absl/strings/str_format.h"
 #include "server/completion.h"
-#include "server/meta_dispatcher.h"
+#include "server/protocol/meta_reply.h"
 #include "server/protocol/reply.h"
 #include "server/version.h"
 
@@ -19,36 +16,20 @@ namespace memgate::server {
 namespace {
 
 namespace reply = protocol::reply;
-using backends::Outcome;
+using backends::ArithOutcome;
+using backends::DeleteOutcome;
+using backends::FlushOutcome;
+using backends::GetOutcome;
+using backends::StoreOutcome;
+using backends::TouchOutcome;
 using protocol::Verb;
 
 inline constexpr std::string_view kVersionReply = "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n";
 inline constexpr std::string_view kReset = "RESET\r\n";
-inline constexpr std::string_view kDetailUsage =
-    "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
+inline constexpr std::string_view kDetailUsage = "CLIENT_ERROR usage: stats detail on|off|dump\r\n";
 
-void AppendFixed(std::string& out, std::string_view text, bool noreply) {
-  if (!noreply) out.append(text);
-}
-
-// Replies to outcomes every write command may share.
-std::string_view StoreOutcomeReply(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kStored:
-      return reply::kStored;
-    case Outcome::kNotStored:
-      return reply::kNotStored;
-    case Outcome::kExists:
-      return reply::kExists;
-    case Outcome::kNotFound:
-      return reply::kNotFound;
-    case Outcome::kTooLarge:
-      return reply::kTooLarge;
-    case Outcome::kNoMemory:
-      return reply::kOutOfMemory;
-    default:
-      return reply::kError;
-  }
+void AppendFixed(ReplyWriter& out, std::string_view text, bool noreply) {
+  if (!noreply) out.Append(text);
 }
 
 backends::StoreMode ModeFor(Verb verb) {
@@ -68,18 +49,42 @@ backends::StoreMode ModeFor(Verb verb) {
   }
 }
 
-double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+// Which `stats` output a backend Stats answer feeds.
+enum class StatsKind : uint8_t { kGeneral, kSettings, kBackend };
 
 }  // namespace
 
-Dispatcher::Dispatcher(backends::Backend& backend, ServerStats& stats, DispatcherSettings settings)
+Dispatcher::Dispatcher(backends::Backend& backend, ServerStats& stats, ServerFacts facts)
     : backend_(backend),
       stats_(stats),
-      settings_(settings),
-      pipelines_in_order_(backend.PipelinesInOrder()),
-      meta_(backend) {}
+      facts_(std::move(facts)),
+      capabilities_(backend.capabilities()),
+      meta_(backend, capabilities_) {}
 
-void Dispatcher::Execute(const protocol::Command& command, Session& session) {
+void Dispatcher::Execute(const protocol::ParseResult& parsed, const protocol::Command& command,
+                         Session& session) {
+  if (parsed.status == protocol::ParseResult::Status::kCommand) return Run(command, session);
+  Refuse(parsed, session);
+}
+
+void Dispatcher::Refuse(const protocol::ParseResult& parsed, Session& session) {
+  if (parsed.invalidate_key.empty()) {
+    if (!parsed.error_reply.empty() || parsed.close) {
+      ReplyNow(session, parsed.error_reply, parsed.close);
+    }
+    return;
+  }
+  auto format = [error_reply = parsed.error_reply](ReplyWriter& out,
+                                                   backends::DeleteResult& result) {
+    ThreadCounters::Add(out.counters().store_too_large);
+    out.Append(error_reply);
+    return false;
+  };
+  backend_.Delete(session.client(), backends::DeleteRequest{.key = parsed.invalidate_key},
+                  Completion<backends::DeleteResult>(session, std::move(format)));
+}
+
+void Dispatcher::Run(const protocol::Command& command, Session& session) {
   switch (command.verb) {
     case Verb::kGet:
     case Verb::kGets:
@@ -104,18 +109,12 @@ void Dispatcher::Execute(const protocol::Command& command, Session& session) {
       return FlushAll(command, session);
     case Verb::kStats:
       return Stats(command, session);
-    case Verb::kVersion: {
-      uint64_t seq = session.ReserveReply();
-      session.ReplyBuffer(seq).append(kVersionReply);
-      return session.FinishReply(seq, false);
-    }
-    case Verb::kVerbosity: {
-      uint64_t seq = session.ReserveReply();
-      AppendFixed(session.ReplyBuffer(seq), reply::kOk, command.noreply);
-      return session.FinishReply(seq, false);
-    }
+    case Verb::kVersion:
+      return ReplyNow(session, kVersionReply);
+    case Verb::kVerbosity:
+      return ReplyNow(session, command.noreply ? std::string_view() : reply::kOk);
     case Verb::kQuit:
-      return session.FinishReply(session.ReserveReply(), true);
+      return ReplyNow(session, {}, /*close_after=*/true);
     case Verb::kMetaGet:
     case Verb::kMetaSet:
     case Verb::kMetaDelete:
@@ -126,27 +125,18 @@ void Dispatcher::Execute(const protocol::Command& command, Session& session) {
   }
 }
 
-void Dispatcher::Invalidate(std::string_view key, std::string_view error_reply,
-                            Session& session) {
-  uint64_t seq = session.ReserveReply();
-  auto format = [error_reply](Session& s, std::string& out, backends::DeleteResult&) {
-    ThreadCounters::Add(s.counters().store_too_large);
-    out.append(error_reply);
-    return false;
-  };
-  backend_.Delete(session.client(), key,
-                  Completion<backends::DeleteResult>(session, seq, std::move(format)));
-}
-
 void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
   const bool with_cas = command.verb == Verb::kGets || command.verb == Verb::kGats;
   const bool touch = command.verb == Verb::kGat || command.verb == Verb::kGats;
   const uint64_t requested = command.keys.size();
-  uint64_t seq = session.ReserveReply();
-  auto format = [with_cas, touch, requested, seq](Session& s, std::string& out,
-                                                  backends::GetResult& result) {
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, false);
-    ThreadCounters& c = s.counters();
+  auto format = [with_cas, touch, requested](ReplyWriter& out, backends::GetResult& result) {
+    switch (result.outcome) {
+      case GetOutcome::kError:
+        return AppendBackendError(out, result.error, false);
+      case GetOutcome::kOk:
+        break;
+    }
+    ThreadCounters& c = out.counters();
     const uint64_t hits = result.hits.size();
     ThreadCounters::Add(c.cmd_get, requested);
     ThreadCounters::Add(c.get_hits, hits);
@@ -156,31 +146,30 @@ void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
       ThreadCounters::Add(c.touch_hits, hits);
       ThreadCounters::Add(c.touch_misses, requested - hits);
     }
+    std::string& text = out.text();
     for (backends::Hit& hit : result.hits) {
-      if (SharesValue(hit)) {
+      if (ReplyWriter::Shares(hit)) {
         if (with_cas) {
-          reply::AppendValueHeaderWithCas(out, hit.key, hit.flags, hit.value.size(), hit.cas);
+          reply::AppendValueHeaderWithCas(text, hit.key, hit.flags, hit.value.size(), hit.cas);
         } else {
-          reply::AppendValueHeader(out, hit.key, hit.flags, hit.value.size());
+          reply::AppendValueHeader(text, hit.key, hit.flags, hit.value.size());
         }
-        AppendHitValue(s, seq, out, hit);
+        out.AppendValue(hit);
       } else if (with_cas) {
-        reply::AppendValueWithCas(out, hit.key, hit.flags, hit.value, hit.cas);
+        reply::AppendValueWithCas(text, hit.key, hit.flags, hit.value, hit.cas);
       } else {
-        reply::AppendValue(out, hit.key, hit.flags, hit.value);
+        reply::AppendValue(text, hit.key, hit.flags, hit.value);
       }
     }
-    out.append(reply::kEnd);
+    out.Append(reply::kEnd);
     return false;
   };
-  std::span<const std::string_view> keys(command.keys.data(), command.keys.size());
-  if (touch) {
-    backend_.GetAndTouch(session.client(), keys, command.exptime,
-                         Completion<backends::GetResult>(session, seq, std::move(format)));
-  } else {
-    backend_.Get(session.client(), keys, with_cas,
-                 Completion<backends::GetResult>(session, seq, std::move(format)));
-  }
+  backends::GetRequest request{
+      .keys = std::span<const std::string_view>(command.keys.data(), command.keys.size()),
+      .with_cas = with_cas};
+  if (touch) request.touch_exptime = command.exptime;
+  backend_.Get(session.client(), request,
+               Completion<backends::GetResult>(session, std::move(format)));
 }
 
 void Dispatcher::Store(const protocol::Command& command, Session& session) {
@@ -189,225 +178,207 @@ void Dispatcher::Store(const protocol::Command& command, Session& session) {
   // memcached answers an append/prepend whose result would be too large with
   // NOT_STORED, not with the too-large error a set gets.
   const bool concatenates = command.verb == Verb::kAppend || command.verb == Verb::kPrepend;
-  uint64_t seq = session.ReserveReply();
-  auto format = [noreply, is_cas, concatenates](Session& s, std::string& out,
-                                                backends::StoreResult& result) {
-    if (concatenates && result.outcome == Outcome::kTooLarge) result.outcome = Outcome::kNotStored;
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, noreply);
-    ThreadCounters& c = s.counters();
-    ThreadCounters::Add(c.cmd_set);
-    if (is_cas) {
-      if (result.outcome == Outcome::kStored) ThreadCounters::Add(c.cas_hits);
-      if (result.outcome == Outcome::kExists) ThreadCounters::Add(c.cas_badval);
-      if (result.outcome == Outcome::kNotFound) ThreadCounters::Add(c.cas_misses);
+  auto format = [noreply, is_cas, concatenates](ReplyWriter& out, backends::StoreResult& result) {
+    ThreadCounters& c = out.counters();
+    std::string_view text;
+    switch (result.outcome) {
+      case StoreOutcome::kError:
+        return AppendBackendError(out, result.error, noreply);
+      case StoreOutcome::kStored:
+        if (is_cas) ThreadCounters::Add(c.cas_hits);
+        text = reply::kStored;
+        break;
+      case StoreOutcome::kNotStored:
+        text = reply::kNotStored;
+        break;
+      case StoreOutcome::kExists:
+        if (is_cas) ThreadCounters::Add(c.cas_badval);
+        text = reply::kExists;
+        break;
+      case StoreOutcome::kNotFound:
+        if (is_cas) ThreadCounters::Add(c.cas_misses);
+        text = reply::kNotFound;
+        break;
+      case StoreOutcome::kTooLarge:
+        if (concatenates) {
+          text = reply::kNotStored;
+        } else {
+          ThreadCounters::Add(c.store_too_large);
+          text = reply::kTooLarge;
+        }
+        break;
+      case StoreOutcome::kNoMemory:
+        ThreadCounters::Add(c.store_no_memory);
+        text = reply::kOutOfMemory;
+        break;
     }
-    if (result.outcome == Outcome::kTooLarge) ThreadCounters::Add(c.store_too_large);
-    if (result.outcome == Outcome::kNoMemory) ThreadCounters::Add(c.store_no_memory);
-    AppendFixed(out, StoreOutcomeReply(result.outcome), noreply);
+    ThreadCounters::Add(c.cmd_set);
+    AppendFixed(out, text, noreply);
     return false;
   };
-  backend_.Store(session.client(), ModeFor(command.verb), command.keys[0], command.flags,
-                 command.exptime, command.value, command.cas,
-                 Completion<backends::StoreResult>(session, seq, std::move(format)));
+  backend_.Store(session.client(),
+                 backends::StoreRequest{.mode = ModeFor(command.verb),
+                                        .key = command.keys[0],
+                                        .value = command.value,
+                                        .flags = command.flags,
+                                        .exptime = command.exptime,
+                                        .cas = command.cas},
+                 Completion<backends::StoreResult>(session, std::move(format)));
 }
 
 void Dispatcher::Delete(const protocol::Command& command, Session& session) {
   const bool noreply = command.noreply;
-  uint64_t seq = session.ReserveReply();
-  auto format = [noreply](Session& s, std::string& out, backends::DeleteResult& result) {
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, noreply);
-    const bool deleted = result.outcome == Outcome::kDeleted;
-    ThreadCounters::Add(deleted ? s.counters().delete_hits : s.counters().delete_misses);
-    AppendFixed(out, deleted ? reply::kDeleted : reply::kNotFound, noreply);
+  auto format = [noreply](ReplyWriter& out, backends::DeleteResult& result) {
+    ThreadCounters& c = out.counters();
+    switch (result.outcome) {
+      case DeleteOutcome::kError:
+        return AppendBackendError(out, result.error, noreply);
+      case DeleteOutcome::kDeleted:
+        ThreadCounters::Add(c.delete_hits);
+        AppendFixed(out, reply::kDeleted, noreply);
+        return false;
+      case DeleteOutcome::kNotFound:
+      case DeleteOutcome::kExists:  // no cas was given: cannot happen, reads as a miss
+        ThreadCounters::Add(c.delete_misses);
+        AppendFixed(out, reply::kNotFound, noreply);
+        return false;
+    }
     return false;
   };
-  backend_.Delete(session.client(), command.keys[0],
-                  Completion<backends::DeleteResult>(session, seq, std::move(format)));
+  backend_.Delete(session.client(), backends::DeleteRequest{.key = command.keys[0]},
+                  Completion<backends::DeleteResult>(session, std::move(format)));
 }
 
 void Dispatcher::Arith(const protocol::Command& command, Session& session) {
   const bool noreply = command.noreply;
   const bool incr = command.verb == Verb::kIncr;
-  uint64_t seq = session.ReserveReply();
-  auto format = [noreply, incr](Session& s, std::string& out, backends::ArithResult& result) {
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, noreply);
-    ThreadCounters& c = s.counters();
+  auto format = [noreply, incr](ReplyWriter& out, backends::ArithResult& result) {
+    ThreadCounters& c = out.counters();
     switch (result.outcome) {
-      case Outcome::kOk:
+      case ArithOutcome::kError:
+        return AppendBackendError(out, result.error, noreply);
+      case ArithOutcome::kOk:
         ThreadCounters::Add(incr ? c.incr_hits : c.decr_hits);
-        if (!noreply) reply::AppendNumber(out, result.value);
-        break;
-      case Outcome::kNonNumeric:
+        if (!noreply) reply::AppendNumber(out.text(), result.value);
+        return false;
+      case ArithOutcome::kNonNumeric:
         AppendFixed(out, reply::kNonNumeric, noreply);
-        break;
-      default:
+        return false;
+      case ArithOutcome::kNoMemory:
+        AppendFixed(out, protocol::meta_reply::kArithOutOfMemory, noreply);
+        return false;
+      case ArithOutcome::kNotFound:
+      case ArithOutcome::kExists:  // no cas was given: cannot happen, reads as a miss
         ThreadCounters::Add(incr ? c.incr_misses : c.decr_misses);
         AppendFixed(out, reply::kNotFound, noreply);
-        break;
+        return false;
     }
     return false;
   };
-  backend_.Arith(session.client(), incr ? backends::ArithOp::kIncr : backends::ArithOp::kDecr,
-                 command.keys[0], command.delta,
-                 Completion<backends::ArithResult>(session, seq, std::move(format)));
+  backend_.Arith(
+      session.client(),
+      backends::ArithRequest{.op = incr ? backends::ArithOp::kIncr : backends::ArithOp::kDecr,
+                             .key = command.keys[0],
+                             .delta = command.delta},
+      Completion<backends::ArithResult>(session, std::move(format)));
 }
 
 void Dispatcher::Touch(const protocol::Command& command, Session& session) {
   const bool noreply = command.noreply;
-  uint64_t seq = session.ReserveReply();
-  auto format = [noreply](Session& s, std::string& out, backends::TouchResult& result) {
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, noreply);
-    ThreadCounters& c = s.counters();
-    ThreadCounters::Add(c.cmd_touch);
-    const bool touched = result.outcome == Outcome::kTouched;
-    ThreadCounters::Add(touched ? c.touch_hits : c.touch_misses);
-    AppendFixed(out, touched ? reply::kTouched : reply::kNotFound, noreply);
+  auto format = [noreply](ReplyWriter& out, backends::TouchResult& result) {
+    ThreadCounters& c = out.counters();
+    switch (result.outcome) {
+      case TouchOutcome::kError:
+        return AppendBackendError(out, result.error, noreply);
+      case TouchOutcome::kTouched:
+        ThreadCounters::Add(c.cmd_touch);
+        ThreadCounters::Add(c.touch_hits);
+        AppendFixed(out, reply::kTouched, noreply);
+        return false;
+      case TouchOutcome::kNotFound:
+        ThreadCounters::Add(c.cmd_touch);
+        ThreadCounters::Add(c.touch_misses);
+        AppendFixed(out, reply::kNotFound, noreply);
+        return false;
+    }
     return false;
   };
-  backend_.Touch(session.client(), command.keys[0], command.exptime,
-                 Completion<backends::TouchResult>(session, seq, std::move(format)));
+  backend_.Touch(session.client(),
+                 backends::TouchRequest{.key = command.keys[0], .exptime = command.exptime},
+                 Completion<backends::TouchResult>(session, std::move(format)));
 }
 
 void Dispatcher::FlushAll(const protocol::Command& command, Session& session) {
   const bool noreply = command.noreply;
-  uint64_t seq = session.ReserveReply();
-  auto format = [noreply](Session& s, std::string& out, backends::FlushResult& result) {
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, noreply);
-    ThreadCounters::Add(s.counters().cmd_flush);
-    AppendFixed(out, reply::kOk, noreply);
+  auto format = [noreply](ReplyWriter& out, backends::FlushResult& result) {
+    switch (result.outcome) {
+      case FlushOutcome::kError:
+        return AppendBackendError(out, result.error, noreply);
+      case FlushOutcome::kOk:
+        ThreadCounters::Add(out.counters().cmd_flush);
+        AppendFixed(out, reply::kOk, noreply);
+        return false;
+    }
     return false;
   };
-  backend_.FlushAll(session.client(), command.exptime,
-                    Completion<backends::FlushResult>(session, seq, std::move(format)));
+  backend_.FlushAll(session.client(), backends::FlushRequest{.delay_seconds = command.exptime},
+                    Completion<backends::FlushResult>(session, std::move(format)));
 }
 
 void Dispatcher::Stats(const protocol::Command& command, Session& session) {
-  uint64_t seq = session.ReserveReply();
-  std::string& out = session.ReplyBuffer(seq);
-  if (command.args.empty()) {
-    AppendGeneralStats(out);
-  } else if (command.args == "reset") {
-    stats_.Reset();
-    out.append(kReset);
-  } else if (command.args == "settings") {
-    AppendSettingsStats(out);
-  } else if (command.args == "conns") {
-    if (settings_.append_conns) settings_.append_conns(out, session.client().id);
-    out.append(reply::kEnd);
-  } else if (command.args == "backend") {
-    AppendBackendStats(out);
-  } else if (command.args.starts_with("detail")) {
-    // Detail collection stays off, as in a memcached that was never told
-    // otherwise: on/off are accepted, a dump is empty.
-    const std::string_view arg = command.args.substr(6);
-    if (arg == " on" || arg == " off") {
-      out.append(reply::kOk);
-    } else if (arg == " dump") {
-      out.append(reply::kEnd);
-    } else {
-      out.append(kDetailUsage);
-    }
+  const std::string_view args = command.args;
+  StatsKind kind;
+  if (args.empty()) {
+    kind = StatsKind::kGeneral;
+  } else if (args == "settings") {
+    kind = StatsKind::kSettings;
+  } else if (args == "backend") {
+    kind = StatsKind::kBackend;
   } else {
-    out.append(reply::kError);
+    // Answers from the server alone.
+    std::string out;
+    if (args == "reset") {
+      stats_.Reset();
+      out = kReset;
+    } else if (args == "conns") {
+      if (facts_.append_conns) facts_.append_conns(out, session.client().id);
+      out.append(reply::kEnd);
+    } else if (args.starts_with("detail")) {
+      // Detail collection stays off, as in a memcached that was never told
+      // otherwise: on/off are accepted, a dump is empty.
+      const std::string_view arg = args.substr(6);
+      if (arg == " on" || arg == " off") {
+        out = reply::kOk;
+      } else if (arg == " dump") {
+        out = reply::kEnd;
+      } else {
+        out = kDetailUsage;
+      }
+    } else {
+      out = reply::kError;
+    }
+    return ReplyNow(session, out);
   }
-  session.FinishReply(seq, false);
-}
-
-// memcached's `stats settings` names, for what a gateway has.
-void Dispatcher::AppendSettingsStats(std::string& out) const {
-  const backends::BackendStats b = backend_.Stats();
-  reply::AppendStat(out, "maxbytes", b.limit_maxbytes);
-  reply::AppendStat(out, "maxconns", settings_.max_connections);
-  reply::AppendStat(out, "verbosity", "0");
-  reply::AppendStat(out, "evictions", "on");
-  reply::AppendStat(out, "num_threads", static_cast<uint64_t>(settings_.threads));
-  reply::AppendStat(out, "detail_enabled", "no");
-  reply::AppendStat(out, "cas_enabled", "yes");
-  reply::AppendStat(out, "binding_protocol", "ascii");
-  reply::AppendStat(out, "item_size_max", settings_.item_size_max);
-  reply::AppendStat(out, "flush_enabled", "yes");
-  reply::AppendStat(out, "backend", backend_.Name());
-  reply::AppendStat(out, "backend_pipelines_in_order", pipelines_in_order_ ? "yes" : "no");
-  out.append(reply::kEnd);
-}
-
-// The backend's name, health (whether a call failed in the last minute),
-// sampled call latency, and what it counts.
-void Dispatcher::AppendBackendStats(std::string& out) const {
-  const CounterTotals t = stats_.Totals();
-  const backends::BackendStats b = backend_.Stats();
-  const int64_t last_error = stats_.LastBackendError();
-  const bool failing = last_error != 0 && std::time(nullptr) - last_error < 60;
-  reply::AppendStat(out, "name", backend_.Name());
-  reply::AppendStat(out, "health", failing ? "failing" : "ok");
-  reply::AppendStat(out, "errors", t.backend_errors);
-  reply::AppendStat(out, "last_error_time", static_cast<uint64_t>(last_error));
-  reply::AppendStat(out, "latency_samples", t.backend_latency_samples);
-  reply::AppendStat(
-      out, "latency_avg_us",
-      t.backend_latency_samples == 0 ? 0 : t.backend_latency_us / t.backend_latency_samples);
-  reply::AppendStat(out, "pipelines_in_order", pipelines_in_order_ ? "yes" : "no");
-  reply::AppendStat(out, "curr_items", b.curr_items);
-  reply::AppendStat(out, "bytes", b.bytes);
-  reply::AppendStat(out, "limit_maxbytes", b.limit_maxbytes);
-  out.append(reply::kEnd);
-}
-
-void Dispatcher::AppendGeneralStats(std::string& out) const {
-  const CounterTotals t = stats_.Totals();
-  const backends::BackendStats b = backend_.Stats();
-  const int64_t now = std::time(nullptr);
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto stat = [&out](std::string_view name, uint64_t value) {
-    reply::AppendStat(out, name, value);
+  auto format = [this, kind](ReplyWriter& out, backends::StatsResult& result) {
+    const StatsSources sources{.stats = stats_,
+                               .facts = facts_,
+                               .backend_name = backend_.Name(),
+                               .capabilities = capabilities_,
+                               .backend = result};
+    switch (kind) {
+      case StatsKind::kGeneral:
+        AppendGeneralStats(out.text(), sources);
+        break;
+      case StatsKind::kSettings:
+        AppendSettingsStats(out.text(), sources);
+        break;
+      case StatsKind::kBackend:
+        AppendBackendStats(out.text(), sources);
+        break;
+    }
+    return false;
   };
-  stat("pid", static_cast<uint64_t>(getpid()));
-  stat("uptime", static_cast<uint64_t>(now - settings_.start_time));
-  stat("time", static_cast<uint64_t>(now));
-  reply::AppendStat(out, "version", MEMGATE_PROTOCOL_VERSION);
-  stat("pointer_size", sizeof(void*) * 8);
-  reply::AppendStat(out, "rusage_user", absl::StrFormat("%.6f", Seconds(usage.ru_utime)));
-  reply::AppendStat(out, "rusage_system", absl::StrFormat("%.6f", Seconds(usage.ru_stime)));
-  stat("max_connections", settings_.max_connections);
-  stat("curr_connections", stats_.curr_connections.load(std::memory_order_relaxed));
-  stat("total_connections", stats_.total_connections.load(std::memory_order_relaxed));
-  stat("rejected_connections", stats_.rejected_connections.load(std::memory_order_relaxed));
-  stat("cmd_get", t.cmd_get);
-  stat("cmd_set", t.cmd_set);
-  stat("cmd_flush", t.cmd_flush);
-  stat("cmd_touch", t.cmd_touch);
-  stat("get_hits", t.get_hits);
-  stat("get_misses", t.get_misses);
-  stat("get_expired", b.get_expired);
-  stat("get_flushed", b.get_flushed);
-  stat("delete_misses", t.delete_misses);
-  stat("delete_hits", t.delete_hits);
-  stat("incr_misses", t.incr_misses);
-  stat("incr_hits", t.incr_hits);
-  stat("decr_misses", t.decr_misses);
-  stat("decr_hits", t.decr_hits);
-  stat("cas_misses", t.cas_misses);
-  stat("cas_hits", t.cas_hits);
-  stat("cas_badval", t.cas_badval);
-  stat("touch_hits", t.touch_hits);
-  stat("touch_misses", t.touch_misses);
-  stat("store_too_large", t.store_too_large);
-  stat("store_no_memory", t.store_no_memory);
-  stat("bytes_read", t.bytes_read);
-  stat("bytes_written", t.bytes_written);
-  stat("limit_maxbytes", b.limit_maxbytes);
-  stat("threads", static_cast<uint64_t>(settings_.threads));
-  stat("bytes", b.bytes);
-  stat("curr_items", b.curr_items);
-  stat("total_items", b.total_items);
-  stat("expired_unfetched", b.expired_unfetched);
-  stat("evicted_unfetched", b.evicted_unfetched);
-  stat("evictions", b.evictions);
-  stat("reclaimed", b.reclaimed);
-  reply::AppendStat(out, "backend", backend_.Name());
-  stat("backend_errors", t.backend_errors);
-  out.append(reply::kEnd);
+  backend_.Stats(Completion<backends::StatsResult>(session, std::move(format)));
 }
 
 }  // namespace memgate::server

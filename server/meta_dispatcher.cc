@@ -8,46 +8,25 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "common/absl_compat.h"
+#include "common/item_limits.h"
 #include "server/completion.h"
 #include "server/protocol/base64.h"
-#include "server/protocol/limits.h"
+#include "server/protocol/meta_reply.h"
 #include "server/protocol/reply.h"
 
 namespace memgate::server {
 namespace {
 
+namespace meta = protocol::meta_reply;
 namespace reply = protocol::reply;
-using backends::Outcome;
+using backends::ArithOutcome;
+using backends::DeleteOutcome;
+using backends::GetOutcome;
+using backends::StoreOutcome;
 using protocol::MetaFlags;
 using protocol::Verb;
-
-inline constexpr std::string_view kMetaHit = "HD";
-inline constexpr std::string_view kMetaValue = "VA ";
-inline constexpr std::string_view kMetaExists = "EX";
-inline constexpr std::string_view kMetaNotFound = "NF";
-inline constexpr std::string_view kMetaNotStored = "NS";
-inline constexpr std::string_view kMetaMissCode = "EN";
-inline constexpr std::string_view kMetaDebugPrefix = "ME ";
-inline constexpr std::string_view kArithOutOfMemory = "SERVER_ERROR out of memory\r\n";
-
-void AppendUnsigned(std::string& out, uint64_t n) {
-  char digits[20];
-  char* p = digits + sizeof(digits);
-  do {
-    *--p = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n != 0);
-  out.append(p, static_cast<std::size_t>(digits + sizeof(digits) - p));
-}
-
-void AppendSigned(std::string& out, int64_t n) {
-  if (n < 0) {
-    out.push_back('-');
-    AppendUnsigned(out, 0 - static_cast<uint64_t>(n));
-  } else {
-    AppendUnsigned(out, static_cast<uint64_t>(n));
-  }
-}
 
 // What a reply echoes, copied out of the command: the flag tokens that
 // produce output, in command order, and the key when k asks for it.
@@ -91,17 +70,6 @@ ReplyPlan MakePlan(const protocol::Command& command, std::string_view letters) {
   return plan;
 }
 
-// memcached's META_KEY: " k<key>", base64 with a " b" after it for a binary key.
-void AppendKey(std::string& out, std::string_view key, bool binary) {
-  out.append(" k");
-  if (!binary) {
-    out.append(key);
-    return;
-  }
-  protocol::Base64Append(key, out);
-  out.append(" b");
-}
-
 // The echo of O and k alone (misses and failures).
 void AppendOpaqueAndKey(std::string& out, const ReplyPlan& plan, bool key_binary) {
   plan.ForEach([&](std::string_view token) {
@@ -109,34 +77,16 @@ void AppendOpaqueAndKey(std::string& out, const ReplyPlan& plan, bool key_binary
       out.push_back(' ');
       out.append(token);
     } else if (token[0] == 'k') {
-      AppendKey(out, plan.key, key_binary);
+      meta::AppendKey(out, plan.key, key_binary);
     }
   });
 }
 
-// A backend that cannot serve the command: CLIENT_ERROR, always sent.
-bool AppendUnsupported(std::string& out, const backends::BackendError& error) {
-  out.append("CLIENT_ERROR ");
-  out.append(error.message);
+// A return code with the O and k echo: "NF Oabc kfoo\r\n".
+void AppendCode(std::string& out, std::string_view code, const ReplyPlan& plan) {
+  out.append(code);
+  AppendOpaqueAndKey(out, plan, plan.key_binary);
   out.append("\r\n");
-  return false;
-}
-
-// memcached's slab class for an item of `total` bytes with default settings
-// (-n 48, -f 1.25, 1 MiB pages): what `me` reports as cls.
-unsigned SlabClass(uint64_t total) {
-  constexpr double kFactor = 1.25;
-  constexpr uint64_t kChunkMax = 512 * 1024;
-  double size = 96;  // item header + the smallest chunk
-  unsigned cls = 1;
-  while (size < kChunkMax / kFactor) {
-    uint64_t aligned = static_cast<uint64_t>(size);
-    if (aligned % 8 != 0) aligned += 8 - aligned % 8;
-    if (total <= aligned) return cls;
-    size = static_cast<double>(aligned) * kFactor;
-    ++cls;
-  }
-  return cls;
 }
 
 // Steps that act in command order (see backends::MetaSteps).
@@ -149,9 +99,16 @@ backends::MetaSteps StepsOf(const MetaFlags& m, std::string_view which) {
   return steps;
 }
 
+std::string Refusal(std::string_view what, std::string_view backend) {
+  return absl::StrCat("CLIENT_ERROR ", ToAbsl(what), ", which the ", ToAbsl(backend),
+                      " backend does not keep\r\n");
+}
+
 }  // namespace
 
 void MetaDispatcher::Execute(const protocol::Command& command, Session& session) {
+  if (command.verb == Verb::kMetaNoop) return ReplyNow(session, reply::kMetaNoop);
+  if (RefuseUnsupported(command, session)) return;
   switch (command.verb) {
     case Verb::kMetaGet:
       return Get(command, session);
@@ -163,101 +120,123 @@ void MetaDispatcher::Execute(const protocol::Command& command, Session& session)
       return Arith(command, session);
     case Verb::kMetaDebug:
       return Debug(command, session);
-    case Verb::kMetaNoop:
-    default: {
-      const uint64_t seq = session.ReserveReply();
-      session.ReplyBuffer(seq).append(reply::kMetaNoop);
-      return session.FinishReply(seq, false);
-    }
+    default:
+      return;  // not a meta verb: the dispatcher never sends one
   }
+}
+
+bool MetaDispatcher::RefuseUnsupported(const protocol::Command& command, Session& session) {
+  const MetaFlags& m = command.meta;
+  const std::string_view name = backend_.Name();
+  std::string refusal;
+  if (!capabilities_.meta_commands) {
+    refusal = Refusal("meta commands need item metadata", name);
+  } else if (!capabilities_.access_state &&
+             (command.verb == Verb::kMetaDebug ||
+              (command.verb == Verb::kMetaGet && (m.Has('h') || m.Has('l'))))) {
+    refusal = Refusal("mg h and l and me need the last access and fetched state", name);
+  } else if (!capabilities_.recache_state &&
+             ((command.verb == Verb::kMetaGet && m.Has('R')) ||
+              ((command.verb == Verb::kMetaSet || command.verb == Verb::kMetaDelete) &&
+               m.Has('I')))) {
+    refusal = Refusal("R and I need the stale and recache-token state", name);
+  }
+  if (refusal.empty()) return false;
+  ReplyNow(session, refusal);
+  return true;
 }
 
 void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
   const MetaFlags& m = command.meta;
-  backends::MetaGetRequest request;
-  request.no_bump = m.Has('u');
-  request.key_binary = m.Has('b');
-  request.vivify = m.Has('N');
-  request.ttl = m.ttl;
-  request.vivify_ttl = m.vivify_ttl;
-  request.recache_ttl = m.recache_ttl;
-  request.steps = StepsOf(m, "tTNR");
+  backends::MetaGetFields fields{.no_bump = m.Has('u'),
+                                 .key_binary = m.Has('b'),
+                                 .vivify = m.Has('N'),
+                                 .ttl = m.ttl,
+                                 .vivify_ttl = m.vivify_ttl,
+                                 .recache_ttl = m.recache_ttl,
+                                 .steps = StepsOf(m, "tTNR")};
   const bool with_value = m.Has('v');
   const bool touch = m.Has('T');
-  const uint64_t seq = session.ReserveReply();
-  auto format = [plan = MakePlan(command, "stcflh"), with_value, touch, seq](
-                    Session& s, std::string& out, backends::MetaGetResult& result) {
-    if (result.outcome == Outcome::kUnsupported) return AppendUnsupported(out, result.error);
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, /*noreply=*/false);
-    ThreadCounters& c = s.counters();
+  auto format = [plan = MakePlan(command, "stcflh"), with_value, touch](
+                    ReplyWriter& writer, backends::GetResult& result) {
+    switch (result.outcome) {
+      case GetOutcome::kError:
+        return AppendBackendError(writer, result.error, /*noreply=*/false);
+      case GetOutcome::kOk:
+        break;
+    }
+    ThreadCounters& c = writer.counters();
+    std::string& out = writer.text();
     ThreadCounters::Add(c.cmd_get);
     if (touch) ThreadCounters::Add(c.cmd_touch);
-    if (result.outcome != Outcome::kOk) {
+    if (result.hits.empty()) {
       ThreadCounters::Add(c.get_misses);
       if (touch) ThreadCounters::Add(c.touch_misses);
-      if (plan.noreply) return false;
-      out.append(kMetaMissCode);
-      AppendOpaqueAndKey(out, plan, plan.key_binary);
-      out.append("\r\n");
+      if (!plan.noreply) AppendCode(out, meta::kMiss, plan);
       return false;
     }
     ThreadCounters::Add(c.get_hits);
     if (touch) ThreadCounters::Add(c.touch_hits);
-    backends::Hit& hit = result.hit;
+    backends::Hit& hit = result.hits.front();
+    const backends::MetaItemReport& item = result.meta;
     if (with_value) {
-      out.append(kMetaValue);
-      AppendUnsigned(out, hit.value.size());
+      out.append(meta::kValue);
+      meta::AppendUnsigned(out, hit.value.size());
     } else {
-      out.append(kMetaHit);
+      out.append(meta::kHit);
     }
     plan.ForEach([&](std::string_view token) {
       switch (token[0]) {
         case 's':
-          out.append(" s");
-          AppendUnsigned(out, hit.value.size());
+          meta::AppendUnsignedFlag(out, 's', hit.value.size());
           break;
         case 't':
-          out.append(" t");
-          AppendSigned(out, result.ttl);
+          meta::AppendFlag(out, 't', item.ttl);
           break;
         case 'c':
-          out.append(" c");
-          AppendUnsigned(out, hit.cas);
+          meta::AppendUnsignedFlag(out, 'c', hit.cas);
           break;
         case 'f':
-          out.append(" f");
-          AppendUnsigned(out, hit.flags);
+          meta::AppendUnsignedFlag(out, 'f', hit.flags);
           break;
         case 'l':
-          out.append(" l");
-          AppendSigned(out, result.idle_seconds);
+          meta::AppendFlag(out, 'l', item.idle_seconds);
           break;
         case 'h':
-          out.append(result.fetched_before ? " h1" : " h0");
+          out.append(item.fetched_before ? " h1" : " h0");
           break;
         case 'O':
           out.push_back(' ');
           out.append(token);
           break;
         case 'k':
-          AppendKey(out, hit.key, result.key_binary);
+          meta::AppendKey(out, hit.key, item.key_binary);
           break;
       }
     });
-    if (result.token_sent) out.append(" Z");
-    if (result.stale) out.append(" X");
-    if (result.won) out.append(" W");
+    if (item.token_sent) out.append(meta::kTokenSent);
+    if (item.stale) out.append(meta::kStale);
+    if (item.won) out.append(meta::kWon);
     out.append("\r\n");
-    if (with_value) AppendHitValue(s, seq, out, hit);
+    if (with_value) writer.AppendValue(hit);
     return false;
   };
-  backend_.MetaGet(session.client(), command.keys[0], request,
-                   Completion<backends::MetaGetResult>(session, seq, std::move(format)));
+  backend_.Get(
+      session.client(),
+      backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
+                           .with_cas = true,
+                           .meta = fields},
+      Completion<backends::GetResult>(session, std::move(format)));
 }
 
 void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
   const MetaFlags& m = command.meta;
-  backends::MetaStoreRequest request;
+  backends::StoreRequest request{.key = command.keys[0],
+                                 .value = command.value,
+                                 .flags = m.client_flags,
+                                 .exptime = m.ttl,
+                                 .invalidate = m.Has('I'),
+                                 .key_binary = m.Has('b')};
   switch (m.mode) {
     case 'E':
       request.mode = backends::StoreMode::kAdd;
@@ -277,54 +256,47 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
   }
   // memcached: a cas turns set and replace into cas; add ignores it.
   const bool has_cas = m.Has('C');
-  if (has_cas &&
-      (request.mode == backends::StoreMode::kSet || request.mode == backends::StoreMode::kReplace)) {
+  if (has_cas && (request.mode == backends::StoreMode::kSet ||
+                  request.mode == backends::StoreMode::kReplace)) {
     request.mode = backends::StoreMode::kCas;
   }
   request.cas = has_cas ? m.compare_cas : 0;
-  request.flags = m.client_flags;
-  request.exptime = m.ttl;
-  request.invalidate = m.Has('I');
-  request.key_binary = m.Has('b');
   const bool is_cas = request.mode == backends::StoreMode::kCas;
-  const uint64_t seq = session.ReserveReply();
-  auto format = [plan = MakePlan(command, "c"), is_cas](Session& s, std::string& out,
+  auto format = [plan = MakePlan(command, "c"), is_cas](ReplyWriter& writer,
                                                         backends::StoreResult& result) {
-    ThreadCounters& c = s.counters();
+    ThreadCounters& c = writer.counters();
+    std::string& out = writer.text();
     std::string_view code;
     switch (result.outcome) {
-      case Outcome::kStored:
+      case StoreOutcome::kError:
+        return AppendBackendError(writer, result.error, /*noreply=*/false);
+      case StoreOutcome::kStored:
+        if (is_cas) ThreadCounters::Add(c.cas_hits);
         if (plan.noreply) {
           ThreadCounters::Add(c.cmd_set);
-          if (is_cas) ThreadCounters::Add(c.cas_hits);
           return false;
         }
-        code = kMetaHit;
-        if (is_cas) ThreadCounters::Add(c.cas_hits);
+        code = meta::kHit;
         break;
-      case Outcome::kExists:
-        code = kMetaExists;
+      case StoreOutcome::kExists:
+        code = meta::kExists;
         if (is_cas) ThreadCounters::Add(c.cas_badval);
         break;
-      case Outcome::kNotFound:
-        code = kMetaNotFound;
+      case StoreOutcome::kNotFound:
+        code = meta::kNotFound;
         if (is_cas) ThreadCounters::Add(c.cas_misses);
         break;
-      case Outcome::kNotStored:
-        code = kMetaNotStored;
+      case StoreOutcome::kNotStored:
+        code = meta::kNotStored;
         break;
-      case Outcome::kTooLarge:
+      case StoreOutcome::kTooLarge:
         ThreadCounters::Add(c.store_too_large);
         out.append(reply::kTooLarge);
         return false;
-      case Outcome::kNoMemory:
+      case StoreOutcome::kNoMemory:
         ThreadCounters::Add(c.store_no_memory);
         out.append(reply::kOutOfMemory);
         return false;
-      case Outcome::kUnsupported:
-        return AppendUnsupported(out, result.error);
-      default:
-        return AppendBackendError(s, out, result.error, /*noreply=*/false);
     }
     ThreadCounters::Add(c.cmd_set);
     out.append(code);
@@ -335,130 +307,111 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
           out.append(token);
           break;
         case 'k':
-          AppendKey(out, plan.key, plan.key_binary);
+          meta::AppendKey(out, plan.key, plan.key_binary);
           break;
         case 'c':
-          out.append(" c");
-          AppendUnsigned(out, result.cas);
+          meta::AppendUnsignedFlag(out, 'c', result.cas);
           break;
       }
     });
     out.append("\r\n");
     return false;
   };
-  backend_.MetaStore(session.client(), command.keys[0], request, command.value,
-                     Completion<backends::StoreResult>(session, seq, std::move(format)));
+  backend_.Store(session.client(), request,
+                 Completion<backends::StoreResult>(session, std::move(format)));
 }
 
 void MetaDispatcher::Delete(const protocol::Command& command, Session& session) {
   const MetaFlags& m = command.meta;
-  backends::MetaDeleteRequest request;
-  request.has_cas = m.Has('C');
-  request.cas = m.compare_cas;
-  request.invalidate = m.Has('I');
-  request.has_ttl = m.Has('T');
-  request.ttl = m.ttl;
-  const uint64_t seq = session.ReserveReply();
-  auto format = [plan = MakePlan(command, "")](Session& s, std::string& out,
+  backends::DeleteRequest request{.key = command.keys[0], .invalidate = m.Has('I')};
+  if (m.Has('C')) request.compare_cas = m.compare_cas;
+  if (m.Has('T')) request.ttl = m.ttl;
+  auto format = [plan = MakePlan(command, "")](ReplyWriter& writer,
                                                backends::DeleteResult& result) {
-    ThreadCounters& c = s.counters();
-    std::string_view code;
+    ThreadCounters& c = writer.counters();
     switch (result.outcome) {
-      case Outcome::kDeleted:
+      case DeleteOutcome::kError:
+        return AppendBackendError(writer, result.error, /*noreply=*/false);
+      case DeleteOutcome::kDeleted:
         ThreadCounters::Add(c.delete_hits);
-        if (plan.noreply) return false;
-        code = kMetaHit;
-        break;
-      case Outcome::kNotFound:
+        if (!plan.noreply) AppendCode(writer.text(), meta::kHit, plan);
+        return false;
+      case DeleteOutcome::kNotFound:
         ThreadCounters::Add(c.delete_misses);
-        code = kMetaNotFound;
-        break;
-      case Outcome::kExists:
+        AppendCode(writer.text(), meta::kNotFound, plan);
+        return false;
+      case DeleteOutcome::kExists:
         ThreadCounters::Add(c.delete_misses);
-        code = kMetaExists;
-        break;
-      case Outcome::kUnsupported:
-        return AppendUnsupported(out, result.error);
-      default:
-        return AppendBackendError(s, out, result.error, /*noreply=*/false);
+        AppendCode(writer.text(), meta::kExists, plan);
+        return false;
     }
-    out.append(code);
-    AppendOpaqueAndKey(out, plan, plan.key_binary);
-    out.append("\r\n");
     return false;
   };
-  backend_.MetaDelete(session.client(), command.keys[0], request,
-                      Completion<backends::DeleteResult>(session, seq, std::move(format)));
+  backend_.Delete(session.client(), request,
+                  Completion<backends::DeleteResult>(session, std::move(format)));
 }
 
 void MetaDispatcher::Arith(const protocol::Command& command, Session& session) {
   const MetaFlags& m = command.meta;
-  backends::MetaArithRequest request;
   const bool incr = m.mode != 'D' && m.mode != '-';
-  request.op = incr ? backends::ArithOp::kIncr : backends::ArithOp::kDecr;
-  request.delta = m.delta;
-  request.cas = m.compare_cas;
-  request.vivify = m.Has('N');
-  request.initial = m.initial;
-  request.ttl = m.ttl;
-  request.vivify_ttl = m.vivify_ttl;
-  request.steps = StepsOf(m, "tTN");
+  const backends::ArithRequest request{
+      .op = incr ? backends::ArithOp::kIncr : backends::ArithOp::kDecr,
+      .key = command.keys[0],
+      .delta = m.delta,
+      .compare_cas = m.compare_cas,
+      .vivify = m.Has('N'),
+      .initial = m.initial,
+      .ttl = m.ttl,
+      .vivify_ttl = m.vivify_ttl,
+      .steps = StepsOf(m, "tTN")};
   const bool with_value = m.Has('v');
-  const uint64_t seq = session.ReserveReply();
-  auto format = [plan = MakePlan(command, "ct"), with_value, incr](
-                    Session& s, std::string& out, backends::MetaArithResult& result) {
-    ThreadCounters& c = s.counters();
+  auto format = [plan = MakePlan(command, "ct"), with_value, incr](ReplyWriter& writer,
+                                                                   backends::ArithResult& result) {
+    ThreadCounters& c = writer.counters();
+    std::string& out = writer.text();
     switch (result.outcome) {
-      case Outcome::kOk:
+      case ArithOutcome::kError:
+        return AppendBackendError(writer, result.error, /*noreply=*/false);
+      case ArithOutcome::kOk:
         ThreadCounters::Add(incr ? c.incr_hits : c.decr_hits);
         break;
-      case Outcome::kNotFound:
+      case ArithOutcome::kNotFound:
         ThreadCounters::Add(incr ? c.incr_misses : c.decr_misses);
-        out.append(kMetaNotFound);
-        AppendOpaqueAndKey(out, plan, plan.key_binary);
-        out.append("\r\n");
+        AppendCode(out, meta::kNotFound, plan);
         return false;
-      case Outcome::kExists:
-        out.append(kMetaExists);
-        AppendOpaqueAndKey(out, plan, plan.key_binary);
-        out.append("\r\n");
+      case ArithOutcome::kExists:
+        AppendCode(out, meta::kExists, plan);
         return false;
-      case Outcome::kNonNumeric:
+      case ArithOutcome::kNonNumeric:
         out.append(reply::kNonNumeric);
         return false;
-      case Outcome::kNoMemory:
-        out.append(kArithOutOfMemory);
+      case ArithOutcome::kNoMemory:
+        out.append(meta::kArithOutOfMemory);
         return false;
-      case Outcome::kUnsupported:
-        return AppendUnsupported(out, result.error);
-      default:
-        return AppendBackendError(s, out, result.error, /*noreply=*/false);
     }
     if (plan.noreply) return false;
     std::string number;
-    AppendUnsigned(number, result.value);
+    meta::AppendUnsigned(number, result.value);
     if (with_value) {
-      out.append(kMetaValue);
-      AppendUnsigned(out, number.size());
+      out.append(meta::kValue);
+      meta::AppendUnsigned(out, number.size());
     } else {
-      out.append(kMetaHit);
+      out.append(meta::kHit);
     }
     plan.ForEach([&](std::string_view token) {
       switch (token[0]) {
         case 'c':
-          out.append(" c");
-          AppendUnsigned(out, result.cas);
+          meta::AppendUnsignedFlag(out, 'c', result.cas);
           break;
         case 't':
-          out.append(" t");
-          AppendSigned(out, result.ttl);
+          meta::AppendFlag(out, 't', result.ttl);
           break;
         case 'O':
           out.push_back(' ');
           out.append(token);
           break;
         case 'k':
-          AppendKey(out, plan.key, plan.key_binary);
+          meta::AppendKey(out, plan.key, plan.key_binary);
           break;
       }
     });
@@ -469,48 +422,56 @@ void MetaDispatcher::Arith(const protocol::Command& command, Session& session) {
     }
     return false;
   };
-  backend_.MetaArith(session.client(), command.keys[0], request,
-                     Completion<backends::MetaArithResult>(session, seq, std::move(format)));
+  backend_.Arith(session.client(), request,
+                 Completion<backends::ArithResult>(session, std::move(format)));
 }
 
 // me: memcached's debug line, read without touching the item.
 void MetaDispatcher::Debug(const protocol::Command& command, Session& session) {
-  backends::MetaGetRequest request;
-  request.no_bump = true;
-  request.steps.Add('t');
-  const uint64_t seq = session.ReserveReply();
-  auto format = [](Session& s, std::string& out, backends::MetaGetResult& result) {
-    if (result.outcome == Outcome::kUnsupported) return AppendUnsupported(out, result.error);
-    if (result.outcome == Outcome::kError) return AppendBackendError(s, out, result.error, /*noreply=*/false);
-    if (result.outcome != Outcome::kOk) {
+  backends::MetaGetFields fields{.no_bump = true};
+  fields.steps.Add('t');
+  auto format = [](ReplyWriter& writer, backends::GetResult& result) {
+    switch (result.outcome) {
+      case GetOutcome::kError:
+        return AppendBackendError(writer, result.error, /*noreply=*/false);
+      case GetOutcome::kOk:
+        break;
+    }
+    std::string& out = writer.text();
+    if (result.hits.empty()) {
       out.append(reply::kMetaMiss);
       return false;
     }
-    const backends::Hit& hit = result.hit;
-    const uint64_t total = protocol::kItemHeaderSize + hit.key.size() + 1 +
+    const backends::Hit& hit = result.hits.front();
+    const backends::MetaItemReport& item = result.meta;
+    const uint64_t total = kItemHeaderSize + hit.key.size() + 1 +
                            (hit.flags != 0 ? sizeof(uint32_t) : 0) + hit.value.size() + 2;
-    out.append(kMetaDebugPrefix);
-    if (result.key_binary) {
+    out.append(meta::kDebugPrefix);
+    if (item.key_binary) {
       protocol::Base64Append(hit.key, out);
     } else {
       out.append(hit.key);
     }
     out.append(" exp=");
-    AppendSigned(out, result.ttl);
+    meta::AppendSigned(out, item.ttl);
     out.append(" la=");
-    AppendSigned(out, result.idle_seconds);
+    meta::AppendSigned(out, item.idle_seconds);
     out.append(" cas=");
-    AppendUnsigned(out, hit.cas);
-    out.append(result.fetched_before ? " fetch=yes" : " fetch=no");
+    meta::AppendUnsigned(out, hit.cas);
+    out.append(item.fetched_before ? " fetch=yes" : " fetch=no");
     out.append(" cls=");
-    AppendUnsigned(out, SlabClass(total));
+    meta::AppendUnsigned(out, meta::SlabClass(total));
     out.append(" size=");
-    AppendUnsigned(out, total);
+    meta::AppendUnsigned(out, total);
     out.append("\r\n");
     return false;
   };
-  backend_.MetaGet(session.client(), command.keys[0], request,
-                   Completion<backends::MetaGetResult>(session, seq, std::move(format)));
+  backend_.Get(
+      session.client(),
+      backends::GetRequest{.keys = std::span<const std::string_view>(command.keys.data(), 1),
+                           .with_cas = true,
+                           .meta = fields},
+      Completion<backends::GetResult>(session, std::move(format)));
 }
 
 }  // namespace memgate::server

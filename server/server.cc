@@ -53,19 +53,19 @@ Server::Server(backends::Backend& backend, ServerOptions options)
       pool_(options_.threads),
       registry_(stats_, events_),
       dispatcher_(backend_, stats_,
-                  DispatcherSettings{.threads = options_.threads,
-                                     .max_connections = options_.max_connections,
-                                     .start_time = start_time_,
-                                     .item_size_max = options_.max_item_size,
-                                     .append_conns =
-                                         [this](std::string& out, uint64_t requester) {
-                                           AppendConnStats(out, requester);
-                                         }}),
-      listeners_(pool_, registry_, events_,
-                 [this](ListenerManager::Socket socket, int loop_index,
-                        const ListenerInfo& listener) {
-                   Accept(std::move(socket), loop_index, listener);
-                 }) {}
+                  ServerFacts{.threads = options_.threads,
+                              .max_connections = options_.max_connections,
+                              .start_time = start_time_,
+                              .item_size_max = options_.max_item_size,
+                              .append_conns =
+                                  [this](std::string& out, uint64_t requester) {
+                                    AppendConnStats(out, requester);
+                                  }}),
+      listeners_(
+          pool_, registry_, events_,
+          [this](ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
+            Accept(std::move(socket), loop_index, listener);
+          }) {}
 
 Server::~Server() { Stop(); }
 
@@ -151,11 +151,13 @@ void Server::StartConnection(ListenerManager::Socket socket, int loop_index,
   if (!IsUnixEndpoint(socket.local_endpoint(ignored))) {
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   }
-  backends::ClientContext client{
-      .id = registry_.NextId(), .peer = PeerName(socket), .listener = std::move(listener_id)};
-  auto connection = std::make_shared<Connection>(std::move(socket), pool_.loop(loop_index),
-                                                 loop_index, dispatcher_, stats_, registry_,
-                                                 std::move(client), options);
+  backends::ClientContext client{.id = registry_.NextId(),
+                                 .peer = PeerName(socket),
+                                 .listener = std::move(listener_id),
+                                 .loop = loop_index};
+  auto connection =
+      std::make_shared<Connection>(std::move(socket), pool_.loop(loop_index), loop_index,
+                                   dispatcher_, stats_, registry_, std::move(client), options);
   asio::post(pool_.loop(loop_index), [connection] { connection->Start(); });
 }
 

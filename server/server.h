@@ -22,7 +22,7 @@ namespace memgate::server {
 struct ServerOptions {
   int threads = 0;                  // event loops; 0: one per core
   uint64_t max_connections = 1024;  // -c: more are answered with an error and closed
-  std::size_t max_item_size = protocol::kDefaultMaxItemSize;  // -I
+  std::size_t max_item_size = kDefaultMaxItemSize;  // -I
 };
 
 class Server {

@@ -1,6 +1,6 @@
 // The default backend: an in-process, sharded memcached-compatible cache with
 // a memory limit, per-shard LRU eviction, lazy expiry and a background
-// sweeper. Every call completes inline.
+// sweeper. Every call completes inline, so it keeps every client's order.
 #pragma once
 
 #include <atomic>
@@ -16,14 +16,25 @@
 #include "absl/time/time.h"
 #include "backends/backend.h"
 #include "backends/clock.h"
-#include "server/protocol/limits.h"
+#include "backends/memory/item.h"
+#include "backends/memory/shard.h"
+#include "common/item_limits.h"
 
 namespace memgate::backends {
 
-namespace memory_internal {
-struct Item;
-struct Shard;
-}  // namespace memory_internal
+// What the cache counts, as `stats` names them.
+struct MemoryStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;
+  uint64_t bytes = 0;
+  uint64_t evictions = 0;
+  uint64_t limit_maxbytes = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t reclaimed = 0;
+  uint64_t get_expired = 0;
+  uint64_t get_flushed = 0;
+};
 
 struct MemoryBackendOptions {
   // Not owned; must outlive the backend.
@@ -33,7 +44,7 @@ struct MemoryBackendOptions {
   uint64_t memory_limit_bytes = uint64_t{64} << 20;
   // -I: largest value an item may hold; larger stores (including the result
   // of append/prepend) answer Outcome::kTooLarge.
-  std::size_t max_item_size = protocol::kDefaultMaxItemSize;
+  std::size_t max_item_size = kDefaultMaxItemSize;
   // Independent locks; keys are spread over them by hash.
   std::size_t shard_count = 64;
   // How often the sweeper thread drops expired and flushed items. Zero or
@@ -50,76 +61,68 @@ class MemoryBackend final : public Backend {
   MemoryBackend& operator=(const MemoryBackend&) = delete;
 
   std::string_view Name() const override { return "memory"; }
-  bool PipelinesInOrder() const override { return true; }
+  Capabilities capabilities() const override {
+    return {.meta_commands = true, .access_state = true, .recache_state = true, .in_order = true};
+  }
 
-  void Get(const ClientContext& client, std::span<const std::string_view> keys, bool with_cas,
-           Done<GetResult> done) override;
-  void GetAndTouch(const ClientContext& client, std::span<const std::string_view> keys,
-                   int64_t exptime, Done<GetResult> done) override;
-  void Store(const ClientContext& client, StoreMode mode, std::string_view key, uint32_t flags,
-             int64_t exptime, std::string_view value, uint64_t cas,
+  void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
+  void Store(const ClientContext& client, const StoreRequest& request,
              Done<StoreResult> done) override;
-  void Delete(const ClientContext& client, std::string_view key, Done<DeleteResult> done) override;
-  void Arith(const ClientContext& client, ArithOp op, std::string_view key, uint64_t delta,
+  void Delete(const ClientContext& client, const DeleteRequest& request,
+              Done<DeleteResult> done) override;
+  void Arith(const ClientContext& client, const ArithRequest& request,
              Done<ArithResult> done) override;
-  void Touch(const ClientContext& client, std::string_view key, int64_t exptime,
+  void Touch(const ClientContext& client, const TouchRequest& request,
              Done<TouchResult> done) override;
-  // delay_seconds follows the exptime rule, as memcached's flush_all does:
-  // up to 30 days is relative, larger is a unix time; <= 0 flushes now.
-  void FlushAll(const ClientContext& client, int64_t delay_seconds,
+  // The delay follows the exptime rule, as memcached's flush_all does: up to
+  // 30 days is relative, larger is a unix time; <= 0 flushes now.
+  void FlushAll(const ClientContext& client, const FlushRequest& request,
                 Done<FlushResult> done) override;
+  void Stats(Done<StatsResult> done) override;
 
-  void MetaGet(const ClientContext& client, std::string_view key, const MetaGetRequest& request,
-               Done<MetaGetResult> done) override;
-  void MetaStore(const ClientContext& client, std::string_view key,
-                 const MetaStoreRequest& request, std::string_view value,
-                 Done<StoreResult> done) override;
-  void MetaDelete(const ClientContext& client, std::string_view key,
-                  const MetaDeleteRequest& request, Done<DeleteResult> done) override;
-  void MetaArith(const ClientContext& client, std::string_view key,
-                 const MetaArithRequest& request, Done<MetaArithResult> done) override;
-
-  BackendStats Stats() const override;
+  MemoryStats Counters() const;
 
   // Drops every expired or flushed item now; returns how many. The sweeper
   // thread calls this; tests call it directly.
   std::size_t SweepNow();
 
-  // Bytes charged for an item beyond its key and value (header, hash slot,
-  // allocator rounding), so the limit tracks real memory use.
-  static constexpr std::size_t kItemOverhead = 64;
+  // Bytes charged for an item beyond its key and value.
+  static constexpr std::size_t kItemOverhead = memory_internal::kItemOverhead;
 
  private:
   using Item = memory_internal::Item;
   using Shard = memory_internal::Shard;
 
   // Outcome of a store attempt, with the cas it got.
-  struct StoreOutcome {
-    Outcome outcome;
+  struct Stored {
+    StoreOutcome outcome;
     uint64_t cas = 0;
   };
 
   // The key's shard; `table_hash` gets the key's hash for that shard's table.
   Shard& ShardFor(std::string_view key, uint32_t* table_hash);
-  // `meta` (may be null) adds ms semantics: the append/prepend cas check,
-  // invalidation (I) and the binary-key bit.
-  StoreOutcome StoreLocked(Shard& shard, StoreMode mode, std::string_view key, uint32_t hash,
-                           uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
-                           int64_t now, const MetaStoreRequest* meta = nullptr);
-  // Store and MetaStore: checks the key, locks its shard and stores.
-  StoreResult StoreKey(StoreMode mode, std::string_view key, uint32_t flags, int64_t exptime,
-                       std::string_view value, uint64_t cas, const MetaStoreRequest* meta);
+  uint64_t NextCas() { return next_cas_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  Stored StoreLocked(Shard& shard, const StoreRequest& request, uint32_t hash, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Makes room for `bytes` more; evicts from `shard` first, then (without
   // blocking) from the others. False when the limit cannot be met.
-  bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now);
+  bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Evicts (or reclaims, when no longer live) the shard's eviction victim.
+  void EvictTailLocked(Shard& shard, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Puts `item` in place of `old` (null: none) once there is room for it;
+  // `old` is no eviction candidate meanwhile. When no room can be made,
+  // `item` is dropped, `old` stays, and the answer is false.
+  bool ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Whether the item stored at `item_time` is hidden by a flush_all at `now`.
   bool IsFlushed(uint32_t item_time, int64_t now) const;
   bool IsLive(const Item& item, int64_t now) const;
-  // `key`'s item in `shard` (which the caller has locked), or null; drops it
-  // when it has expired or was flushed.
-  Item* LookupLocked(Shard& shard, std::string_view key, uint32_t hash, int64_t now);
-  void GetImpl(std::span<const std::string_view> keys, bool touch, int64_t exptime,
-               Done<GetResult> done);
+  // `key`'s item in `shard`, or null; drops it when it has expired or was
+  // flushed.
+  Item* LookupLocked(Shard& shard, std::string_view key, uint32_t hash, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  void MetaGet(std::string_view key, const MetaGetFields& fields, Done<GetResult> done);
   void SweeperLoop();
 
   const MemoryBackendOptions options_;

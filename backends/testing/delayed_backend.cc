@@ -1,4 +1,6 @@
-// Runs each Backend call on a worker thread (see delayed_backend.h).
+// Runs each Backend call on a worker thread (see delayed_backend.h). The
+// client context outlives each call's completion (backend.h), so only the
+// borrowed request fields are copied.
 #include "backends/testing/delayed_backend.h"
 
 #include <string>
@@ -8,13 +10,37 @@
 namespace memgate::backends::testing {
 namespace {
 
-std::vector<std::string> CopyKeys(std::span<const std::string_view> keys) {
-  return std::vector<std::string>(keys.begin(), keys.end());
-}
+struct OwnedGet {
+  GetRequest request;
+  std::vector<std::string> keys;
+  std::vector<std::string_view> views;
 
-std::vector<std::string_view> Views(const std::vector<std::string>& keys) {
-  return std::vector<std::string_view>(keys.begin(), keys.end());
-}
+  explicit OwnedGet(const GetRequest& from)
+      : request(from), keys(from.keys.begin(), from.keys.end()), views(keys.begin(), keys.end()) {
+    request.keys = views;
+  }
+};
+
+struct OwnedStore {
+  StoreRequest request;
+  std::string key;
+  std::string value;
+
+  explicit OwnedStore(const StoreRequest& from) : request(from), key(from.key), value(from.value) {
+    request.key = key;
+    request.value = value;
+  }
+};
+
+// A request whose only borrowed field is its key. Each owner stays where it
+// was made (held by pointer): its views point into itself.
+template <typename Request>
+struct OwnedKey {
+  Request request;
+  std::string key;
+
+  explicit OwnedKey(const Request& from) : request(from), key(from.key) { request.key = key; }
+};
 
 }  // namespace
 
@@ -26,103 +52,66 @@ DelayedBackend::DelayedBackend(std::unique_ptr<Backend> inner, DelayOptions opti
 
 DelayedBackend::~DelayedBackend() { queue_.reset(); }
 
-void DelayedBackend::Get(const ClientContext& client, std::span<const std::string_view> keys,
-                         bool with_cas, Done<GetResult> done) {
-  queue_->Post(client.id,
-               [this, client, keys = CopyKeys(keys), with_cas, done = std::move(done)]() mutable {
-                 const std::vector<std::string_view> views = Views(keys);
-                 inner_.Get(client, views, with_cas, std::move(done));
-               });
+void DelayedBackend::Get(const ClientContext& client, const GetRequest& request,
+                         Done<GetResult> done) {
+  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedGet>(request),
+                           done = std::move(done)]() mutable {
+    inner_.Get(*client, owned->request, std::move(done));
+  });
 }
 
-void DelayedBackend::GetAndTouch(const ClientContext& client,
-                                 std::span<const std::string_view> keys, int64_t exptime,
-                                 Done<GetResult> done) {
-  queue_->Post(client.id,
-               [this, client, keys = CopyKeys(keys), exptime, done = std::move(done)]() mutable {
-                 const std::vector<std::string_view> views = Views(keys);
-                 inner_.GetAndTouch(client, views, exptime, std::move(done));
-               });
-}
-
-void DelayedBackend::Store(const ClientContext& client, StoreMode mode, std::string_view key,
-                           uint32_t flags, int64_t exptime, std::string_view value, uint64_t cas,
+void DelayedBackend::Store(const ClientContext& client, const StoreRequest& request,
                            Done<StoreResult> done) {
-  queue_->Post(client.id, [this, client, mode, key = std::string(key), flags, exptime,
-                           value = std::string(value), cas, done = std::move(done)]() mutable {
-    inner_.Store(client, mode, key, flags, exptime, value, cas, std::move(done));
+  queue_->Post(client.id, [this, client = &client, owned = std::make_unique<OwnedStore>(request),
+                           done = std::move(done)]() mutable {
+    inner_.Store(*client, owned->request, std::move(done));
   });
 }
 
-void DelayedBackend::Delete(const ClientContext& client, std::string_view key,
+void DelayedBackend::Delete(const ClientContext& client, const DeleteRequest& request,
                             Done<DeleteResult> done) {
-  queue_->Post(client.id, [this, client, key = std::string(key), done = std::move(done)]() mutable {
-    inner_.Delete(client, key, std::move(done));
-  });
-}
-
-void DelayedBackend::Arith(const ClientContext& client, ArithOp op, std::string_view key,
-                           uint64_t delta, Done<ArithResult> done) {
   queue_->Post(client.id,
-               [this, client, op, key = std::string(key), delta, done = std::move(done)]() mutable {
-                 inner_.Arith(client, op, key, delta, std::move(done));
+               [this, client = &client, owned = std::make_unique<OwnedKey<DeleteRequest>>(request),
+                done = std::move(done)]() mutable {
+                 inner_.Delete(*client, owned->request, std::move(done));
                });
 }
 
-void DelayedBackend::Touch(const ClientContext& client, std::string_view key, int64_t exptime,
+void DelayedBackend::Arith(const ClientContext& client, const ArithRequest& request,
+                           Done<ArithResult> done) {
+  queue_->Post(client.id,
+               [this, client = &client, owned = std::make_unique<OwnedKey<ArithRequest>>(request),
+                done = std::move(done)]() mutable {
+                 inner_.Arith(*client, owned->request, std::move(done));
+               });
+}
+
+void DelayedBackend::Touch(const ClientContext& client, const TouchRequest& request,
                            Done<TouchResult> done) {
   queue_->Post(client.id,
-               [this, client, key = std::string(key), exptime, done = std::move(done)]() mutable {
-                 inner_.Touch(client, key, exptime, std::move(done));
+               [this, client = &client, owned = std::make_unique<OwnedKey<TouchRequest>>(request),
+                done = std::move(done)]() mutable {
+                 inner_.Touch(*client, owned->request, std::move(done));
                });
 }
 
-void DelayedBackend::FlushAll(const ClientContext& client, int64_t delay_seconds,
+void DelayedBackend::FlushAll(const ClientContext& client, const FlushRequest& request,
                               Done<FlushResult> done) {
-  queue_->Post(client.id, [this, client, delay_seconds, done = std::move(done)]() mutable {
-    inner_.FlushAll(client, delay_seconds, std::move(done));
+  queue_->Post(client.id, [this, client = &client, request, done = std::move(done)]() mutable {
+    inner_.FlushAll(*client, request, std::move(done));
   });
 }
 
-void DelayedBackend::MetaGet(const ClientContext& client, std::string_view key,
-                             const MetaGetRequest& request, Done<MetaGetResult> done) {
-  queue_->Post(client.id, [this, client, key = std::string(key), request,
-                           done = std::move(done)]() mutable {
-    inner_.MetaGet(client, key, request, std::move(done));
+void DelayedBackend::ClientOpened(const ClientContext& client, Done<OpenResult> done) {
+  queue_->Post(client.id, [this, client = &client, done = std::move(done)]() mutable {
+    inner_.ClientOpened(*client, std::move(done));
   });
-}
-
-void DelayedBackend::MetaStore(const ClientContext& client, std::string_view key,
-                               const MetaStoreRequest& request, std::string_view value,
-                               Done<StoreResult> done) {
-  queue_->Post(client.id, [this, client, key = std::string(key), request,
-                           value = std::string(value), done = std::move(done)]() mutable {
-    inner_.MetaStore(client, key, request, value, std::move(done));
-  });
-}
-
-void DelayedBackend::MetaDelete(const ClientContext& client, std::string_view key,
-                                const MetaDeleteRequest& request, Done<DeleteResult> done) {
-  queue_->Post(client.id, [this, client, key = std::string(key), request,
-                           done = std::move(done)]() mutable {
-    inner_.MetaDelete(client, key, request, std::move(done));
-  });
-}
-
-void DelayedBackend::MetaArith(const ClientContext& client, std::string_view key,
-                               const MetaArithRequest& request, Done<MetaArithResult> done) {
-  queue_->Post(client.id, [this, client, key = std::string(key), request,
-                           done = std::move(done)]() mutable {
-    inner_.MetaArith(client, key, request, std::move(done));
-  });
-}
-
-void DelayedBackend::ClientOpened(const ClientContext& client) {
-  queue_->Post(client.id, [this, client] { inner_.ClientOpened(client); });
 }
 
 void DelayedBackend::ClientClosed(const ClientContext& client) {
   queue_->Post(client.id, [this, client] { inner_.ClientClosed(client); });
 }
+
+void DelayedBackend::Stats(Done<StatsResult> done) { inner_.Stats(std::move(done)); }
 
 }  // namespace memgate::backends::testing

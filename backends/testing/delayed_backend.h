@@ -23,37 +23,26 @@ class DelayedBackend final : public Backend {
   std::string_view Name() const override { return inner_.Name(); }
   // In order only when the wrapper keeps each client's order and the inner
   // backend does too.
-  bool PipelinesInOrder() const override {
-    return queue_->options().keep_client_order && inner_.PipelinesInOrder();
+  Capabilities capabilities() const override {
+    Capabilities capabilities = inner_.capabilities();
+    capabilities.in_order = capabilities.in_order && queue_->options().keep_client_order;
+    return capabilities;
   }
 
-  void Get(const ClientContext& client, std::span<const std::string_view> keys, bool with_cas,
-           Done<GetResult> done) override;
-  void GetAndTouch(const ClientContext& client, std::span<const std::string_view> keys,
-                   int64_t exptime, Done<GetResult> done) override;
-  void Store(const ClientContext& client, StoreMode mode, std::string_view key, uint32_t flags,
-             int64_t exptime, std::string_view value, uint64_t cas,
+  void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
+  void Store(const ClientContext& client, const StoreRequest& request,
              Done<StoreResult> done) override;
-  void Delete(const ClientContext& client, std::string_view key, Done<DeleteResult> done) override;
-  void Arith(const ClientContext& client, ArithOp op, std::string_view key, uint64_t delta,
+  void Delete(const ClientContext& client, const DeleteRequest& request,
+              Done<DeleteResult> done) override;
+  void Arith(const ClientContext& client, const ArithRequest& request,
              Done<ArithResult> done) override;
-  void Touch(const ClientContext& client, std::string_view key, int64_t exptime,
+  void Touch(const ClientContext& client, const TouchRequest& request,
              Done<TouchResult> done) override;
-  void FlushAll(const ClientContext& client, int64_t delay_seconds,
+  void FlushAll(const ClientContext& client, const FlushRequest& request,
                 Done<FlushResult> done) override;
-  void MetaGet(const ClientContext& client, std::string_view key, const MetaGetRequest& request,
-               Done<MetaGetResult> done) override;
-  void MetaStore(const ClientContext& client, std::string_view key,
-                 const MetaStoreRequest& request, std::string_view value,
-                 Done<StoreResult> done) override;
-  void MetaDelete(const ClientContext& client, std::string_view key,
-                  const MetaDeleteRequest& request, Done<DeleteResult> done) override;
-  void MetaArith(const ClientContext& client, std::string_view key,
-                 const MetaArithRequest& request, Done<MetaArithResult> done) override;
-  void ClientOpened(const ClientContext& client) override;
+  void ClientOpened(const ClientContext& client, Done<OpenResult> done) override;
   void ClientClosed(const ClientContext& client) override;
-
-  BackendStats Stats() const override { return inner_.Stats(); }
+  void Stats(Done<StatsResult> done) override;
 
  private:
   std::unique_ptr<Backend> owned_;

@@ -17,6 +17,7 @@
 #include "backends/metadata_layer.h"
 #include "server/server.h"
 
+using memgate::backends::BeginReply;
 using memgate::backends::CallbackStore;
 using memgate::backends::ClientContext;
 using memgate::backends::MetadataLayer;
@@ -91,9 +92,10 @@ int main(int argc, char** argv) {
             reply();
           },
       .begin =
-          [](const ClientContext& client) {
+          [](const ClientContext& client, auto reply) {
             std::fprintf(stderr, "custom_backend: client %llu connected from %s\n",
                          static_cast<unsigned long long>(client.id), client.peer.c_str());
+            reply(BeginReply{});
           },
       .end =
           [](const ClientContext& client) {

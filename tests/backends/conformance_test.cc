@@ -20,9 +20,9 @@
 #include "backends/clock.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
+#include "backends/simple_memory/simple_memory_store.h"
 #include "backends/testing/delayed_backend.h"
 #include "backends/testing/delayed_simple_store.h"
-#include "backends/testing/in_memory_simple_store.h"
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 
@@ -32,16 +32,13 @@ namespace {
 using testing::DelayedBackend;
 using testing::DelayedSimpleStore;
 using testing::DelayOptions;
-using testing::InMemorySimpleStore;
 using testing::SyncArith;
+using testing::SyncClientOpened;
 using testing::SyncDelete;
 using testing::SyncFlushAll;
 using testing::SyncGet;
 using testing::SyncGetAndTouch;
-using testing::SyncMetaArith;
-using testing::SyncMetaDelete;
 using testing::SyncMetaGet;
-using testing::SyncMetaStore;
 using testing::SyncStore;
 using testing::SyncTouch;
 using testing::SyncValue;
@@ -79,7 +76,7 @@ struct MetadataOverMapFactory {
   std::unique_ptr<Backend> Create(const Clock* clock) {
     MetadataLayerOptions options;
     options.clock = clock;
-    return std::make_unique<MetadataLayer>(std::make_unique<InMemorySimpleStore>(), options);
+    return std::make_unique<MetadataLayer>(std::make_unique<SimpleMemoryStore>(), options);
   }
 };
 
@@ -92,17 +89,30 @@ struct MetadataOverDelayedStoreFactory {
     DelayOptions delay;
     delay.max_delay = absl::Microseconds(200);
     return std::make_unique<MetadataLayer>(
-        std::make_unique<DelayedSimpleStore>(std::make_unique<InMemorySimpleStore>(), delay),
+        std::make_unique<DelayedSimpleStore>(std::make_unique<SimpleMemoryStore>(), delay),
         options);
   }
 };
 
+// An mg answer as the meta tests read it.
+struct MetaAnswer {
+  enum Outcome { kOk, kNotFound };
+  Outcome outcome = kNotFound;
+  Hit hit;
+  int64_t ttl = -1;
+  bool fetched_before = false;
+  bool won = false;
+  bool stale = false;
+  bool token_sent = false;
+  bool key_binary = false;
+  GetResult holder;  // keeps hit's bytes
+};
 template <typename Factory>
 class BackendConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     backend_ = factory_.Create(&clock_);
-    backend_->ClientOpened(client_);
+    ASSERT_EQ(SyncClientOpened(*backend_, client_).outcome, OpenOutcome::kAccepted);
   }
   void TearDown() override { backend_->ClientClosed(client_); }
 
@@ -124,10 +134,40 @@ class BackendConformanceTest : public ::testing::Test {
   // The one hit for `key`; fails the test when there is none.
   Hit MustGet(std::string_view key, GetResult& holder) {
     holder = SyncGet(*backend_, client_, {key});
-    EXPECT_EQ(holder.outcome, Outcome::kOk);
+    EXPECT_EQ(holder.outcome, GetOutcome::kOk);
     EXPECT_EQ(holder.hits.size(), 1u) << key;
     if (holder.hits.empty()) return Hit{};
     return holder.hits.front();
+  }
+  MetaAnswer MetaGet(std::string_view key, const MetaGetFields& fields) {
+    MetaAnswer answer;
+    answer.holder = SyncMetaGet(*backend_, client_, key, fields);
+    EXPECT_EQ(answer.holder.outcome, GetOutcome::kOk);
+    EXPECT_LE(answer.holder.hits.size(), 1u);
+    if (answer.holder.hits.empty()) return answer;
+    const MetaItemReport& item = answer.holder.meta;
+    answer.outcome = MetaAnswer::kOk;
+    answer.hit = answer.holder.hits.front();
+    answer.ttl = item.ttl;
+    answer.fetched_before = item.fetched_before;
+    answer.won = item.won;
+    answer.stale = item.stale;
+    answer.token_sent = item.token_sent;
+    answer.key_binary = item.key_binary;
+    return answer;
+  }
+  StoreResult MetaStore(std::string_view key, StoreRequest request, std::string_view value) {
+    request.key = key;
+    request.value = value;
+    return SyncStore(*backend_, client_, request);
+  }
+  DeleteResult MetaDelete(std::string_view key, DeleteRequest request) {
+    request.key = key;
+    return SyncDelete(*backend_, client_, request);
+  }
+  ArithResult MetaArith(std::string_view key, ArithRequest request) {
+    request.key = key;
+    return SyncArith(*backend_, client_, request);
   }
   uint64_t CasOf(std::string_view key) {
     GetResult holder;
@@ -153,7 +193,7 @@ TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
 
 TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {
   const StoreResult stored = this->Set("key", "value", 42);
-  EXPECT_EQ(stored.outcome, Outcome::kStored);
+  EXPECT_EQ(stored.outcome, StoreOutcome::kStored);
   GetResult holder;
   const Hit hit = this->MustGet("key", holder);
   EXPECT_EQ(hit.key, "key");
@@ -167,7 +207,7 @@ TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {
 
 TYPED_TEST(BackendConformanceTest, SetOverwritesAndKeepsNoOldFlags) {
   this->Set("key", "one", 1);
-  EXPECT_EQ(this->Set("key", "two", 2).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Set("key", "two", 2).outcome, StoreOutcome::kStored);
   GetResult holder;
   const Hit hit = this->MustGet("key", holder);
   EXPECT_EQ(hit.value, "two");
@@ -176,15 +216,15 @@ TYPED_TEST(BackendConformanceTest, SetOverwritesAndKeepsNoOldFlags) {
 
 TYPED_TEST(BackendConformanceTest, BinaryAndEmptyValuesRoundTrip) {
   const std::string binary("a\0b\r\nc\xff", 7);
-  EXPECT_EQ(this->Set("bin", binary).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Set("bin", binary).outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("bin"), binary);
-  EXPECT_EQ(this->Set("empty", "").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Set("empty", "").outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("empty"), "");
 }
 
 TYPED_TEST(BackendConformanceTest, GetMissingKeyFindsNothing) {
   const GetResult result = SyncGet(*this->backend_, this->client_, {"missing"});
-  EXPECT_EQ(result.outcome, Outcome::kOk);
+  EXPECT_EQ(result.outcome, GetOutcome::kOk);
   EXPECT_TRUE(result.hits.empty());
 }
 
@@ -193,7 +233,7 @@ TYPED_TEST(BackendConformanceTest, MultiGetKeepsRequestOrderAndSkipsMisses) {
   this->Set("b", "2", 2);
   this->Set("c", "3", 3);
   const GetResult result = SyncGet(*this->backend_, this->client_, {"c", "nope", "a", "b", "a"});
-  ASSERT_EQ(result.outcome, Outcome::kOk);
+  ASSERT_EQ(result.outcome, GetOutcome::kOk);
   std::vector<std::string> seen;
   for (const Hit& hit : result.hits) {
     seen.push_back(std::string(hit.key) + "=" + std::string(hit.value) + "/" +
@@ -203,16 +243,16 @@ TYPED_TEST(BackendConformanceTest, MultiGetKeepsRequestOrderAndSkipsMisses) {
 }
 
 TYPED_TEST(BackendConformanceTest, AddStoresOnlyWhenMissing) {
-  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "first").outcome, Outcome::kStored);
-  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "second").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "first").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "second").outcome, StoreOutcome::kNotStored);
   EXPECT_EQ(this->Value("k"), "first");
 }
 
 TYPED_TEST(BackendConformanceTest, ReplaceStoresOnlyWhenPresent) {
-  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "v").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "v").outcome, StoreOutcome::kNotStored);
   EXPECT_EQ(this->Value("k"), std::nullopt);
   this->Set("k", "old", 1);
-  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "new", 9).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "new", 9).outcome, StoreOutcome::kStored);
   GetResult holder;
   const Hit hit = this->MustGet("k", holder);
   EXPECT_EQ(hit.value, "new");
@@ -220,12 +260,12 @@ TYPED_TEST(BackendConformanceTest, ReplaceStoresOnlyWhenPresent) {
 }
 
 TYPED_TEST(BackendConformanceTest, AppendAndPrependKeepFlags) {
-  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "x").outcome, Outcome::kNotStored);
-  EXPECT_EQ(this->Store(StoreMode::kPrepend, "k", "x").outcome, Outcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "x").outcome, StoreOutcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kPrepend, "k", "x").outcome, StoreOutcome::kNotStored);
   EXPECT_EQ(this->Value("k"), std::nullopt);
   this->Set("k", "mid", 5);
-  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "-end", 77).outcome, Outcome::kStored);
-  EXPECT_EQ(this->Store(StoreMode::kPrepend, "k", "start-", 88).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "k", "-end", 77).outcome, StoreOutcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kPrepend, "k", "start-", 88).outcome, StoreOutcome::kStored);
   GetResult holder;
   const Hit hit = this->MustGet("k", holder);
   EXPECT_EQ(hit.value, "start-mid-end");
@@ -233,20 +273,21 @@ TYPED_TEST(BackendConformanceTest, AppendAndPrependKeepFlags) {
 }
 
 TYPED_TEST(BackendConformanceTest, CasComparesAndSwaps) {
-  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "v", 0, 0, 12345).outcome, Outcome::kNotFound);
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "v", 0, 0, 12345).outcome, StoreOutcome::kNotFound);
   this->Set("k", "one");
   const uint64_t cas = this->CasOf("k");
-  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "bad", 0, 0, cas + 1000).outcome, Outcome::kExists);
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "bad", 0, 0, cas + 1000).outcome,
+            StoreOutcome::kExists);
   EXPECT_EQ(this->Value("k"), "one");
   const StoreResult swapped = this->Store(StoreMode::kCas, "k", "two", 3, 0, cas);
-  EXPECT_EQ(swapped.outcome, Outcome::kStored);
+  EXPECT_EQ(swapped.outcome, StoreOutcome::kStored);
   GetResult holder;
   const Hit hit = this->MustGet("k", holder);
   EXPECT_EQ(hit.value, "two");
   EXPECT_EQ(hit.flags, 3u);
   EXPECT_NE(hit.cas, cas);
   // The old cas is stale now.
-  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "three", 0, 0, cas).outcome, Outcome::kExists);
+  EXPECT_EQ(this->Store(StoreMode::kCas, "k", "three", 0, 0, cas).outcome, StoreOutcome::kExists);
   EXPECT_EQ(this->Value("k"), "two");
 }
 
@@ -278,33 +319,33 @@ TYPED_TEST(BackendConformanceTest, CasChangesOnEveryModification) {
 TYPED_TEST(BackendConformanceTest, TouchDoesNotChangeCas) {
   this->Set("k", "v");
   const uint64_t cas = this->CasOf("k");
-  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 100).outcome, Outcome::kTouched);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 100).outcome, TouchOutcome::kTouched);
   EXPECT_EQ(this->CasOf("k"), cas);
 }
 
 TYPED_TEST(BackendConformanceTest, DeleteRemovesOnce) {
-  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, Outcome::kNotFound);
+  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, DeleteOutcome::kNotFound);
   this->Set("k", "v");
-  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, Outcome::kDeleted);
-  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, Outcome::kNotFound);
+  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, DeleteOutcome::kDeleted);
+  EXPECT_EQ(SyncDelete(*this->backend_, this->client_, "k").outcome, DeleteOutcome::kNotFound);
   EXPECT_EQ(this->Value("k"), std::nullopt);
-  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "again").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "again").outcome, StoreOutcome::kStored);
 }
 
 TYPED_TEST(BackendConformanceTest, IncrDecrArithmetic) {
   Backend& b = *this->backend_;
   const ClientContext& c = this->client_;
-  EXPECT_EQ(SyncArith(b, c, ArithOp::kIncr, "n", 1).outcome, Outcome::kNotFound);
-  EXPECT_EQ(SyncArith(b, c, ArithOp::kDecr, "n", 1).outcome, Outcome::kNotFound);
+  EXPECT_EQ(SyncArith(b, c, ArithOp::kIncr, "n", 1).outcome, ArithOutcome::kNotFound);
+  EXPECT_EQ(SyncArith(b, c, ArithOp::kDecr, "n", 1).outcome, ArithOutcome::kNotFound);
   EXPECT_EQ(this->Value("n"), std::nullopt);  // incr does not create
 
   this->Set("n", "5", 31);
   ArithResult r = SyncArith(b, c, ArithOp::kIncr, "n", 3);
-  EXPECT_EQ(r.outcome, Outcome::kOk);
+  EXPECT_EQ(r.outcome, ArithOutcome::kOk);
   EXPECT_EQ(r.value, 8u);
   EXPECT_EQ(this->Value("n"), "8");
   r = SyncArith(b, c, ArithOp::kDecr, "n", 10);
-  EXPECT_EQ(r.outcome, Outcome::kOk);
+  EXPECT_EQ(r.outcome, ArithOutcome::kOk);
   EXPECT_EQ(r.value, 0u);  // decr floors at 0
   EXPECT_EQ(this->Value("n"), "0");
   GetResult holder;
@@ -314,7 +355,7 @@ TYPED_TEST(BackendConformanceTest, IncrDecrArithmetic) {
 TYPED_TEST(BackendConformanceTest, IncrWrapsAt64Bits) {
   this->Set("n", "18446744073709551615");
   const ArithResult r = SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 2);
-  EXPECT_EQ(r.outcome, Outcome::kOk);
+  EXPECT_EQ(r.outcome, ArithOutcome::kOk);
   EXPECT_EQ(r.value, 1u);
   const std::optional<std::string> value = this->Value("n");
   ASSERT_TRUE(value.has_value());
@@ -345,7 +386,7 @@ TYPED_TEST(BackendConformanceTest, IncrAcceptsWhatStrtoullAccepts) {
   for (const Case& c : cases) {
     this->Set("n", c.stored);
     const ArithResult r = SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1);
-    EXPECT_EQ(r.outcome, Outcome::kOk) << "'" << c.stored << "'";
+    EXPECT_EQ(r.outcome, ArithOutcome::kOk) << "'" << c.stored << "'";
     EXPECT_EQ(r.value, c.after_incr_1) << "'" << c.stored << "'";
   }
 }
@@ -355,7 +396,7 @@ TYPED_TEST(BackendConformanceTest, IncrRejectsNonNumericValues) {
        {"", "abc", "1a2", "-1", "   ", "18446744073709551616", "x5", "+", "0x10"}) {
     this->Set("n", stored);
     const ArithResult r = SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1);
-    EXPECT_EQ(r.outcome, Outcome::kNonNumeric) << "'" << stored << "'";
+    EXPECT_EQ(r.outcome, ArithOutcome::kNonNumeric) << "'" << stored << "'";
     EXPECT_EQ(this->Value("n"), stored) << "value must be left alone";
   }
 }
@@ -363,16 +404,16 @@ TYPED_TEST(BackendConformanceTest, IncrRejectsNonNumericValues) {
 TYPED_TEST(BackendConformanceTest, FlushAllNowEmptiesEverything) {
   this->Set("a", "1");
   this->Set("b", "2");
-  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_).outcome, Outcome::kOk);
+  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_).outcome, FlushOutcome::kOk);
   EXPECT_TRUE(SyncGet(*this->backend_, this->client_, {"a", "b"}).hits.empty());
-  EXPECT_EQ(this->Store(StoreMode::kAdd, "a", "new").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "a", "new").outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("a"), "new");
 }
 
 TYPED_TEST(BackendConformanceTest, FlushAllWithDelayHidesOlderItemsLater) {
   this->SkipWithoutClock();
   this->Set("old", "1");
-  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_, 10).outcome, Outcome::kOk);
+  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_, 10).outcome, FlushOutcome::kOk);
   this->clock_.Advance(5);
   this->Set("mid", "2");  // stored before the flush time: also goes
   EXPECT_EQ(this->Value("old"), "1");
@@ -393,8 +434,8 @@ TYPED_TEST(BackendConformanceTest, RelativeExpiry) {
   EXPECT_EQ(this->Value("k"), "v");
   this->clock_.Advance(1);
   EXPECT_EQ(this->Value("k"), std::nullopt);
-  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "x").outcome, Outcome::kNotStored);
-  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "fresh").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kReplace, "k", "x").outcome, StoreOutcome::kNotStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "fresh").outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("k"), "fresh");
 }
 
@@ -420,9 +461,9 @@ TYPED_TEST(BackendConformanceTest, ZeroExptimeNeverExpires) {
 
 TYPED_TEST(BackendConformanceTest, NegativeExptimeStoresNothingVisible) {
   this->Set("k", "old");
-  EXPECT_EQ(this->Set("k", "new", 0, -1).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Set("k", "new", 0, -1).outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("k"), std::nullopt);
-  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "again").outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAdd, "k", "again").outcome, StoreOutcome::kStored);
 }
 
 TYPED_TEST(BackendConformanceTest, AppendAndIncrKeepExpiry) {
@@ -430,9 +471,9 @@ TYPED_TEST(BackendConformanceTest, AppendAndIncrKeepExpiry) {
   this->Set("s", "a", 0, 10);
   this->Set("n", "1", 0, 10);
   this->clock_.Advance(5);
-  EXPECT_EQ(this->Store(StoreMode::kAppend, "s", "b", 0, 1000).outcome, Outcome::kStored);
+  EXPECT_EQ(this->Store(StoreMode::kAppend, "s", "b", 0, 1000).outcome, StoreOutcome::kStored);
   EXPECT_EQ(SyncArith(*this->backend_, this->client_, ArithOp::kIncr, "n", 1).outcome,
-            Outcome::kOk);
+            ArithOutcome::kOk);
   this->clock_.Advance(4);
   EXPECT_EQ(this->Value("s"), "ab");
   EXPECT_EQ(this->Value("n"), "2");
@@ -443,19 +484,19 @@ TYPED_TEST(BackendConformanceTest, AppendAndIncrKeepExpiry) {
 
 TYPED_TEST(BackendConformanceTest, TouchSetsNewExpiry) {
   this->SkipWithoutClock();
-  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, Outcome::kNotFound);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, TouchOutcome::kNotFound);
   this->Set("k", "v", 0, 10);
   this->clock_.Advance(8);
-  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, Outcome::kTouched);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, TouchOutcome::kTouched);
   this->clock_.Advance(8);
   EXPECT_EQ(this->Value("k"), "v");
-  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 0).outcome, Outcome::kTouched);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 0).outcome, TouchOutcome::kTouched);
   this->clock_.Advance(1000);
   EXPECT_EQ(this->Value("k"), "v");
-  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 1).outcome, Outcome::kTouched);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 1).outcome, TouchOutcome::kTouched);
   this->clock_.Advance(1);
   EXPECT_EQ(this->Value("k"), std::nullopt);
-  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, Outcome::kNotFound);
+  EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, TouchOutcome::kNotFound);
 }
 
 TYPED_TEST(BackendConformanceTest, GetAndTouchReturnsHitsAndSetsExpiry) {
@@ -463,7 +504,7 @@ TYPED_TEST(BackendConformanceTest, GetAndTouchReturnsHitsAndSetsExpiry) {
   this->Set("a", "1", 4, 5);
   this->Set("b", "2", 0, 0);
   const GetResult result = SyncGetAndTouch(*this->backend_, this->client_, {"b", "x", "a"}, 100);
-  ASSERT_EQ(result.outcome, Outcome::kOk);
+  ASSERT_EQ(result.outcome, GetOutcome::kOk);
   ASSERT_EQ(result.hits.size(), 2u);
   EXPECT_EQ(result.hits[0].key, "b");
   EXPECT_EQ(result.hits[0].value, "2");
@@ -492,7 +533,7 @@ TYPED_TEST(BackendConformanceTest, HitsStayValidAfterTheItemChanges) {
 
 TYPED_TEST(BackendConformanceTest, ClientsShareOneKeySpace) {
   ClientContext other{8, "127.0.0.1:40001", "test"};
-  this->backend_->ClientOpened(other);
+  ASSERT_EQ(SyncClientOpened(*this->backend_, other).outcome, OpenOutcome::kAccepted);
   SyncStore(*this->backend_, other, StoreMode::kSet, "shared", "from-other");
   EXPECT_EQ(this->Value("shared"), "from-other");
   this->backend_->ClientClosed(other);
@@ -506,18 +547,18 @@ TYPED_TEST(BackendConformanceTest, ClientsShareOneKeySpace) {
 namespace memgate::backends {
 namespace {
 
-MetaGetRequest MetaGetWith(std::string_view steps) {
-  MetaGetRequest request;
+MetaGetFields MetaGetWith(std::string_view steps) {
+  MetaGetFields request;
   for (char c : steps) request.steps.Add(c);
   return request;
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
-  MetaGetRequest get = MetaGetWith("t");
-  EXPECT_EQ(SyncMetaGet(*this->backend_, this->client_, "m", get).outcome, Outcome::kNotFound);
-  ASSERT_EQ(this->Set("m", "value", 7, 100).outcome, Outcome::kStored);
-  MetaGetResult first = SyncMetaGet(*this->backend_, this->client_, "m", get);
-  ASSERT_EQ(first.outcome, Outcome::kOk);
+  MetaGetFields get = MetaGetWith("t");
+  EXPECT_EQ(this->MetaGet("m", get).outcome, MetaAnswer::kNotFound);
+  ASSERT_EQ(this->Set("m", "value", 7, 100).outcome, StoreOutcome::kStored);
+  MetaAnswer first = this->MetaGet("m", get);
+  ASSERT_EQ(first.outcome, MetaAnswer::kOk);
   EXPECT_EQ(first.hit.value, "value");
   EXPECT_EQ(first.hit.flags, 7u);
   EXPECT_EQ(first.hit.cas, this->CasOf("m"));
@@ -526,167 +567,153 @@ TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
   EXPECT_FALSE(first.stale);
   EXPECT_FALSE(first.fetched_before);
 
-  ASSERT_EQ(this->Set("n", "v").outcome, Outcome::kStored);
-  MetaGetRequest peek = MetaGetWith("t");
+  ASSERT_EQ(this->Set("n", "v").outcome, StoreOutcome::kStored);
+  MetaGetFields peek = MetaGetWith("t");
   peek.no_bump = true;
-  MetaGetResult never = SyncMetaGet(*this->backend_, this->client_, "n", peek);
+  MetaAnswer never = this->MetaGet("n", peek);
   EXPECT_EQ(never.ttl, -1);
   EXPECT_FALSE(never.fetched_before);
-  EXPECT_FALSE(SyncMetaGet(*this->backend_, this->client_, "n", peek).fetched_before);
-  SyncMetaGet(*this->backend_, this->client_, "n", MetaGetWith(""));
-  EXPECT_TRUE(SyncMetaGet(*this->backend_, this->client_, "n", peek).fetched_before);
+  EXPECT_FALSE(this->MetaGet("n", peek).fetched_before);
+  this->MetaGet("n", MetaGetWith(""));
+  EXPECT_TRUE(this->MetaGet("n", peek).fetched_before);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetTtlStepsActInOrder) {
-  ASSERT_EQ(this->Set("m", "v", 0, 100).outcome, Outcome::kStored);
-  MetaGetRequest before = MetaGetWith("tT");
+  ASSERT_EQ(this->Set("m", "v", 0, 100).outcome, StoreOutcome::kStored);
+  MetaGetFields before = MetaGetWith("tT");
   before.ttl = 50;
-  EXPECT_EQ(SyncMetaGet(*this->backend_, this->client_, "m", before).ttl, 100);
-  MetaGetRequest after = MetaGetWith("Tt");
+  EXPECT_EQ(this->MetaGet("m", before).ttl, 100);
+  MetaGetFields after = MetaGetWith("Tt");
   after.ttl = 30;
-  EXPECT_EQ(SyncMetaGet(*this->backend_, this->client_, "m", after).ttl, 30);
+  EXPECT_EQ(this->MetaGet("m", after).ttl, 30);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetVivifyWinsOnce) {
-  MetaGetRequest vivify = MetaGetWith("Nt");
+  MetaGetFields vivify = MetaGetWith("Nt");
   vivify.vivify = true;
   vivify.vivify_ttl = 30;
-  MetaGetResult first = SyncMetaGet(*this->backend_, this->client_, "w", vivify);
-  ASSERT_EQ(first.outcome, Outcome::kOk);
+  MetaAnswer first = this->MetaGet("w", vivify);
+  ASSERT_EQ(first.outcome, MetaAnswer::kOk);
   EXPECT_TRUE(first.won);
   EXPECT_FALSE(first.token_sent);
   EXPECT_EQ(first.hit.value, "");
   EXPECT_EQ(first.ttl, 30);
-  MetaGetResult second = SyncMetaGet(*this->backend_, this->client_, "w", vivify);
+  MetaAnswer second = this->MetaGet("w", vivify);
   EXPECT_FALSE(second.won);
   EXPECT_TRUE(second.token_sent);
   // A real value clears the win state.
-  ASSERT_EQ(this->Set("w", "fresh").outcome, Outcome::kStored);
-  MetaGetResult third = SyncMetaGet(*this->backend_, this->client_, "w", vivify);
+  ASSERT_EQ(this->Set("w", "fresh").outcome, StoreOutcome::kStored);
+  MetaAnswer third = this->MetaGet("w", vivify);
   EXPECT_FALSE(third.won);
   EXPECT_FALSE(third.token_sent);
   EXPECT_EQ(third.hit.value, "fresh");
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetRecacheWinsBelowTtl) {
-  ASSERT_EQ(this->Set("r", "v", 0, 100).outcome, Outcome::kStored);
-  MetaGetRequest recache = MetaGetWith("R");
+  ASSERT_EQ(this->Set("r", "v", 0, 100).outcome, StoreOutcome::kStored);
+  MetaGetFields recache = MetaGetWith("R");
   recache.recache_ttl = 50;
-  EXPECT_FALSE(SyncMetaGet(*this->backend_, this->client_, "r", recache).won);
+  EXPECT_FALSE(this->MetaGet("r", recache).won);
   recache.recache_ttl = 200;
-  EXPECT_TRUE(SyncMetaGet(*this->backend_, this->client_, "r", recache).won);
-  MetaGetResult again = SyncMetaGet(*this->backend_, this->client_, "r", recache);
+  EXPECT_TRUE(this->MetaGet("r", recache).won);
+  MetaAnswer again = this->MetaGet("r", recache);
   EXPECT_FALSE(again.won);
   EXPECT_TRUE(again.token_sent);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
-  MetaStoreRequest add;
+  StoreRequest add;
   add.mode = StoreMode::kAdd;
   add.flags = 3;
   add.key_binary = true;
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", add, "a").outcome,
-            Outcome::kStored);
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", add, "b").outcome,
-            Outcome::kNotStored);
-  MetaGetResult got = SyncMetaGet(*this->backend_, this->client_, "s", MetaGetWith(""));
+  EXPECT_EQ(this->MetaStore("s", add, "a").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(this->MetaStore("s", add, "b").outcome, StoreOutcome::kNotStored);
+  MetaAnswer got = this->MetaGet("s", MetaGetWith(""));
   EXPECT_TRUE(got.key_binary);
   EXPECT_EQ(got.hit.flags, 3u);
 
-  MetaStoreRequest append;
+  StoreRequest append;
   append.mode = StoreMode::kAppend;
   append.cas = got.hit.cas + 1000;
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", append, "x").outcome,
-            Outcome::kExists);
+  EXPECT_EQ(this->MetaStore("s", append, "x").outcome, StoreOutcome::kExists);
   append.cas = got.hit.cas;
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", append, "x").outcome,
-            Outcome::kStored);
+  EXPECT_EQ(this->MetaStore("s", append, "x").outcome, StoreOutcome::kStored);
   EXPECT_EQ(this->Value("s"), "ax");
 
-  MetaStoreRequest cas;
+  StoreRequest cas;
   cas.mode = StoreMode::kCas;
   cas.cas = this->CasOf("s") + 1000;
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "s", cas, "c").outcome,
-            Outcome::kExists);
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "none", cas, "c").outcome,
-            Outcome::kNotFound);
+  EXPECT_EQ(this->MetaStore("s", cas, "c").outcome, StoreOutcome::kExists);
+  EXPECT_EQ(this->MetaStore("none", cas, "c").outcome, StoreOutcome::kNotFound);
   cas.cas = this->CasOf("s");
-  StoreResult stored = SyncMetaStore(*this->backend_, this->client_, "s", cas, "c");
-  EXPECT_EQ(stored.outcome, Outcome::kStored);
+  StoreResult stored = this->MetaStore("s", cas, "c");
+  EXPECT_EQ(stored.outcome, StoreOutcome::kStored);
   EXPECT_EQ(stored.cas, this->CasOf("s"));
 }
 
 TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
-  ASSERT_EQ(this->Set("i", "old").outcome, Outcome::kStored);
+  ASSERT_EQ(this->Set("i", "old").outcome, StoreOutcome::kStored);
   const uint64_t current = this->CasOf("i");
-  MetaStoreRequest stale;
+  StoreRequest stale;
   stale.mode = StoreMode::kCas;
   stale.invalidate = true;
   stale.cas = current - 1;  // older than the item's
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "i", stale, "new").outcome,
-            Outcome::kStored);
-  MetaGetResult got = SyncMetaGet(*this->backend_, this->client_, "i", MetaGetWith(""));
+  EXPECT_EQ(this->MetaStore("i", stale, "new").outcome, StoreOutcome::kStored);
+  MetaAnswer got = this->MetaGet("i", MetaGetWith(""));
   EXPECT_EQ(got.hit.value, "new");
   EXPECT_TRUE(got.stale);
-  EXPECT_TRUE(got.won);  // stale and no token sent yet
+  EXPECT_TRUE(got.won);                 // stale and no token sent yet
   stale.cas = this->CasOf("i") + 1000;  // newer: refused
-  EXPECT_EQ(SyncMetaStore(*this->backend_, this->client_, "i", stale, "x").outcome,
-            Outcome::kExists);
+  EXPECT_EQ(this->MetaStore("i", stale, "x").outcome, StoreOutcome::kExists);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
-  MetaDeleteRequest del;
-  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", del).outcome,
-            Outcome::kNotFound);
-  ASSERT_EQ(this->Set("d", "v", 0, 100).outcome, Outcome::kStored);
+  DeleteRequest del;
+  EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kNotFound);
+  ASSERT_EQ(this->Set("d", "v", 0, 100).outcome, StoreOutcome::kStored);
   const uint64_t cas = this->CasOf("d");
-  del.has_cas = true;
-  del.cas = cas + 1000;
-  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", del).outcome, Outcome::kExists);
-  del.cas = cas;
+  del.compare_cas = cas + 1000;
+  EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kExists);
+  del.compare_cas = cas;
   del.invalidate = true;
-  del.has_ttl = true;
   del.ttl = 30;
-  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", del).outcome, Outcome::kDeleted);
-  MetaGetResult got = SyncMetaGet(*this->backend_, this->client_, "d", MetaGetWith("t"));
-  ASSERT_EQ(got.outcome, Outcome::kOk);
+  EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kDeleted);
+  MetaAnswer got = this->MetaGet("d", MetaGetWith("t"));
+  ASSERT_EQ(got.outcome, MetaAnswer::kOk);
   EXPECT_TRUE(got.stale);
   EXPECT_TRUE(got.won);
   EXPECT_EQ(got.ttl, 30);
   EXPECT_NE(got.hit.cas, cas);
-  MetaDeleteRequest plain;
-  EXPECT_EQ(SyncMetaDelete(*this->backend_, this->client_, "d", plain).outcome,
-            Outcome::kDeleted);
+  DeleteRequest plain;
+  EXPECT_EQ(this->MetaDelete("d", plain).outcome, DeleteOutcome::kDeleted);
   EXPECT_EQ(this->Value("d"), std::nullopt);
 }
 
 TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
-  MetaArithRequest incr;
-  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "a", incr).outcome,
-            Outcome::kNotFound);
+  ArithRequest incr;
+  EXPECT_EQ(this->MetaArith("a", incr).outcome, ArithOutcome::kNotFound);
   incr.vivify = true;
   incr.initial = 10;
   incr.vivify_ttl = 100;
   incr.steps.Add('N');
   incr.steps.Add('t');
-  MetaArithResult created = SyncMetaArith(*this->backend_, this->client_, "a", incr);
-  ASSERT_EQ(created.outcome, Outcome::kOk);
+  ArithResult created = this->MetaArith("a", incr);
+  ASSERT_EQ(created.outcome, ArithOutcome::kOk);
   EXPECT_EQ(created.value, 10u);
   EXPECT_EQ(created.ttl, 100);
   EXPECT_EQ(created.cas, this->CasOf("a"));
-  MetaArithResult next = SyncMetaArith(*this->backend_, this->client_, "a", incr);
+  ArithResult next = this->MetaArith("a", incr);
   EXPECT_EQ(next.value, 11u);
   EXPECT_EQ(next.ttl, 100);
-  MetaArithRequest decr;
+  ArithRequest decr;
   decr.op = ArithOp::kDecr;
   decr.delta = 100;
-  decr.cas = next.cas + 1000;
-  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "a", decr).outcome, Outcome::kExists);
-  decr.cas = next.cas;
-  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "a", decr).value, 0u);
-  ASSERT_EQ(this->Set("text", "abc").outcome, Outcome::kStored);
-  EXPECT_EQ(SyncMetaArith(*this->backend_, this->client_, "text", MetaArithRequest{}).outcome,
-            Outcome::kNonNumeric);
+  decr.compare_cas = next.cas + 1000;
+  EXPECT_EQ(this->MetaArith("a", decr).outcome, ArithOutcome::kExists);
+  decr.compare_cas = next.cas;
+  EXPECT_EQ(this->MetaArith("a", decr).value, 0u);
+  ASSERT_EQ(this->Set("text", "abc").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(this->MetaArith("text", ArithRequest{}).outcome, ArithOutcome::kNonNumeric);
 }
 
 }  // namespace

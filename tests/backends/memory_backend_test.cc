@@ -57,14 +57,14 @@ TEST_F(MemoryBackendTest, EvictsLeastRecentlyUsedWhenFull) {
   Make(options);
   const std::string value(100, 'v');
   for (int i = 0; i < 10; ++i)
-    ASSERT_EQ(Set(absl::StrCat("k", i), value).outcome, Outcome::kStored);
-  EXPECT_EQ(backend_->Stats().evictions, 0u);
-  EXPECT_EQ(backend_->Stats().bytes, 10 * Charge(2, 100));
+    ASSERT_EQ(Set(absl::StrCat("k", i), value).outcome, StoreOutcome::kStored);
+  EXPECT_EQ(backend_->Counters().evictions, 0u);
+  EXPECT_EQ(backend_->Counters().bytes, 10 * Charge(2, 100));
 
   ASSERT_TRUE(Value("k0").has_value());  // k0 is now the most recent; k1 the oldest
-  ASSERT_EQ(Set("k_", value).outcome, Outcome::kStored);
+  ASSERT_EQ(Set("k_", value).outcome, StoreOutcome::kStored);
 
-  const BackendStats stats = backend_->Stats();
+  const MemoryStats stats = backend_->Counters();
   EXPECT_EQ(stats.evictions, 1u);
   EXPECT_EQ(stats.evicted_unfetched, 1u);
   EXPECT_EQ(stats.curr_items, 10u);
@@ -82,31 +82,48 @@ TEST_F(MemoryBackendTest, AccessedItemsGetASecondChanceInOrder) {
   Make(options);
   const std::string value(100, 'v');
   for (int i = 0; i < 4; ++i)
-    ASSERT_EQ(Set(absl::StrCat("k", i), value).outcome, Outcome::kStored);
+    ASSERT_EQ(Set(absl::StrCat("k", i), value).outcome, StoreOutcome::kStored);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(Value(absl::StrCat("k", i)).has_value());
 
   // Every item was read: each goes round once, so the oldest still goes first.
-  ASSERT_EQ(Set("n0", value).outcome, Outcome::kStored);
+  ASSERT_EQ(Set("n0", value).outcome, StoreOutcome::kStored);
   EXPECT_FALSE(Value("k0").has_value());
   // k2 is read again; k1 (not read since its second chance) and then k3 go.
   ASSERT_TRUE(Value("k2").has_value());
-  ASSERT_EQ(Set("n1", value).outcome, Outcome::kStored);
-  ASSERT_EQ(Set("n2", value).outcome, Outcome::kStored);
+  ASSERT_EQ(Set("n1", value).outcome, StoreOutcome::kStored);
+  ASSERT_EQ(Set("n2", value).outcome, StoreOutcome::kStored);
   EXPECT_FALSE(Value("k1").has_value());
   EXPECT_FALSE(Value("k3").has_value());
   EXPECT_TRUE(Value("k2").has_value());
   EXPECT_TRUE(Value("n0").has_value());
   EXPECT_TRUE(Value("n1").has_value());
   EXPECT_TRUE(Value("n2").has_value());
-  EXPECT_EQ(backend_->Stats().evictions, 3u);
+  EXPECT_EQ(backend_->Counters().evictions, 3u);
+}
+
+// memcached answers "SERVER_ERROR out of memory" and keeps the old value
+// when a grown number finds no room; the item must not be lost.
+TEST_F(MemoryBackendTest, IncrThatFindsNoRoomKeepsTheOldValue) {
+  MemoryBackendOptions options = Options();
+  options.shard_count = 1;
+  options.memory_limit_bytes = Charge(1, 2);  // "n" = "99" fills the cache exactly
+  Make(options);
+  ASSERT_EQ(Set("n", "99").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(SyncArith(*backend_, client_, ArithOp::kIncr, "n", 1).outcome, ArithOutcome::kNoMemory);
+  EXPECT_EQ(Value("n"), "99");
+  // A change that fits in place still works.
+  const ArithResult decr = SyncArith(*backend_, client_, ArithOp::kDecr, "n", 9);
+  EXPECT_EQ(decr.outcome, ArithOutcome::kOk);
+  EXPECT_EQ(Value("n"), "90");
+  EXPECT_EQ(backend_->Counters().evictions, 0u);
 }
 
 TEST_F(MemoryBackendTest, ItemBiggerThanTheWholeLimitIsNoMemory) {
   MemoryBackendOptions options = Options();
   options.memory_limit_bytes = 1000;
   Make(options);
-  EXPECT_EQ(Set("k", std::string(1000, 'x')).outcome, Outcome::kNoMemory);
-  EXPECT_EQ(Set("k", "small").outcome, Outcome::kStored);
+  EXPECT_EQ(Set("k", std::string(1000, 'x')).outcome, StoreOutcome::kNoMemory);
+  EXPECT_EQ(Set("k", "small").outcome, StoreOutcome::kStored);
   EXPECT_EQ(Value("k"), "small");
 }
 
@@ -117,9 +134,9 @@ TEST_F(MemoryBackendTest, ManyShardsStayUnderTheLimit) {
   Make(options);
   const std::string value(100, 'v');
   for (int i = 0; i < 5000; ++i) {
-    ASSERT_EQ(Set(absl::StrCat("key:", i), value).outcome, Outcome::kStored) << i;
+    ASSERT_EQ(Set(absl::StrCat("key:", i), value).outcome, StoreOutcome::kStored) << i;
   }
-  const BackendStats stats = backend_->Stats();
+  const MemoryStats stats = backend_->Counters();
   EXPECT_LE(stats.bytes, options.memory_limit_bytes);
   EXPECT_GT(stats.evictions, 0u);
   EXPECT_EQ(stats.curr_items + stats.evictions, 5000u);
@@ -135,29 +152,29 @@ TEST_F(MemoryBackendTest, ValueOverItemSizeLimitIsTooLarge) {
   MemoryBackendOptions options = Options();
   options.max_item_size = 10;
   Make(options);
-  EXPECT_EQ(Set("k", std::string(10, 'x')).outcome, Outcome::kStored);
+  EXPECT_EQ(Set("k", std::string(10, 'x')).outcome, StoreOutcome::kStored);
   // memcached drops the old value when a set fails, so no stale data is served.
-  EXPECT_EQ(Set("k", std::string(11, 'x')).outcome, Outcome::kTooLarge);
+  EXPECT_EQ(Set("k", std::string(11, 'x')).outcome, StoreOutcome::kTooLarge);
   EXPECT_EQ(Value("k"), std::nullopt);
 
-  EXPECT_EQ(Set("a", "12345").outcome, Outcome::kStored);
+  EXPECT_EQ(Set("a", "12345").outcome, StoreOutcome::kStored);
   EXPECT_EQ(SyncStore(*backend_, client_, StoreMode::kAppend, "a", "678901").outcome,
-            Outcome::kTooLarge);
+            StoreOutcome::kTooLarge);
   EXPECT_EQ(SyncStore(*backend_, client_, StoreMode::kPrepend, "a", "678901").outcome,
-            Outcome::kTooLarge);
+            StoreOutcome::kTooLarge);
   EXPECT_EQ(Value("a"), "12345");  // append/prepend failures keep the item
   EXPECT_EQ(SyncStore(*backend_, client_, StoreMode::kAppend, "a", "67890").outcome,
-            Outcome::kStored);
+            StoreOutcome::kStored);
   EXPECT_EQ(Value("a"), "1234567890");
 }
 
 TEST_F(MemoryBackendTest, LazyExpiryFreesTheItemAndCounts) {
   Make(Options());
   Set("k", "v", 10);
-  EXPECT_EQ(backend_->Stats().curr_items, 1u);
+  EXPECT_EQ(backend_->Counters().curr_items, 1u);
   clock_.Advance(10);
   EXPECT_EQ(Value("k"), std::nullopt);
-  const BackendStats stats = backend_->Stats();
+  const MemoryStats stats = backend_->Counters();
   EXPECT_EQ(stats.get_expired, 1u);
   EXPECT_EQ(stats.expired_unfetched, 1u);
   EXPECT_EQ(stats.curr_items, 0u);
@@ -172,14 +189,14 @@ TEST_F(MemoryBackendTest, SweepRemovesExpiredAndFlushedItems) {
   Set("forever", "4");
   clock_.Advance(5);
   EXPECT_EQ(backend_->SweepNow(), 2u);
-  EXPECT_EQ(backend_->Stats().curr_items, 2u);
-  EXPECT_EQ(backend_->Stats().bytes, Charge(1, 1) + Charge(7, 1));
+  EXPECT_EQ(backend_->Counters().curr_items, 2u);
+  EXPECT_EQ(backend_->Counters().bytes, Charge(1, 1) + Charge(7, 1));
   SyncFlushAll(*backend_, client_, 10);
   EXPECT_EQ(backend_->SweepNow(), 0u);
   clock_.Advance(10);
   EXPECT_EQ(backend_->SweepNow(), 2u);
-  EXPECT_EQ(backend_->Stats().curr_items, 0u);
-  EXPECT_EQ(backend_->Stats().get_expired, 0u);  // nobody asked for them
+  EXPECT_EQ(backend_->Counters().curr_items, 0u);
+  EXPECT_EQ(backend_->Counters().get_expired, 0u);  // nobody asked for them
 }
 
 TEST_F(MemoryBackendTest, SweeperThreadRemovesExpiredItems) {
@@ -190,12 +207,12 @@ TEST_F(MemoryBackendTest, SweeperThreadRemovesExpiredItems) {
   Set("keep", "v");
   clock_.Advance(1);
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (backend_->Stats().curr_items != 1 && absl::Now() < deadline) {
+  while (backend_->Counters().curr_items != 1 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
-  EXPECT_EQ(backend_->Stats().curr_items, 1u);
-  EXPECT_EQ(backend_->Stats().get_expired, 0u);  // removed by the sweeper, not a get
-  backend_.reset();                              // stops the sweeper promptly
+  EXPECT_EQ(backend_->Counters().curr_items, 1u);
+  EXPECT_EQ(backend_->Counters().get_expired, 0u);  // removed by the sweeper, not a get
+  backend_.reset();                                 // stops the sweeper promptly
 }
 
 TEST_F(MemoryBackendTest, DelayedFlushCountsGetFlushed) {
@@ -205,7 +222,7 @@ TEST_F(MemoryBackendTest, DelayedFlushCountsGetFlushed) {
   EXPECT_EQ(Value("k"), "v");
   clock_.Advance(2);
   EXPECT_EQ(Value("k"), std::nullopt);
-  EXPECT_EQ(backend_->Stats().get_flushed, 1u);
+  EXPECT_EQ(backend_->Counters().get_flushed, 1u);
 }
 
 TEST_F(MemoryBackendTest, ANewFlushDoesNotBringBackWhatAnEarlierOneHid) {
@@ -245,7 +262,7 @@ TEST_F(MemoryBackendTest, IncrRewritesInPlaceWithSpacePadding) {
   };
   for (const Case& c : cases) {
     Set("n", c.stored);
-    EXPECT_EQ(SyncArith(*backend_, client_, c.op, "n", c.delta).outcome, Outcome::kOk);
+    EXPECT_EQ(SyncArith(*backend_, client_, c.op, "n", c.delta).outcome, ArithOutcome::kOk);
     EXPECT_EQ(Value("n"), c.after) << "'" << c.stored << "'";
   }
 }
@@ -267,7 +284,7 @@ TEST_F(MemoryBackendTest, CountsItemsAndBytes) {
   Set("b", "1");
   Set("a", "123");
   SyncDelete(*backend_, client_, "b");
-  const BackendStats stats = backend_->Stats();
+  const MemoryStats stats = backend_->Counters();
   EXPECT_EQ(stats.curr_items, 1u);
   EXPECT_EQ(stats.total_items, 3u);
   EXPECT_EQ(stats.bytes, Charge(1, 3));
@@ -291,7 +308,7 @@ TEST_F(MemoryBackendTest, ConcurrentClientsSmoke) {
         const std::string key = absl::StrCat("k", t, ":", i % 300);
         const StoreResult stored = SyncStore(*backend_, client, StoreMode::kSet, key,
                                              std::string(200, 'a' + t), 0, i % 7 == 0 ? 1 : 0);
-        if (stored.outcome == Outcome::kStored) cas_seen[t].push_back(stored.cas);
+        if (stored.outcome == StoreOutcome::kStored) cas_seen[t].push_back(stored.cas);
         SyncStore(*backend_, client, StoreMode::kAppend, key, "z");
         const GetResult got = SyncGet(*backend_, client, {key, "counter", "k0:1"});
         for (const Hit& hit : got.hits) {
@@ -317,7 +334,7 @@ TEST_F(MemoryBackendTest, ConcurrentClientsSmoke) {
   for (const auto& seen : cas_seen) all.insert(all.end(), seen.begin(), seen.end());
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "duplicate cas";
-  EXPECT_LE(backend_->Stats().bytes, options.memory_limit_bytes);
+  EXPECT_LE(backend_->Counters().bytes, options.memory_limit_bytes);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ struct Stream {
             // A base64 key (meta b flag) is decoded into the command's own
             // storage; every other key is a view into the parsed bytes.
             Check(Within(k, parsed) || Within(k, cmd.key_storage));
-            Check(!k.empty() && k.size() <= memgate::protocol::kMaxKeyLength);
+            Check(!k.empty() && k.size() <= memgate::kMaxKeyLength);
             e += " ";
             e += k;
           }

@@ -30,36 +30,34 @@ class FailingBackend final : public backends::Backend {
  public:
   explicit FailingBackend(bool close) : error_{"backend unreachable", close} {}
   std::string_view Name() const override { return "failing"; }
-  bool PipelinesInOrder() const override { return true; }
-  void Get(const backends::ClientContext&, std::span<const std::string_view>, bool,
+  backends::Capabilities capabilities() const override {
+    return {.meta_commands = true, .in_order = true};
+  }
+  void Get(const backends::ClientContext&, const backends::GetRequest&,
            Done<backends::GetResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::GetOutcome::kError, .error = error_});
   }
-  void GetAndTouch(const backends::ClientContext&, std::span<const std::string_view>, int64_t,
-                   Done<backends::GetResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+  void Store(const backends::ClientContext&, const backends::StoreRequest&,
+             Done<backends::StoreResult> done) override {
+    std::move(done)({.outcome = backends::StoreOutcome::kError, .error = error_});
   }
-  void Store(const backends::ClientContext&, backends::StoreMode, std::string_view, uint32_t,
-             int64_t, std::string_view, uint64_t, Done<backends::StoreResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
-  }
-  void Delete(const backends::ClientContext&, std::string_view,
+  void Delete(const backends::ClientContext&, const backends::DeleteRequest&,
               Done<backends::DeleteResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::DeleteOutcome::kError, .error = error_});
   }
-  void Arith(const backends::ClientContext&, backends::ArithOp, std::string_view, uint64_t,
+  void Arith(const backends::ClientContext&, const backends::ArithRequest&,
              Done<backends::ArithResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::ArithOutcome::kError, .error = error_});
   }
-  void Touch(const backends::ClientContext&, std::string_view, int64_t,
+  void Touch(const backends::ClientContext&, const backends::TouchRequest&,
              Done<backends::TouchResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::TouchOutcome::kError, .error = error_});
   }
-  void FlushAll(const backends::ClientContext&, int64_t,
+  void FlushAll(const backends::ClientContext&, const backends::FlushRequest&,
                 Done<backends::FlushResult> done) override {
-    std::move(done)({.outcome = backends::Outcome::kError, .error = error_});
+    std::move(done)({.outcome = backends::FlushOutcome::kError, .error = error_});
   }
-  backends::BackendStats Stats() const override { return {}; }
+  void Stats(Done<backends::StatsResult> done) override { std::move(done)({}); }
 
  private:
   backends::BackendError error_;
@@ -162,8 +160,8 @@ void ExpectQueuedValuesSurviveReplacement(backends::Backend& backend) {
     request += "get small edge big\r\ngets edge\r\nmg big v f\r\n";
     absl::StrAppend(&expected, "VALUE small 7 10\r\n", small, "\r\nVALUE edge 7 ", edge.size(),
                     "\r\n", edge, "\r\nVALUE big 7 ", big.size(), "\r\n", big, "\r\nEND\r\n",
-                    "VALUE edge 7 ", edge.size(), " ", cas, "\r\n", edge, "\r\nEND\r\n",
-                    "VA ", big.size(), " f7\r\n", big, "\r\n");
+                    "VALUE edge 7 ", edge.size(), " ", cas, "\r\n", edge, "\r\nEND\r\n", "VA ",
+                    big.size(), " f7\r\n", big, "\r\n");
   }
   request += "mn\r\n";
   expected += "MN\r\n";
@@ -190,7 +188,7 @@ TEST(ServerTest, QueuedLargeValuesFromAnotherThreadSurviveReplacement) {
 TEST(ServerTest, RepliesStayInOrderWhenCompletionsArriveLaterOnAnotherThread) {
   MemoryBackend memory;
   DelayedBackend backend(memory, DelayOptions{.max_delay = absl::Microseconds(300)});
-  ASSERT_TRUE(backend.PipelinesInOrder());
+  ASSERT_TRUE(backend.capabilities().in_order);
   RunningServer running(backend);
   TestClient client(running.address);
   std::string request;
@@ -210,9 +208,9 @@ TEST(ServerTest, WaitsForEachCommandWhenTheBackendCannotKeepOrder) {
   MemoryBackend memory;
   // Random delays without per-client ordering: only the server's one-at-a-time
   // issuing keeps this sequence right.
-  DelayedBackend backend(memory, DelayOptions{.max_delay = absl::Microseconds(500),
-                                               .keep_client_order = false});
-  ASSERT_FALSE(backend.PipelinesInOrder());
+  DelayedBackend backend(
+      memory, DelayOptions{.max_delay = absl::Microseconds(500), .keep_client_order = false});
+  ASSERT_FALSE(backend.capabilities().in_order);
   RunningServer running(backend);
   TestClient client(running.address);
   std::string request = "set n 0 0 1\r\n0\r\n";
@@ -293,14 +291,12 @@ TEST(ServerTest, StatsCountCommands) {
   MemoryBackend backend;
   RunningServer running(backend);
   TestClient client(running.address);
-  client.Call("set a 0 0 1\r\n1\r\nget a b\r\nincr a 1\r\ndelete zz\r\n",
-              "NOT_FOUND\r\n");
+  client.Call("set a 0 0 1\r\n1\r\nget a b\r\nincr a 1\r\ndelete zz\r\n", "NOT_FOUND\r\n");
   std::string stats = client.Call("stats\r\n", "END\r\n");
-  for (std::string_view line : {"STAT cmd_get 2\r\n", "STAT get_hits 1\r\n",
-                                "STAT get_misses 1\r\n", "STAT cmd_set 1\r\n",
-                                "STAT incr_hits 1\r\n", "STAT delete_misses 1\r\n",
-                                "STAT curr_connections 1\r\n", "STAT curr_items 1\r\n",
-                                "STAT threads 2\r\n", "STAT backend memory\r\n"}) {
+  for (std::string_view line :
+       {"STAT cmd_get 2\r\n", "STAT get_hits 1\r\n", "STAT get_misses 1\r\n", "STAT cmd_set 1\r\n",
+        "STAT incr_hits 1\r\n", "STAT delete_misses 1\r\n", "STAT curr_connections 1\r\n",
+        "STAT curr_items 1\r\n", "STAT threads 2\r\n", "STAT backend memory\r\n"}) {
     EXPECT_NE(stats.find(line), std::string::npos) << line << " missing from\n" << stats;
   }
 }

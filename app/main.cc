@@ -9,7 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "admin/admin_server.h"
-#include "server/backend_factory.h"
+#include "app/backend_factory.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -51,12 +51,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto backend = memgate::server::MakeBackend(*config);
+  auto backend = memgate::app::MakeBackend(*config);
   if (!backend.ok()) return Fail(std::string(backend.status().message()));
 
-  memgate::server::Server server((*backend)->backend(),
-                                 memgate::server::ServerOptions{
-                                     .threads = config->threads,
+  memgate::server::Server server(
+      (*backend)->backend(),
+      memgate::server::ServerOptions{.threads = config->threads,
                                      .max_connections = config->max_connections,
                                      .max_item_size = config->max_item_size});
   for (const std::string& address : config->listen) {
@@ -81,13 +81,13 @@ int main(int argc, char** argv) {
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
   if (config->admin != "none") {
-    auto started = memgate::admin::AdminServer::Start(
-        server, {.address = config->admin,
-                 .token_file = config->admin_token_file,
-                 .insecure = config->admin_insecure,
-                 .tls_cert_file = config->admin_tls_cert,
-                 .tls_key_file = config->admin_tls_key,
-                 .args = config->args});
+    auto started =
+        memgate::admin::AdminServer::Start(server, {.address = config->admin,
+                                                    .token_file = config->admin_token_file,
+                                                    .insecure = config->admin_insecure,
+                                                    .tls_cert_file = config->admin_tls_cert,
+                                                    .tls_key_file = config->admin_tls_key,
+                                                    .args = config->args});
     if (!started.ok()) {
       server.Stop();
       return Fail(std::string(started.status().message()));

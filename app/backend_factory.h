@@ -1,4 +1,5 @@
-// Builds the backend named by --backend from the configuration.
+// Builds the backend named by --backend from the configuration: the one
+// place that knows every backend library.
 #pragma once
 
 #include <memory>
@@ -7,7 +8,7 @@
 #include "backends/backend.h"
 #include "server/config.h"
 
-namespace memgate::server {
+namespace memgate::app {
 
 // Keeps whatever the backend is layered on alive alongside it.
 class BackendHolder {
@@ -17,6 +18,6 @@ class BackendHolder {
 };
 
 // INVALID_ARGUMENT for an unknown backend name.
-absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const Config& config);
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config);
 
-}  // namespace memgate::server
+}  // namespace memgate::app

@@ -1,0 +1,97 @@
+// One cached item of the memory backend: a single allocation holding the
+// header, the key and the value, with an intrusive reference count (the
+// shard's table holds one reference, every Hit handed out holds another).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string_view>
+
+#include "backends/memory/item_allocator.h"
+
+namespace memgate::backends::memory_internal {
+
+// Bytes charged for an item beyond its key and value (header, hash slot,
+// allocator rounding), so the limit tracks real memory use.
+inline constexpr std::size_t kItemOverhead = 64;
+
+struct Item {
+  std::atomic<uint32_t> refs{1};
+  uint32_t flags = 0;
+  uint64_t cas = 0;
+  // LRU neighbours: prev is more recently used. Guarded by the shard mutex.
+  Item* lru_prev = nullptr;
+  Item* lru_next = nullptr;
+  uint32_t expires_at = 0;  // unix seconds, 0 = never; guarded by the shard mutex
+  uint32_t time = 0;        // unix seconds when stored, for flush_all
+  uint32_t atime = 0;       // unix seconds of the last access; guarded by the shard mutex
+  uint32_t value_len = 0;
+  uint32_t hash = 0;  // the table's hash of the key (see ShardFor)
+  uint16_t key_len = 0;
+  // Guarded by the shard mutex.
+  bool fetched : 1 = false;
+  bool stale : 1 = false;       // marked by md I / ms I (meta commands)
+  bool token_sent : 1 = false;  // a client has been told it won the recache
+  bool key_binary : 1 = false;  // stored with a base64 (b) key
+  bool active : 1 = false;      // accessed since it last came to the LRU front
+  // Key, then value, right after the header (not after its padding): 55
+  // bytes of header, so a 13-byte key and a 100-byte value take a 168-byte
+  // slab slot (see item_allocator.h).
+  char bytes[];
+
+  const char* data() const { return bytes; }
+  char* data() { return bytes; }
+  std::string_view key() const { return {data(), key_len}; }
+  std::string_view value() const { return {data() + key_len, value_len}; }
+  uint64_t charge() const { return uint64_t{key_len} + value_len + kItemOverhead; }
+
+  // A new item holding `key` (whose table hash is `hash`) and the
+  // concatenation of `first` and `second`.
+  static Item* Create(std::string_view key, uint32_t hash, std::string_view first,
+                      std::string_view second) {
+    void* memory = ItemAllocator::Allocate(
+        offsetof(Item, bytes) + key.size() + first.size() + second.size(), hash);
+    Item* item = new (memory) Item();
+    item->hash = hash;
+    item->key_len = static_cast<uint16_t>(key.size());
+    item->value_len = static_cast<uint32_t>(first.size() + second.size());
+    char* out = item->data();
+    out = std::copy(key.begin(), key.end(), out);
+    out = std::copy(first.begin(), first.end(), out);
+    std::copy(second.begin(), second.end(), out);
+    return item;
+  }
+
+  void Ref() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      const std::size_t size = offsetof(Item, bytes) + key_len + value_len;
+      this->~Item();
+      ItemAllocator::Free(this, size);
+    }
+  }
+};
+
+// A key with its table hash, computed once per call (ShardFor).
+struct HashedKey {
+  std::string_view key;
+  uint32_t hash;
+};
+
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(const HashedKey& key) const { return key.hash; }
+  std::size_t operator()(const Item* item) const { return item->hash; }
+};
+
+struct KeyEq {
+  using is_transparent = void;
+  bool operator()(const Item* a, const Item* b) const { return a == b || a->key() == b->key(); }
+  bool operator()(const Item* a, const HashedKey& b) const { return a->key() == b.key; }
+  bool operator()(const HashedKey& a, const Item* b) const { return a.key == b->key(); }
+};
+
+}  // namespace memgate::backends::memory_internal

@@ -1,0 +1,128 @@
+// The `stats` family's output (see stats_reply.h).
+#include "server/stats_reply.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <ctime>
+
+#include "absl/strings/str_format.h"
+#include "server/protocol/reply.h"
+#include "server/version.h"
+
+namespace memgate::server {
+namespace {
+
+namespace reply = protocol::reply;
+
+double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+
+}  // namespace
+
+uint64_t BackendStatNumber(const backends::StatsResult& result, std::string_view name) {
+  for (const backends::Stat& stat : result.stats) {
+    if (stat.name != name) continue;
+    uint64_t value = 0;
+    std::from_chars(stat.value.data(), stat.value.data() + stat.value.size(), value);
+    return value;
+  }
+  return 0;
+}
+
+void AppendGeneralStats(std::string& out, const StatsSources& sources) {
+  const CounterTotals t = sources.stats.Totals();
+  const backends::StatsResult& b = sources.backend;
+  const ServerStats& s = sources.stats;
+  const int64_t now = std::time(nullptr);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto stat = [&out](std::string_view name, uint64_t value) {
+    reply::AppendStat(out, name, value);
+  };
+  auto backend = [&](std::string_view name) { stat(name, BackendStatNumber(b, name)); };
+  stat("pid", static_cast<uint64_t>(getpid()));
+  stat("uptime", static_cast<uint64_t>(now - sources.facts.start_time));
+  stat("time", static_cast<uint64_t>(now));
+  reply::AppendStat(out, "version", MEMGATE_PROTOCOL_VERSION);
+  stat("pointer_size", sizeof(void*) * 8);
+  reply::AppendStat(out, "rusage_user", absl::StrFormat("%.6f", Seconds(usage.ru_utime)));
+  reply::AppendStat(out, "rusage_system", absl::StrFormat("%.6f", Seconds(usage.ru_stime)));
+  stat("max_connections", sources.facts.max_connections);
+  stat("curr_connections", s.curr_connections.load(std::memory_order_relaxed));
+  stat("total_connections", s.total_connections.load(std::memory_order_relaxed));
+  stat("rejected_connections", s.rejected_connections.load(std::memory_order_relaxed));
+  stat("cmd_get", t.cmd_get);
+  stat("cmd_set", t.cmd_set);
+  stat("cmd_flush", t.cmd_flush);
+  stat("cmd_touch", t.cmd_touch);
+  stat("get_hits", t.get_hits);
+  stat("get_misses", t.get_misses);
+  backend("get_expired");
+  backend("get_flushed");
+  stat("delete_misses", t.delete_misses);
+  stat("delete_hits", t.delete_hits);
+  stat("incr_misses", t.incr_misses);
+  stat("incr_hits", t.incr_hits);
+  stat("decr_misses", t.decr_misses);
+  stat("decr_hits", t.decr_hits);
+  stat("cas_misses", t.cas_misses);
+  stat("cas_hits", t.cas_hits);
+  stat("cas_badval", t.cas_badval);
+  stat("touch_hits", t.touch_hits);
+  stat("touch_misses", t.touch_misses);
+  stat("store_too_large", t.store_too_large);
+  stat("store_no_memory", t.store_no_memory);
+  stat("bytes_read", t.bytes_read);
+  stat("bytes_written", t.bytes_written);
+  backend("limit_maxbytes");
+  stat("threads", static_cast<uint64_t>(sources.facts.threads));
+  backend("bytes");
+  backend("curr_items");
+  backend("total_items");
+  backend("expired_unfetched");
+  backend("evicted_unfetched");
+  backend("evictions");
+  backend("reclaimed");
+  reply::AppendStat(out, "backend", sources.backend_name);
+  stat("backend_errors", t.backend_errors);
+  out.append(reply::kEnd);
+}
+
+void AppendSettingsStats(std::string& out, const StatsSources& sources) {
+  const bool in_order = sources.capabilities.in_order;
+  reply::AppendStat(out, "maxbytes", BackendStatNumber(sources.backend, "limit_maxbytes"));
+  reply::AppendStat(out, "maxconns", sources.facts.max_connections);
+  reply::AppendStat(out, "verbosity", "0");
+  reply::AppendStat(out, "evictions", "on");
+  reply::AppendStat(out, "num_threads", static_cast<uint64_t>(sources.facts.threads));
+  reply::AppendStat(out, "detail_enabled", "no");
+  reply::AppendStat(out, "cas_enabled", "yes");
+  reply::AppendStat(out, "binding_protocol", "ascii");
+  reply::AppendStat(out, "item_size_max", sources.facts.item_size_max);
+  reply::AppendStat(out, "flush_enabled", "yes");
+  reply::AppendStat(out, "backend", sources.backend_name);
+  reply::AppendStat(out, "backend_pipelines_in_order", in_order ? "yes" : "no");
+  out.append(reply::kEnd);
+}
+
+void AppendBackendStats(std::string& out, const StatsSources& sources) {
+  const CounterTotals t = sources.stats.Totals();
+  const int64_t last_error = sources.stats.LastBackendError();
+  const bool failing = last_error != 0 && std::time(nullptr) - last_error < 60;
+  reply::AppendStat(out, "name", sources.backend_name);
+  reply::AppendStat(out, "health", failing ? "failing" : "ok");
+  reply::AppendStat(out, "errors", t.backend_errors);
+  reply::AppendStat(out, "last_error_time", static_cast<uint64_t>(last_error));
+  reply::AppendStat(out, "latency_samples", t.backend_latency_samples);
+  reply::AppendStat(
+      out, "latency_avg_us",
+      t.backend_latency_samples == 0 ? 0 : t.backend_latency_us / t.backend_latency_samples);
+  reply::AppendStat(out, "pipelines_in_order", sources.capabilities.in_order ? "yes" : "no");
+  for (const backends::Stat& stat : sources.backend.stats) {
+    reply::AppendStat(out, stat.name, stat.value);
+  }
+  out.append(reply::kEnd);
+}
+
+}  // namespace memgate::server

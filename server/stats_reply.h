@@ -1,0 +1,48 @@
+// The `stats` family's output: memcached's general counters, `stats
+// settings`, and `stats backend`, from the server's counters and what the
+// backend reported of itself.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "backends/backend.h"
+#include "server/server_stats.h"
+
+namespace memgate::server {
+
+// Facts `stats` reports that no counter holds.
+struct ServerFacts {
+  int threads = 1;
+  uint64_t max_connections = 1024;
+  int64_t start_time = 0;            // unix seconds
+  uint64_t item_size_max = 1 << 20;  // -I, for `stats settings`
+  // Appends memcached's `stats conns` lines for every live client;
+  // `requester` is the id of the client asking. Set by the server; when
+  // empty, `stats conns` lists nothing.
+  std::function<void(std::string& out, uint64_t requester)> append_conns;
+};
+
+// What the stats output is made from; the backend's part as it answered.
+struct StatsSources {
+  const ServerStats& stats;
+  const ServerFacts& facts;
+  std::string_view backend_name;
+  const backends::Capabilities& capabilities;
+  const backends::StatsResult& backend;
+};
+
+// A number the backend reported under `name`, 0 when it reports none.
+uint64_t BackendStatNumber(const backends::StatsResult& result, std::string_view name);
+
+// `stats`: memcached's general counters in memcached's order, END included.
+void AppendGeneralStats(std::string& out, const StatsSources& sources);
+// `stats settings`: memcached's names, for what a gateway has.
+void AppendSettingsStats(std::string& out, const StatsSources& sources);
+// `stats backend`: the backend's name, health (whether a call failed in the
+// last minute), sampled call latency, then everything it reported.
+void AppendBackendStats(std::string& out, const StatsSources& sources);
+
+}  // namespace memgate::server
