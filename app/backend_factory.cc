@@ -2,6 +2,8 @@
 #include "app/backend_factory.h"
 
 #include "absl/strings/str_cat.h"
+#include "backends/grpc/grpc_backend_factory.h"
+#include "backends/grpc/grpc_options.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
 #include "backends/simple_memory/simple_memory_store.h"
@@ -34,20 +36,59 @@ class SimpleMemoryHolder final : public BackendHolder {
   backends::MetadataLayer layer_;
 };
 
+// A BackendService over gRPC: the full backend when the service keeps the
+// metadata, else its plain store under the metadata layer.
+class GrpcHolder final : public BackendHolder {
+ public:
+  explicit GrpcHolder(backends::GrpcBackendSelection selection)
+      : selection_(std::move(selection)) {}
+  backends::Backend& backend() override { return *selection_.backend; }
+  std::optional<bool> Reachable() override { return selection_.channel->Reachable(); }
+
+ private:
+  backends::GrpcBackendSelection selection_;
+};
+
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const server::Config& config) {
+  backends::GrpcBackendOptions options;
+  options.target = config.grpc_target;
+  options.timeout = config.grpc_timeout;
+  options.tls_ca_file = config.grpc_tls_ca;
+  options.max_item_size = config.max_item_size;
+  for (const std::string& flag : config.grpc_headers) {
+    absl::StatusOr<backends::GrpcHeader> header = backends::ParseGrpcHeader(flag);
+    if (!header.ok()) return header.status();
+    options.headers.push_back(*std::move(header));
+  }
+  const backends::MetadataLayerOptions layer{.no_extra = config.no_extra,
+                                             .max_item_size = config.max_item_size};
+  absl::StatusOr<backends::GrpcBackendSelection> selection = backends::MakeGrpcBackend(
+      std::move(options), config.no_extra,
+      [layer](std::unique_ptr<backends::SimpleStore> store) -> std::unique_ptr<backends::Backend> {
+        return std::make_unique<backends::MetadataLayer>(std::move(store), layer);
+      });
+  if (!selection.ok()) return selection.status();
+  return std::make_unique<GrpcHolder>(*std::move(selection));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config) {
+  if (config.backend == "grpc") return MakeGrpc(config);
+  if (!config.grpc_target.empty() || !config.grpc_tls_ca.empty() || !config.grpc_headers.empty()) {
+    return absl::InvalidArgumentError("--grpc-* flags apply to --backend grpc");
+  }
   if (config.backend == "memory") {
     if (config.no_extra) {
       return absl::InvalidArgumentError(
-          "--no-extra applies to plain stores (--backend simple-memory), not to memory");
+          "--no-extra applies to plain stores (--backend simple-memory or grpc), not to memory");
     }
     return std::make_unique<MemoryHolder>(config);
   }
   if (config.backend == "simple-memory") return std::make_unique<SimpleMemoryHolder>(config);
   return absl::InvalidArgumentError(absl::StrCat("--backend: unknown backend \"",
                                                  ToAbsl(config.backend),
-                                                 "\" (known: memory, simple-memory)"));
+                                                 "\" (known: memory, simple-memory, grpc)"));
 }
 
 }  // namespace memgate::app
