@@ -48,8 +48,26 @@ pb, pb_grpc = load_stubs()
 
 MAX_RELATIVE_EXPTIME = 60 * 60 * 24 * 30
 U64 = 1 << 64
-# strtoull's rules, as memcached parses incr/decr values.
-NUMBER = re.compile(rb"^[ \t\n\v\f\r]*([+-]?)([0-9]+)[ \t\n\v\f\r]*$")
+# strtoull's rules, as memcached parses incr/decr values: leading space, a
+# sign, digits, then the end or a space (anything may follow that).
+NUMBER = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)(?:[ \t\n\v\f\r]|\Z)")
+
+
+def parse_number(value):
+    """The number memcached reads in an incr/decr value, or None."""
+    match = NUMBER.match(value)
+    if not match:
+        return None
+    number = int(match.group(2))
+    if number >= U64:
+        return None
+    if match.group(1) == b"-":
+        # strtoull negates in unsigned arithmetic; memcached refuses a result
+        # that is negative as a signed number.
+        number = -number % U64
+        if number >= 1 << 63:
+            return None
+    return number
 
 
 def expires_at(exptime, now):
@@ -209,11 +227,8 @@ class DictBackend(pb_grpc.BackendServiceServicer):
             item = self._live(request.key, now)
             if item is None:
                 return pb.ArithResponse(outcome=pb.ARITH_OUTCOME_NOT_FOUND)
-            match = NUMBER.match(item.value)
-            current = int(match.group(2)) if match else U64
-            if match and match.group(1) == b"-" and current != 0:
-                current = U64  # strtoull would give a negative number
-            if current >= U64:
+            current = parse_number(item.value)
+            if current is None:
                 return pb.ArithResponse(outcome=pb.ARITH_OUTCOME_NON_NUMERIC)
             if request.op == pb.ARITH_OP_INCR:
                 value = (current + request.delta) % U64

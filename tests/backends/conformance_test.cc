@@ -7,8 +7,17 @@
 //   static constexpr bool kInjectedClock;  // obeys the Clock it is given
 //   std::unique_ptr<Backend> Create(const Clock* clock);
 // Tests that move time forward are skipped for backends that keep their own
-// clock (for instance a real Redis server).
+// clock (for instance a real Redis server), and meta-command tests for
+// backends whose capabilities() say they do not keep meta state.
+//
+// The gRPC backend joins twice, each test against a fresh example service
+// run as a child process: the SQLite service (plain contract) under the
+// metadata layer, and the Python service (full contract) with no side table.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -18,6 +27,9 @@
 #include "absl/strings/ascii.h"
 #include "backends/backend.h"
 #include "backends/clock.h"
+#include "backends/grpc/grpc_backend.h"
+#include "backends/grpc/grpc_channel.h"
+#include "backends/grpc/grpc_store.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
 #include "backends/simple_memory/simple_memory_store.h"
@@ -25,6 +37,7 @@
 #include "backends/testing/delayed_simple_store.h"
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
+#include "tests/backends/grpc/service_process.h"
 
 namespace memgate::backends {
 namespace {
@@ -94,6 +107,56 @@ struct MetadataOverDelayedStoreFactory {
   }
 };
 
+// The channel to a service the factory has just started, or nullptr (and a
+// test failure) when it did not start.
+std::shared_ptr<GrpcChannel> StartAndConnect(testing::ServiceProcess& service) {
+  if (!service.Start()) {
+    ADD_FAILURE() << "the backend service did not start";
+    return nullptr;
+  }
+  GrpcBackendOptions options;
+  options.target = service.target();
+  absl::StatusOr<std::shared_ptr<GrpcChannel>> channel = GrpcChannel::Create(options);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  return channel.ok() ? *channel : nullptr;
+}
+
+// A fresh, empty database file (SQLite reads an empty file as an empty
+// database).
+std::string NewDatabasePath() {
+  char path[] = "/tmp/memgate-conformance-XXXXXX";
+  close(mkstemp(path));
+  return path;
+}
+
+struct GrpcSqliteFactory {
+  static constexpr const char* kName = "GrpcSqliteUnderMetadata";
+  static constexpr bool kInjectedClock = true;  // the layer keeps expiry
+  ~GrpcSqliteFactory() {
+    service.Stop();
+    std::filesystem::remove(db);
+  }
+  std::unique_ptr<Backend> Create(const Clock* clock) {
+    MetadataLayerOptions options;
+    options.clock = clock;
+    return std::make_unique<MetadataLayer>(std::make_unique<GrpcStore>(StartAndConnect(service)),
+                                           options);
+  }
+  std::string db = NewDatabasePath();
+  testing::ServiceProcess service{
+      {MEMGATE_SQLITE_BACKEND, "--listen", "127.0.0.1:{port}", "--db", db, "--allow-flush"}};
+};
+
+struct GrpcPythonFactory {
+  static constexpr const char* kName = "GrpcPythonFull";
+  static constexpr bool kInjectedClock = false;  // the service keeps expiry
+  std::unique_ptr<Backend> Create(const Clock*) {
+    return std::make_unique<GrpcBackend>(StartAndConnect(service));
+  }
+  testing::ServiceProcess service{
+      {MEMGATE_TEST_PYTHON, MEMGATE_PYTHON_BACKEND, "--listen", "127.0.0.1:{port}"}};
+};
+
 // An mg answer as the meta tests read it.
 struct MetaAnswer {
   enum Outcome { kOk, kNotFound };
@@ -116,9 +179,7 @@ class BackendConformanceTest : public ::testing::Test {
   }
   void TearDown() override { backend_->ClientClosed(client_); }
 
-  void SkipWithoutClock() {
-    if (!Factory::kInjectedClock) GTEST_SKIP() << Factory::kName << " keeps its own clock";
-  }
+  bool HasMeta() const { return backend_->capabilities().meta_commands; }
 
   StoreResult Store(StoreMode mode, std::string_view key, std::string_view value,
                     uint32_t flags = 0, int64_t exptime = 0, uint64_t cas = 0) {
@@ -187,8 +248,9 @@ struct FactoryNames {
   }
 };
 
-using BackendTypes = ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
-                                      MetadataOverDelayedStoreFactory>;
+using BackendTypes =
+    ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
+                     MetadataOverDelayedStoreFactory, GrpcSqliteFactory, GrpcPythonFactory>;
 TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
 
 TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {
@@ -411,7 +473,7 @@ TYPED_TEST(BackendConformanceTest, FlushAllNowEmptiesEverything) {
 }
 
 TYPED_TEST(BackendConformanceTest, FlushAllWithDelayHidesOlderItemsLater) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   this->Set("old", "1");
   EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_, 10).outcome, FlushOutcome::kOk);
   this->clock_.Advance(5);
@@ -428,7 +490,7 @@ TYPED_TEST(BackendConformanceTest, FlushAllWithDelayHidesOlderItemsLater) {
 }
 
 TYPED_TEST(BackendConformanceTest, RelativeExpiry) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   this->Set("k", "v", 0, 10);
   this->clock_.Advance(9);
   EXPECT_EQ(this->Value("k"), "v");
@@ -440,7 +502,7 @@ TYPED_TEST(BackendConformanceTest, RelativeExpiry) {
 }
 
 TYPED_TEST(BackendConformanceTest, AbsoluteExpiry) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   const int64_t at = this->clock_.Now() + 40 * 24 * 3600;  // beyond 30 days: a unix time
   this->Set("k", "v", 0, at);
   this->clock_.Advance(40 * 24 * 3600 - 1);
@@ -453,7 +515,7 @@ TYPED_TEST(BackendConformanceTest, AbsoluteExpiry) {
 }
 
 TYPED_TEST(BackendConformanceTest, ZeroExptimeNeverExpires) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   this->Set("k", "v", 0, 0);
   this->clock_.Advance(10LL * 365 * 24 * 3600);
   EXPECT_EQ(this->Value("k"), "v");
@@ -467,7 +529,7 @@ TYPED_TEST(BackendConformanceTest, NegativeExptimeStoresNothingVisible) {
 }
 
 TYPED_TEST(BackendConformanceTest, AppendAndIncrKeepExpiry) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   this->Set("s", "a", 0, 10);
   this->Set("n", "1", 0, 10);
   this->clock_.Advance(5);
@@ -483,7 +545,7 @@ TYPED_TEST(BackendConformanceTest, AppendAndIncrKeepExpiry) {
 }
 
 TYPED_TEST(BackendConformanceTest, TouchSetsNewExpiry) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   EXPECT_EQ(SyncTouch(*this->backend_, this->client_, "k", 10).outcome, TouchOutcome::kNotFound);
   this->Set("k", "v", 0, 10);
   this->clock_.Advance(8);
@@ -500,7 +562,7 @@ TYPED_TEST(BackendConformanceTest, TouchSetsNewExpiry) {
 }
 
 TYPED_TEST(BackendConformanceTest, GetAndTouchReturnsHitsAndSetsExpiry) {
-  this->SkipWithoutClock();
+  if (!TypeParam::kInjectedClock) GTEST_SKIP() << TypeParam::kName << " keeps its own clock";
   this->Set("a", "1", 4, 5);
   this->Set("b", "2", 0, 0);
   const GetResult result = SyncGetAndTouch(*this->backend_, this->client_, {"b", "x", "a"}, 100);
@@ -554,6 +616,7 @@ MetaGetFields MetaGetWith(std::string_view steps) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   MetaGetFields get = MetaGetWith("t");
   EXPECT_EQ(this->MetaGet("m", get).outcome, MetaAnswer::kNotFound);
   ASSERT_EQ(this->Set("m", "value", 7, 100).outcome, StoreOutcome::kStored);
@@ -579,6 +642,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetTtlStepsActInOrder) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   ASSERT_EQ(this->Set("m", "v", 0, 100).outcome, StoreOutcome::kStored);
   MetaGetFields before = MetaGetWith("tT");
   before.ttl = 50;
@@ -589,6 +653,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetTtlStepsActInOrder) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetVivifyWinsOnce) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   MetaGetFields vivify = MetaGetWith("Nt");
   vivify.vivify = true;
   vivify.vivify_ttl = 30;
@@ -610,6 +675,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetVivifyWinsOnce) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetRecacheWinsBelowTtl) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   ASSERT_EQ(this->Set("r", "v", 0, 100).outcome, StoreOutcome::kStored);
   MetaGetFields recache = MetaGetWith("R");
   recache.recache_ttl = 50;
@@ -622,6 +688,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetRecacheWinsBelowTtl) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   StoreRequest add;
   add.mode = StoreMode::kAdd;
   add.flags = 3;
@@ -652,6 +719,7 @@ TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   ASSERT_EQ(this->Set("i", "old").outcome, StoreOutcome::kStored);
   const uint64_t current = this->CasOf("i");
   StoreRequest stale;
@@ -668,6 +736,7 @@ TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   DeleteRequest del;
   EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kNotFound);
   ASSERT_EQ(this->Set("d", "v", 0, 100).outcome, StoreOutcome::kStored);
@@ -690,6 +759,7 @@ TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   ArithRequest incr;
   EXPECT_EQ(this->MetaArith("a", incr).outcome, ArithOutcome::kNotFound);
   incr.vivify = true;
