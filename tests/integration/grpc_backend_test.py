@@ -3,7 +3,8 @@ two memgates in front of the Python service (full contract) agree on cas and
 flags; in front of the SQLite service (plain contract) each keeps its own;
 --no-extra is the seed's pass-through; a service that dies answers
 SERVER_ERROR on a connection that stays, and memgate recovers when it is
-back. Clients are pymemcache and raw sockets.
+back, and its admin health says memgate.backend NOT_SERVING meanwhile. Clients
+are pymemcache, raw sockets and a grpc.health.v1 stub.
 
   grpc_backend_test.py --memgate PATH --sqlite-backend PATH --python-backend PATH
 """
@@ -26,6 +27,25 @@ PYTHON_BACKEND = None
 def with_flags(key, value, flags):
     """A pymemcache deserializer that shows the flags beside the value."""
     return (value, flags)
+
+
+def health_stubs(test):
+    """grpc.health.v1 stubs generated from Debian's grpc-proto, in a module
+    path of their own (grpc.health would clash with the grpc package)."""
+    import shutil
+    import subprocess
+    import tempfile
+    out = tempfile.mkdtemp(prefix="memgate-health-stubs-")
+    test.addCleanup(shutil.rmtree, out, True)
+    os.mkdir(os.path.join(out, "memgate_health_stubs"))
+    shutil.copy("/usr/share/grpc-proto/grpc/health/v1/health.proto",
+                os.path.join(out, "memgate_health_stubs"))
+    subprocess.run(["protoc", "-I", out, "--python_out=" + out, "--grpc_python_out=" + out,
+                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
+                    "memgate_health_stubs/health.proto"], check=True)
+    sys.path.insert(0, out)
+    from memgate_health_stubs import health_pb2, health_pb2_grpc
+    return health_pb2, health_pb2_grpc
 
 
 class Service(harness._Process):
@@ -130,6 +150,32 @@ class GrpcBackendTest(unittest.TestCase):
             self.assertTrue(harness.wait_until(lambda: replies.append(served()) or replies[-1],
                                                timeout=5))
             self.assertEqual(replies[-1], b"VALUE k 3 1\r\nv\r\nEND\r\n")
+
+    def test_health_reports_the_backend_not_serving_while_unreachable(self):
+        import grpc
+        health_pb2, health_grpc = health_stubs(self)
+        port = harness.free_tcp_port()
+        service = Service([sys.executable, PYTHON_BACKEND, "--listen", "127.0.0.1:%d" % port])
+        self.addCleanup(lambda: service.stop())
+        server = harness.Memgate(args=["--backend", "grpc", "--grpc-target", service.target,
+                                       "--admin", "127.0.0.1:0"], timeout=20)
+        self.addCleanup(server.stop)
+        admin = server.wait_for_line(r"admin listening on (\S+)").group(1)
+        channel = grpc.insecure_channel(admin)
+        self.addCleanup(channel.close)
+        check = health_grpc.HealthStub(channel).Check
+
+        def status():
+            request = health_pb2.HealthCheckRequest(service="memgate.backend")
+            return check(request, timeout=2).status
+
+        SERVING = health_pb2.HealthCheckResponse.SERVING
+        NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+        self.assertTrue(harness.wait_until(lambda: status() == SERVING, timeout=5))
+        service.stop()
+        self.assertTrue(harness.wait_until(lambda: status() == NOT_SERVING, timeout=5))
+        service = Service([sys.executable, PYTHON_BACKEND, "--listen", "127.0.0.1:%d" % port])
+        self.assertTrue(harness.wait_until(lambda: status() == SERVING, timeout=5))
 
     def test_memgate_refuses_to_start_with_a_bad_header(self):
         service = self.python_service()
