@@ -146,6 +146,12 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
 
 AdminServer::~AdminServer() { Stop(); }
 
+void AdminServer::SetServingStatus(const std::string& service, bool serving) {
+  if (grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService()) {
+    health->SetServingStatus(service, serving);
+  }
+}
+
 void AdminServer::Stop() {
   if (stopped_ || !grpc_server_) return;
   stopped_ = true;

@@ -44,6 +44,10 @@ class AdminServer {
   bool tls() const { return tls_; }
   bool token_required() const { return token_required_; }
 
+  // Reports `service` (for instance "memgate.backend") in grpc.health.v1.
+  // Thread-safe; call it before Stop, which marks everything NOT_SERVING.
+  void SetServingStatus(const std::string& service, bool serving);
+
   // Ends watch streams, finishes in-flight calls (cancelling those still
   // running after a second) and stops. Idempotent.
   void Stop();

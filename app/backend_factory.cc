@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/grpc/grpc_backend_factory.h"
+#include "backends/grpc/grpc_options.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
 #include "backends/redis/redis_backend.h"
@@ -46,6 +48,7 @@ class RedisHolder final : public BackendHolder {
   explicit RedisHolder(std::unique_ptr<backends::redis::RedisBackend> backend)
       : backend_(std::move(backend)) {}
   backends::Backend& backend() override { return *backend_; }
+  std::optional<bool> Reachable() override { return backend_->Reachable(); }
   void Attach(server::Server& server) override {
     pool_ = &server.io_pool();
     std::vector<boost::asio::io_context*> loops;
@@ -107,13 +110,52 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeRedis(const server::Config& c
   return std::make_unique<RedisHolder>(*std::move(backend));
 }
 
+// A BackendService over gRPC: the full backend when the service keeps the
+// metadata, else its plain store under the metadata layer.
+class GrpcHolder final : public BackendHolder {
+ public:
+  explicit GrpcHolder(backends::GrpcBackendSelection selection)
+      : selection_(std::move(selection)) {}
+  backends::Backend& backend() override { return *selection_.backend; }
+  std::optional<bool> Reachable() override { return selection_.channel->Reachable(); }
+
+ private:
+  backends::GrpcBackendSelection selection_;
+};
+
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const server::Config& config) {
+  backends::GrpcBackendOptions options;
+  options.target = config.grpc_target;
+  options.timeout = config.grpc_timeout;
+  options.tls_ca_file = config.grpc_tls_ca;
+  options.max_item_size = config.max_item_size;
+  for (const std::string& flag : config.grpc_headers) {
+    absl::StatusOr<backends::GrpcHeader> header = backends::ParseGrpcHeader(flag);
+    if (!header.ok()) return header.status();
+    options.headers.push_back(*std::move(header));
+  }
+  const backends::MetadataLayerOptions layer{.no_extra = config.no_extra,
+                                             .max_item_size = config.max_item_size};
+  absl::StatusOr<backends::GrpcBackendSelection> selection = backends::MakeGrpcBackend(
+      std::move(options), config.no_extra,
+      [layer](std::unique_ptr<backends::SimpleStore> store) -> std::unique_ptr<backends::Backend> {
+        return std::make_unique<backends::MetadataLayer>(std::move(store), layer);
+      });
+  if (!selection.ok()) return selection.status();
+  return std::make_unique<GrpcHolder>(*std::move(selection));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config) {
+  if (config.backend == "grpc") return MakeGrpc(config);
+  if (!config.grpc_target.empty() || !config.grpc_tls_ca.empty() || !config.grpc_headers.empty()) {
+    return absl::InvalidArgumentError("--grpc-* flags apply to --backend grpc");
+  }
   if (config.backend == "memory") {
     if (config.no_extra) {
       return absl::InvalidArgumentError(
-          "--no-extra applies to plain stores (--backend simple-memory), not to memory");
+          "--no-extra applies to plain stores (--backend simple-memory or grpc), not to memory");
     }
     return std::make_unique<MemoryHolder>(config);
   }
@@ -121,7 +163,7 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config&
   if (config.backend == "redis") return MakeRedis(config);
   return absl::InvalidArgumentError(absl::StrCat("--backend: unknown backend \"",
                                                  ToAbsl(config.backend),
-                                                 "\" (known: memory, redis, simple-memory)"));
+                                                 "\" (known: memory, simple-memory, redis, grpc)"));
 }
 
 }  // namespace memgate::app

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
@@ -21,9 +22,15 @@ class BackendHolder {
   virtual void Attach(server::Server& server) {}
   // Before the server stops: such a backend closes its connections.
   virtual void Detach() {}
+  // Whether the storage behind the backend can be reached, for the health
+  // report; nullopt when there is nothing remote to reach. Thread-safe.
+  virtual std::optional<bool> Reachable() { return std::nullopt; }
 };
 
-// INVALID_ARGUMENT for an unknown backend name.
+// INVALID_ARGUMENT for an unknown backend name or flags that do not fit it;
+// for grpc, blocks until the service answers the contract probe (at most
+// ten seconds) and fails with UNAVAILABLE or DEADLINE_EXCEEDED when it does
+// not.
 absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config);
 
 }  // namespace memgate::app

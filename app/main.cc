@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "admin/admin_server.h"
 #include "app/backend_factory.h"
+#include "app/backend_health.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -103,12 +104,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "memgate: admin listening on %s%s%s\n", admin->bound_address().c_str(),
                  admin->tls() ? " (TLS)" : "", admin->token_required() ? " (token required)" : "");
   }
+  // A remote backend's reachability shows in the admin server's health.
+  std::unique_ptr<memgate::app::BackendHealthReporter> backend_health;
+  if (admin && (*backend)->Reachable().has_value()) {
+    backend_health = std::make_unique<memgate::app::BackendHealthReporter>(
+        **backend, [admin = admin.get()](bool serving) {
+          admin->SetServingStatus(memgate::app::kBackendHealthService, serving);
+        });
+  }
   std::fprintf(stderr, "memgate: %s backend, %d threads, ready\n",
                std::string(server.backend().Name()).c_str(), server.options().threads);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
+  backend_health.reset();
   if (admin) admin->Stop();
   (*backend)->Detach();
   server.Stop();

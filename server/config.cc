@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "common/absl_compat.h"
 
 namespace memgate::server {
@@ -143,6 +144,17 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         config.redis_tls_cert = std::string(*v);
       } else if (name == "--redis-tls-key") {
         config.redis_tls_key = std::string(*v);
+      } else if (name == "--grpc-target") {
+        config.grpc_target = std::string(*v);
+      } else if (name == "--grpc-timeout") {
+        if (!absl::ParseDuration(ToAbsl(*v), &config.grpc_timeout) ||
+            config.grpc_timeout <= absl::ZeroDuration()) {
+          status = Bad(name, "expects a positive duration like 500ms or 2s");
+        }
+      } else if (name == "--grpc-tls-ca") {
+        config.grpc_tls_ca = std::string(*v);
+      } else if (name == "--grpc-header") {
+        config.grpc_headers.emplace_back(*v);
       } else if (name == "--admin") {
         config.admin = std::string(*v);
       } else if (name == "--admin-token-file") {
@@ -195,8 +207,9 @@ Listeners:
 
 Engine:
   -t, --threads N        event-loop threads (default: number of cores)
-  --backend NAME         memory (default), redis, or simple-memory (the
-                         seed's plain store under the metadata layer)
+  --backend NAME         memory (default), simple-memory (the seed's
+                         plain store under the metadata layer), redis, or
+                         grpc (a service implementing memgate.backend.v1)
   --no-extra             pass-through mode for plain stores: no flags,
                          expiry or cas checks (the seed's no_extra)
   -m, --memory-limit MB  memory backend size limit (default 64)
@@ -217,6 +230,11 @@ Redis backend (--backend redis):
   --redis-tls-ca F       CA file for rediss:// (default: system store)
   --redis-tls-cert F, --redis-tls-key F   client certificate for rediss://
   --redis-tls-insecure   skip the server certificate and host name checks
+gRPC backend (--backend grpc):
+  --grpc-target TARGET   the service: host:port, unix:/path, any gRPC target
+  --grpc-timeout D       deadline of each call, e.g. 500ms (default 1s)
+  --grpc-tls-ca FILE     use TLS, trusting this CA (PEM)
+  --grpc-header 'N: V'   send this header on every call (repeatable)
 
 Admin service (gRPC):
   --admin ADDR           admin address (default 127.0.0.1:50051; "none"

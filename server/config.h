@@ -1,6 +1,6 @@
 // memgate's command line: memcached's own flags where they make sense (-p -l
 // -t -m -I -c -U -u -v), plus the gateway's (--listen, --listen-fd,
-// --backend, --no-extra, --admin...).
+// --backend, --no-extra, --grpc-*, --admin...).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace memgate::server {
 
@@ -32,6 +33,12 @@ struct Config {
   std::string redis_tls_cert;        // --redis-tls-cert
   std::string redis_tls_key;         // --redis-tls-key
   bool redis_tls_insecure = false;   // --redis-tls-insecure
+  // --backend grpc: the service's gRPC target, per-call deadline, CA file
+  // (set: TLS) and "name: value" headers, checked by the backend factory.
+  std::string grpc_target;                         // --grpc-target
+  absl::Duration grpc_timeout = absl::Seconds(1);  // --grpc-timeout
+  std::string grpc_tls_ca;                         // --grpc-tls-ca
+  std::vector<std::string> grpc_headers;           // --grpc-header, repeatable
   std::string admin = "127.0.0.1:50051";  // --admin; "none" disables
   std::string admin_token_file;      // --admin-token-file
   bool admin_insecure = false;       // --admin-insecure

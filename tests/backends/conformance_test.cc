@@ -7,8 +7,17 @@
 //   static constexpr bool kInjectedClock;  // obeys the Clock it is given
 //   std::unique_ptr<Backend> Create(const Clock* clock);
 // Tests that move time forward are skipped for backends that keep their own
-// clock (for instance a real Redis server).
+// clock (for instance a real Redis server), and meta-command tests for
+// backends whose capabilities() say they do not keep meta state.
+//
+// The gRPC backend joins twice, each test against a fresh example service
+// run as a child process: the SQLite service (plain contract) under the
+// metadata layer, and the Python service (full contract) with no side table.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -18,6 +27,9 @@
 #include "absl/strings/ascii.h"
 #include "backends/backend.h"
 #include "backends/clock.h"
+#include "backends/grpc/grpc_backend.h"
+#include "backends/grpc/grpc_channel.h"
+#include "backends/grpc/grpc_store.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
 #include "backends/redis/redis_backend.h"
@@ -28,6 +40,7 @@
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_server.h"
+#include "tests/backends/grpc/service_process.h"
 
 namespace memgate::backends {
 namespace {
@@ -136,6 +149,56 @@ struct RedisFactory {
   redis::testing::LoopThreads loops_{2};
 };
 
+// The channel to a service the factory has just started, or nullptr (and a
+// test failure) when it did not start.
+std::shared_ptr<GrpcChannel> StartAndConnect(testing::ServiceProcess& service) {
+  if (!service.Start()) {
+    ADD_FAILURE() << "the backend service did not start";
+    return nullptr;
+  }
+  GrpcBackendOptions options;
+  options.target = service.target();
+  absl::StatusOr<std::shared_ptr<GrpcChannel>> channel = GrpcChannel::Create(options);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  return channel.ok() ? *channel : nullptr;
+}
+
+// A fresh, empty database file (SQLite reads an empty file as an empty
+// database).
+std::string NewDatabasePath() {
+  char path[] = "/tmp/memgate-conformance-XXXXXX";
+  close(mkstemp(path));
+  return path;
+}
+
+struct GrpcSqliteFactory {
+  static constexpr const char* kName = "GrpcSqliteUnderMetadata";
+  static constexpr bool kInjectedClock = true;  // the layer keeps expiry
+  ~GrpcSqliteFactory() {
+    service.Stop();
+    std::filesystem::remove(db);
+  }
+  std::unique_ptr<Backend> Create(const Clock* clock) {
+    MetadataLayerOptions options;
+    options.clock = clock;
+    return std::make_unique<MetadataLayer>(std::make_unique<GrpcStore>(StartAndConnect(service)),
+                                           options);
+  }
+  std::string db = NewDatabasePath();
+  testing::ServiceProcess service{
+      {MEMGATE_SQLITE_BACKEND, "--listen", "127.0.0.1:{port}", "--db", db, "--allow-flush"}};
+};
+
+struct GrpcPythonFactory {
+  static constexpr const char* kName = "GrpcPythonFull";
+  static constexpr bool kInjectedClock = false;  // the service keeps expiry
+  std::unique_ptr<Backend> Create(const Clock*) {
+    return std::make_unique<GrpcBackend>(StartAndConnect(service));
+  }
+  testing::ServiceProcess service{
+      {MEMGATE_TEST_PYTHON, MEMGATE_PYTHON_BACKEND, "--listen", "127.0.0.1:{port}"}};
+};
+
 // An mg answer as the meta tests read it.
 struct MetaAnswer {
   enum Outcome { kOk, kNotFound };
@@ -164,6 +227,7 @@ class BackendConformanceTest : public ::testing::Test {
   // The server refuses what a backend's capabilities leave out, so the
   // backend is not asked for it either.
   bool Can(bool Capabilities::*capability) { return backend_->capabilities().*capability; }
+  bool HasMeta() const { return backend_->capabilities().meta_commands; }
 
   StoreResult Store(StoreMode mode, std::string_view key, std::string_view value,
                     uint32_t flags = 0, int64_t exptime = 0, uint64_t cas = 0) {
@@ -232,8 +296,10 @@ struct FactoryNames {
   }
 };
 
-using BackendTypes = ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
-                                      MetadataOverDelayedStoreFactory, RedisFactory>;
+using BackendTypes =
+    ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
+                     MetadataOverDelayedStoreFactory, RedisFactory, GrpcSqliteFactory,
+                     GrpcPythonFactory>;
 TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
 
 TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {
@@ -599,6 +665,7 @@ MetaGetFields MetaGetWith(std::string_view steps) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   MetaGetFields get = MetaGetWith("t");
   EXPECT_EQ(this->MetaGet("m", get).outcome, MetaAnswer::kNotFound);
   ASSERT_EQ(this->Set("m", "value", 7, 100).outcome, StoreOutcome::kStored);
@@ -625,6 +692,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetReportsItemState) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetTtlStepsActInOrder) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   ASSERT_EQ(this->Set("m", "v", 0, 100).outcome, StoreOutcome::kStored);
   MetaGetFields before = MetaGetWith("tT");
   before.ttl = 50;
@@ -635,6 +703,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetTtlStepsActInOrder) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetVivifyWinsOnce) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   MetaGetFields vivify = MetaGetWith("Nt");
   vivify.vivify = true;
   vivify.vivify_ttl = 30;
@@ -657,6 +726,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetVivifyWinsOnce) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaGetRecacheWinsBelowTtl) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   if (!this->Can(&Capabilities::recache_state)) GTEST_SKIP() << "no recache state";
   ASSERT_EQ(this->Set("r", "v", 0, 100).outcome, StoreOutcome::kStored);
   MetaGetFields recache = MetaGetWith("R");
@@ -670,6 +740,7 @@ TYPED_TEST(BackendConformanceTest, MetaGetRecacheWinsBelowTtl) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   StoreRequest add;
   add.mode = StoreMode::kAdd;
   add.flags = 3;
@@ -700,6 +771,7 @@ TYPED_TEST(BackendConformanceTest, MetaStoreModesAndCas) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   if (!this->Can(&Capabilities::recache_state)) GTEST_SKIP() << "no recache state";
   ASSERT_EQ(this->Set("i", "old").outcome, StoreOutcome::kStored);
   const uint64_t current = this->CasOf("i");
@@ -717,6 +789,7 @@ TYPED_TEST(BackendConformanceTest, MetaStoreInvalidateStoresStale) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   DeleteRequest del;
   EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kNotFound);
   ASSERT_EQ(this->Set("d", "v", 0, 100).outcome, StoreOutcome::kStored);
@@ -744,6 +817,7 @@ TYPED_TEST(BackendConformanceTest, MetaDeleteComparesAndInvalidates) {
 }
 
 TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
   ArithRequest incr;
   EXPECT_EQ(this->MetaArith("a", incr).outcome, ArithOutcome::kNotFound);
   incr.vivify = true;

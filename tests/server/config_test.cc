@@ -76,9 +76,29 @@ TEST(ConfigTest, RedisFlags) {
   EXPECT_FALSE(Parse({"--redis-url"}).ok());
 }
 
+TEST(ConfigTest, GrpcBackendFlags) {
+  auto config = Parse({"--backend", "grpc", "--grpc-target", "unix:/run/kv.sock",
+                       "--grpc-timeout=250ms", "--grpc-tls-ca", "/etc/ca.pem", "--grpc-header",
+                       "authorization: Bearer x", "--grpc-header", "x-tenant: blue"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->backend, "grpc");
+  EXPECT_EQ(config->grpc_target, "unix:/run/kv.sock");
+  EXPECT_EQ(config->grpc_timeout, absl::Milliseconds(250));
+  EXPECT_EQ(config->grpc_tls_ca, "/etc/ca.pem");
+  EXPECT_EQ(config->grpc_headers,
+            (std::vector<std::string>{"authorization: Bearer x", "x-tenant: blue"}));
+  EXPECT_EQ(Parse({})->grpc_timeout, absl::Seconds(1));
+}
+
 TEST(ConfigTest, RejectsBadValuesWithTheFlagName) {
-  for (auto args : std::vector<std::vector<const char*>>{
-           {"-p", "70000"}, {"-t", "0"}, {"-U", "11211"}, {"-I", "12x"}, {"--bogus"}, {"-m"}}) {
+  for (auto args : std::vector<std::vector<const char*>>{{"-p", "70000"},
+                                                         {"-t", "0"},
+                                                         {"-U", "11211"},
+                                                         {"-I", "12x"},
+                                                         {"--bogus"},
+                                                         {"-m"},
+                                                         {"--grpc-timeout", "soon"},
+                                                         {"--grpc-timeout", "-1s"}}) {
     std::vector<const char*> argv = {"memgate"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto config = ParseCommandLine(static_cast<int>(argv.size()), argv.data());
