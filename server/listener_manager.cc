@@ -120,8 +120,11 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
       });
       return;
     }
-    accepted.fetch_add(1, std::memory_order_relaxed);
-    on_accept_(std::move(socket), target, Info());
+    if (on_accept_(std::move(socket), target, Info())) {
+      accepted.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+    }
     Accept();
   }
 

@@ -54,7 +54,9 @@ class ListenerManager {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
   // Takes over an accepted socket that belongs to pool loop `loop_index`.
-  using AcceptFn = std::function<void(Socket socket, int loop_index, const ListenerInfo& listener)>;
+  // False when it turned the client away (a connection limit): the listener
+  // counts it as rejected, not accepted.
+  using AcceptFn = std::function<bool(Socket socket, int loop_index, const ListenerInfo& listener)>;
 
   ListenerManager(IoPool& pool, ClientRegistry& registry, EventBus& events, AcceptFn on_accept);
   ~ListenerManager();

@@ -566,6 +566,41 @@ TEST_F(AdminTest, BadRequestsGetTheirStatusCodes) {
   ASSERT_TRUE(Delete("taken", v1::DeleteListenerRequest::CLOSE_NOW, &listener).ok());
 }
 
+TEST_F(AdminTest, ListenerLimitRefusalsCountAsRejected) {
+  v1::CreateListenerRequest request;
+  request.set_listener_id("limited");
+  request.mutable_listener()->set_address("127.0.0.1:0");
+  request.mutable_listener()->set_max_clients(1);
+  v1::Listener listener;
+  ASSERT_TRUE(stub_->CreateListener(Ctx().get(), request, &listener).ok());
+  TestClient served(listener.bound_address());
+  ASSERT_EQ(served.Call("version\r\n").substr(0, 8), "VERSION ");
+  TestClient refused(listener.bound_address());
+  bool closed = false;
+  EXPECT_EQ(refused.ReadUntilClosed(closed), "ERROR Too many open connections\r\n");
+  EXPECT_TRUE(closed);
+
+  v1::GetListenerRequest get;
+  get.set_name("limited");
+  v1::Listener fetched;
+  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.connected_clients(), 1u);
+  EXPECT_EQ(fetched.accepted_clients(), 1u);
+  EXPECT_EQ(fetched.rejected_clients(), 1u);
+  v1::Stats stats;
+  ASSERT_TRUE(stub_->GetStats(Ctx().get(), {}, &stats).ok());
+  bool found = false;
+  for (const v1::ListenerStats& l : stats.listeners()) {
+    if (l.listener() != "listeners/limited") continue;
+    found = true;
+    EXPECT_EQ(l.accepted_clients(), 1u);
+    EXPECT_EQ(l.rejected_clients(), 1u);
+  }
+  EXPECT_TRUE(found);
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("limited", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+}
+
 TEST_F(AdminTest, StatsAndServerInfo) {
   TestClient client(memgate_->listeners().at("l1"));
   ASSERT_EQ(client.Call("set s 0 0 1\r\nx\r\n"), "STORED\r\n");
@@ -679,6 +714,33 @@ TEST(AdminServerTest, RefusesNonLoopbackWithoutAToken) {
   EXPECT_FALSE(memgate.ready());
   EXPECT_EQ(memgate.WaitForExit(std::chrono::seconds(10)), 2);
   EXPECT_NE(memgate.Log().find("non-loopback"), std::string::npos) << memgate.Log();
+}
+
+TEST(AdminServerTest, ServerWideLimitRefusalsCountAsRejected) {
+  MemgateProcess memgate(
+      {"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "-t", "1", "-c", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials()));
+  TestClient served(memgate.listeners().at("l1"));
+  ASSERT_EQ(served.Call("version\r\n").substr(0, 8), "VERSION ");
+  TestClient refused(memgate.listeners().at("l1"));
+  bool closed = false;
+  EXPECT_EQ(refused.ReadUntilClosed(closed), "ERROR Too many open connections\r\n");
+  EXPECT_TRUE(closed);
+
+  v1::GetListenerRequest get;
+  get.set_name("l1");
+  v1::Listener listener;
+  ASSERT_TRUE(stub->GetListener(Ctx().get(), get, &listener).ok());
+  EXPECT_EQ(listener.accepted_clients(), 1u);
+  EXPECT_EQ(listener.rejected_clients(), 1u);
+  v1::Stats stats;
+  ASSERT_TRUE(stub->GetStats(Ctx().get(), {}, &stats).ok());
+  EXPECT_EQ(stats.rejected_connections(), 1u);
+  ASSERT_EQ(stats.listeners_size(), 1);
+  EXPECT_EQ(stats.listeners(0).accepted_clients(), 1u);
+  EXPECT_EQ(stats.listeners(0).rejected_clients(), 1u);
 }
 
 TEST(AdminServerTest, NoneDisablesTheAdminApi) {
