@@ -123,9 +123,7 @@ void ToProto(const ListenerInfo& info, v1::Listener* out) {
     SetDuration(info.options.idle_timeout, out->mutable_idle_timeout());
   }
   SetTime(info.created_at, out->mutable_create_time());
-  if (info.state == ListenerState::kDraining) {
-    SetTime(info.drain_deadline, out->mutable_drain_deadline());
-  }
+  if (info.drain_deadline) SetTime(*info.drain_deadline, out->mutable_drain_deadline());
   out->set_connected_clients(info.clients);
   out->set_accepted_clients(info.accepted);
   out->set_rejected_clients(info.rejected);
@@ -439,6 +437,7 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
     if (absl::Status closed = server_.listeners().Close(id, mode, drain_timeout); !closed.ok()) {
       return ToGrpc(closed);
     }
+    // Still listed: draining until its clients leave. Gone: closed.
     absl::StatusOr<ListenerInfo> after = server_.listeners().Get(id);
     if (after.ok()) {
       ToProto(*after, response);
@@ -446,7 +445,7 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
       ToProto(*before, response);
       response->set_state(v1::Listener::CLOSED);
       response->clear_drain_deadline();
-      if (mode == CloseMode::kCloseNow) response->set_connected_clients(0);
+      response->set_connected_clients(server_.clients().CountForListener(id));
     }
     return grpc::Status::OK;
   });

@@ -68,6 +68,15 @@ bool ConnectRefused(const std::string& address) {
   return refused;
 }
 
+// Position of the first event satisfying `pred`, or -1.
+int IndexOf(const std::vector<v1::Event>& events,
+            const std::function<bool(const v1::Event&)>& pred) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (pred(events[i])) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // Collects a WatchEvents stream on a thread.
 class Watcher {
  public:
@@ -358,9 +367,19 @@ TEST_F(AdminTest, CloseNowDropsEveryClient) {
   ASSERT_EQ(a.Call("version\r\n").substr(0, 8), "VERSION ");
   ASSERT_EQ(b.Call("version\r\n").substr(0, 8), "VERSION ");
   ASSERT_EQ(Clients("now").size(), 2u);
+  Watcher watcher(*stub_, "now");
   v1::Listener deleted;
   ASSERT_TRUE(Delete("listeners/now", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
   EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+  EXPECT_EQ(deleted.connected_clients(), 0u);
+  // Both clients are gone before the listener is.
+  ASSERT_TRUE(watcher.Seen([](const v1::Event& e) { return e.has_listener_closed(); }));
+  int disconnected = 0;
+  for (const v1::Event& e : watcher.events()) {
+    if (e.has_listener_closed()) break;
+    disconnected += e.has_client_disconnected();
+  }
+  EXPECT_EQ(disconnected, 2);
   bool a_closed = false, b_closed = false;
   a.ReadUntilClosed(a_closed);
   b.ReadUntilClosed(b_closed);
@@ -370,16 +389,48 @@ TEST_F(AdminTest, CloseNowDropsEveryClient) {
   EXPECT_TRUE(Eventually([&] { return Clients("now").empty(); }));
 }
 
-TEST_F(AdminTest, StopAcceptingKeepsClients) {
+TEST_F(AdminTest, StopAcceptingKeepsClientsAndTheListenerUntilTheyLeave) {
   const v1::Listener listener = MustCreate("stop");
-  TestClient client(listener.bound_address());
-  ASSERT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
+  auto client = std::make_unique<TestClient>(listener.bound_address());
+  ASSERT_EQ(client->Call("version\r\n").substr(0, 8), "VERSION ");
+  Watcher watcher(*stub_, "stop");
   v1::Listener deleted;
   ASSERT_TRUE(Delete("stop", v1::DeleteListenerRequest::STOP_ACCEPTING, &deleted).ok());
-  EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+  EXPECT_EQ(deleted.state(), v1::Listener::DRAINING);
+  EXPECT_FALSE(deleted.has_drain_deadline());
+  EXPECT_EQ(deleted.connected_clients(), 1u);
   EXPECT_TRUE(ConnectRefused(listener.bound_address()));
-  EXPECT_EQ(client.Call("get x\r\n", "END\r\n"), "END\r\n");
-  EXPECT_EQ(Clients("stop").size(), 1u);
+  EXPECT_EQ(client->Call("get x\r\n", "END\r\n"), "END\r\n");
+
+  // The listener stays visible as long as a client row names it.
+  v1::GetListenerRequest get;
+  get.set_name("stop");
+  v1::Listener fetched;
+  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.state(), v1::Listener::DRAINING);
+  EXPECT_EQ(fetched.connected_clients(), 1u);
+  const std::vector<v1::Client> clients = Clients("stop");
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(clients[0].listener(), "listeners/stop");
+  // Only CLOSE_NOW goes further.
+  v1::Listener again;
+  EXPECT_EQ(Delete("stop", v1::DeleteListenerRequest::STOP_ACCEPTING, &again).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  client->Send("quit\r\n");
+  EXPECT_TRUE(watcher.Seen(
+      [](const v1::Event& e) { return e.has_listener_closed(); }, std::chrono::seconds(5)));
+  v1::Listener gone;
+  EXPECT_EQ(stub_->GetListener(Ctx().get(), get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+  const std::vector<v1::Event> events = watcher.events();
+  const int draining = IndexOf(events, [](const v1::Event& e) { return e.has_listener_draining(); });
+  const int left = IndexOf(events, [](const v1::Event& e) {
+    return e.has_client_disconnected() && e.client_disconnected().reason() == v1::CLIENT_CLOSED;
+  });
+  const int closed = IndexOf(events, [](const v1::Event& e) { return e.has_listener_closed(); });
+  EXPECT_GE(draining, 0);
+  EXPECT_GT(left, draining);
+  EXPECT_GT(closed, left);
 }
 
 TEST_F(AdminTest, ListClientsPages) {
@@ -460,13 +511,13 @@ TEST_F(AdminTest, WatchEventsDeliversEachStep) {
   EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_listener_draining() && e.listener_draining().listener() == "listeners/watched";
   }));
-  // The deadline closes the client and the listener, in either order.
-  EXPECT_TRUE(all.Seen([](const v1::Event& e) {
+  // The deadline closes the client, then the listener.
+  EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_client_disconnected() &&
            e.client_disconnected().listener() == "listeners/watched" &&
            e.client_disconnected().reason() == v1::SHUTDOWN;
   }));
-  EXPECT_TRUE(all.Seen([](const v1::Event& e) {
+  EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_listener_closed() && e.listener_closed().listener() == "listeners/watched";
   }));
 
