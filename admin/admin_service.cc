@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/absl_compat.h"
@@ -101,6 +103,35 @@ grpc::Status ParseClientName(std::string_view name, uint64_t& id) {
                                 "\" (want \"clients/ID\" with a numeric ID)"));
   }
   return grpc::Status::OK;
+}
+
+// A ListClients page token: the first client id of the next page (ids only
+// grow, so a page boundary stays valid while clients come and go) and the
+// listener filter it was issued for, so it cannot be reused with another.
+std::string PageToken(uint64_t first_id, std::string_view listener) {
+  return absl::WebSafeBase64Escape(absl::StrCat(first_id, "/", ToAbsl(listener)));
+}
+
+grpc::Status ParsePageToken(const std::string& token, std::string_view listener,
+                            uint64_t& first_id) {
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded)) return Invalid("bad page_token");
+  const auto slash = decoded.find('/');
+  if (slash == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(decoded).substr(0, slash), &first_id)) {
+    return Invalid("bad page_token");
+  }
+  if (std::string_view(decoded).substr(slash + 1) != listener) {
+    return Invalid("page_token was issued for a different listener filter");
+  }
+  return grpc::Status::OK;
+}
+
+// NOT_FOUND when a filter names a listener that does not exist: a typo must
+// not look like an empty result.
+grpc::Status ListenerExists(server::ListenerManager& listeners, std::string_view id) {
+  if (id.empty()) return grpc::Status::OK;
+  return ToGrpc(listeners.Get(id).status());
 }
 
 bool ValidListenerId(std::string_view id) {
@@ -462,17 +493,13 @@ grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext*
     if (request->page_size() < 0) return Invalid("page_size must not be negative");
     const int32_t page_size =
         request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
-    // The token is the first client id of the next page: ids only grow, so
-    // a page boundary stays valid while clients come and go.
     uint64_t first_id = 0;
     if (!request->page_token().empty()) {
-      const std::string& token = request->page_token();
-      const auto [end, error] =
-          std::from_chars(token.data(), token.data() + token.size(), first_id);
-      if (error != std::errc() || end != token.data() + token.size()) {
-        return Invalid("bad page_token");
+      if (grpc::Status s = ParsePageToken(request->page_token(), listener, first_id); !s.ok()) {
+        return s;
       }
     }
+    if (grpc::Status s = ListenerExists(server_.listeners(), listener); !s.ok()) return s;
     const std::vector<ClientSnapshot> clients = server_.clients().List(listener);
     response->set_total_size(static_cast<int32_t>(clients.size()));
     auto it =
@@ -481,7 +508,7 @@ grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext*
     for (int32_t n = 0; it != clients.end() && n < page_size; ++it, ++n) {
       ToProto(*it, response->add_clients());
     }
-    if (it != clients.end()) response->set_next_page_token(absl::StrCat(it->client.id));
+    if (it != clients.end()) response->set_next_page_token(PageToken(it->client.id, listener));
     return grpc::Status::OK;
   });
 }
@@ -585,6 +612,9 @@ grpc::ServerWriteReactor<v1::Event>* AdminService::WatchEvents(
     if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) {
       return EventWriter::Failed(std::move(s));
     }
+  }
+  if (grpc::Status s = ListenerExists(server_.listeners(), listener); !s.ok()) {
+    return EventWriter::Failed(std::move(s));
   }
   std::shared_ptr<server::EventSubscription> subscription =
       server_.events().Subscribe(kWatcherQueue);

@@ -386,7 +386,7 @@ TEST_F(AdminTest, CloseNowDropsEveryClient) {
   EXPECT_TRUE(a_closed);
   EXPECT_TRUE(b_closed);
   EXPECT_TRUE(ConnectRefused(listener.bound_address()));
-  EXPECT_TRUE(Eventually([&] { return Clients("now").empty(); }));
+  for (const v1::Client& c : Clients("")) EXPECT_NE(c.listener(), "listeners/now");
 }
 
 TEST_F(AdminTest, StopAcceptingKeepsClientsAndTheListenerUntilTheyLeave) {
@@ -464,8 +464,8 @@ TEST_F(AdminTest, ListClientsPages) {
 
 TEST_F(AdminTest, WatchEventsDeliversEachStep) {
   Watcher all(*stub_);
-  Watcher filtered(*stub_, "listeners/watched");
   const v1::Listener listener = MustCreate("watched");
+  Watcher filtered(*stub_, "listeners/watched");
   const v1::Listener other = MustCreate("unwatched");
   auto is = [](auto field) {
     return [field](const v1::Event& e) { return e.payload_case() == field; };
@@ -615,6 +615,55 @@ TEST_F(AdminTest, BadRequestsGetTheirStatusCodes) {
   EXPECT_NE(in_use.error_message().find("in use"), std::string::npos) << in_use.error_message();
 
   ASSERT_TRUE(Delete("taken", v1::DeleteListenerRequest::CLOSE_NOW, &listener).ok());
+}
+
+TEST_F(AdminTest, UnknownListenerFiltersAreNotFound) {
+  v1::ListClientsRequest list;
+  list.set_listener("listeners/typo");
+  v1::ListClientsResponse listed;
+  EXPECT_EQ(stub_->ListClients(Ctx().get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::WatchEventsRequest watch;
+  watch.set_listener("typo");
+  auto context = Ctx();
+  auto reader = stub_->WatchEvents(context.get(), watch);
+  v1::Event event;
+  EXPECT_FALSE(reader->Read(&event));
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+}
+
+TEST_F(AdminTest, PageTokenOnlyWorksWithItsOwnFilter) {
+  const v1::Listener listener = MustCreate("tokens");
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<TestClient>(listener.bound_address()));
+    ASSERT_EQ(clients.back()->Call("version\r\n").substr(0, 8), "VERSION ");
+  }
+  v1::ListClientsRequest request;
+  request.set_listener("listeners/tokens");
+  request.set_page_size(1);
+  v1::ListClientsResponse first;
+  ASSERT_TRUE(stub_->ListClients(Ctx().get(), request, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  request.set_page_token(first.next_page_token());
+  for (const char* other : {"", "l1"}) {
+    request.set_listener(other);
+    v1::ListClientsResponse response;
+    EXPECT_EQ(stub_->ListClients(Ctx().get(), request, &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << "listener \"" << other << "\"";
+  }
+  // The bare id is the same filter.
+  request.set_listener("tokens");
+  v1::ListClientsResponse second;
+  ASSERT_TRUE(stub_->ListClients(Ctx().get(), request, &second).ok());
+  ASSERT_EQ(second.clients_size(), 1);
+  EXPECT_GT(second.clients(0).id(), first.clients(0).id());
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("tokens", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
 }
 
 TEST_F(AdminTest, ListenerLimitRefusalsCountAsRejected) {
