@@ -1,5 +1,5 @@
 // The admin gRPC server: AdminService plus grpc.health.v1 and server
-// reflection on the --admin address, with the token and TLS options.
+// reflection on the --admin address, with the token and TLS settings.
 #pragma once
 
 #include <memory>
@@ -8,35 +8,18 @@
 
 #include "absl/status/statusor.h"
 #include "admin/admin_service.h"
+#include "admin/admin_settings.h"
 #include "grpcpp/server.h"
 #include "server/server.h"
 
 namespace memgate::admin {
 
-struct AdminServerOptions {
-  // "host:port", "[v6]:port" or "unix:/path"; port 0 picks a free port.
-  std::string address = "127.0.0.1:50051";
-  // File holding the bearer token clients must send. Empty: no token.
-  std::string token_file;
-  // Allow a non-loopback address without a token.
-  bool insecure = false;
-  // PEM certificate chain and private key; both or neither. Set: TLS.
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  // The command line, for GetServerInfo.
-  std::vector<std::string> args;
-};
-
-// True for 127.0.0.0/8, ::1, localhost and unix: addresses.
-bool IsLoopbackAddress(std::string_view address);
-
 class AdminServer {
  public:
-  // Starts serving on gRPC's own threads. INVALID_ARGUMENT for bad options
-  // (including a non-loopback address with neither a token nor
-  // `insecure`), UNAVAILABLE when the address cannot be bound.
+  // Starts serving on gRPC's own threads. `settings` come from
+  // LoadAdminSettings. UNAVAILABLE when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(server::Server& server,
-                                                            AdminServerOptions options);
+                                                            AdminSettings settings);
   ~AdminServer();
 
   // The address actually bound (with the real port).

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -51,6 +52,20 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Admin flags are checked before any listener opens: a memgate that exits
+  // for a bad flag must not have served anyone.
+  std::optional<memgate::admin::AdminSettings> admin_settings;
+  if (config->admin != "none") {
+    auto loaded = memgate::admin::LoadAdminSettings({.address = config->admin,
+                                                     .token_file = config->admin_token_file,
+                                                     .insecure = config->admin_insecure,
+                                                     .tls_cert_file = config->admin_tls_cert,
+                                                     .tls_key_file = config->admin_tls_key,
+                                                     .args = config->args});
+    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+    admin_settings = std::move(*loaded);
+  }
+
   auto backend = memgate::server::MakeBackend(*config);
   if (!backend.ok()) return Fail(std::string(backend.status().message()));
 
@@ -80,14 +95,8 @@ int main(int argc, char** argv) {
   }
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
-  if (config->admin != "none") {
-    auto started = memgate::admin::AdminServer::Start(
-        server, {.address = config->admin,
-                 .token_file = config->admin_token_file,
-                 .insecure = config->admin_insecure,
-                 .tls_cert_file = config->admin_tls_cert,
-                 .tls_key_file = config->admin_tls_key,
-                 .args = config->args});
+  if (admin_settings) {
+    auto started = memgate::admin::AdminServer::Start(server, std::move(*admin_settings));
     if (!started.ok()) {
       server.Stop();
       return Fail(std::string(started.status().message()));

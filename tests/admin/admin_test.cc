@@ -68,6 +68,32 @@ bool ConnectRefused(const std::string& address) {
   return refused;
 }
 
+// True when a TCP connect to `address` ("127.0.0.1:PORT") succeeds.
+bool Connects(const std::string& address) {
+  const auto colon = address.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// A loopback address whose port was free a moment ago.
+std::string FreeLoopbackAddress() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  socklen_t len = sizeof(sa);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+}
+
 // Position of the first event satisfying `pred`, or -1.
 int IndexOf(const std::vector<v1::Event>& events,
             const std::function<bool(const v1::Event&)>& pred) {
@@ -814,6 +840,35 @@ TEST(AdminServerTest, RefusesNonLoopbackWithoutAToken) {
   EXPECT_FALSE(memgate.ready());
   EXPECT_EQ(memgate.WaitForExit(std::chrono::seconds(10)), 2);
   EXPECT_NE(memgate.Log().find("non-loopback"), std::string::npos) << memgate.Log();
+}
+
+// Bad admin flags end memgate before it opens its memcached listener: the
+// port is never connectable while the doomed process runs.
+TEST(AdminServerTest, BadAdminFlagsExitBeforeAnyListenerOpens) {
+  const std::string cert = WriteTempFile("cert", "not used");
+  const std::vector<std::vector<std::string>> cases = {
+      {"--admin", "0.0.0.0:0"},
+      {"--admin", "127.0.0.1:0", "--admin-token-file", "/nonexistent/memgate-token"},
+      {"--admin", "127.0.0.1:0", "--admin-tls-cert", cert},
+  };
+  for (std::vector<std::string> args : cases) {
+    const std::string address = FreeLoopbackAddress();
+    std::atomic<bool> done{false}, connected{false};
+    std::thread poller([&] {
+      while (!done) {
+        if (Connects(address)) connected = true;
+      }
+    });
+    args.insert(args.end(), {"--listen", address, "-t", "1"});
+    MemgateProcess memgate(args);
+    const int code = memgate.WaitForExit(std::chrono::seconds(10));
+    done = true;
+    poller.join();
+    EXPECT_EQ(code, 2) << args[2] << ": " << memgate.Log();
+    EXPECT_FALSE(connected) << args[2];
+    EXPECT_EQ(memgate.Log().find("listening on"), std::string::npos) << memgate.Log();
+  }
+  ::unlink(cert.c_str());
 }
 
 TEST(AdminServerTest, ServerWideLimitRefusalsCountAsRejected) {
