@@ -14,7 +14,9 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -39,6 +41,7 @@ constexpr int32_t kDefaultPageSize = 100;
 constexpr int32_t kMaxPageSize = 1000;
 constexpr std::size_t kWatcherQueue = 1024;
 constexpr std::size_t kMaxListenerIdLength = 63;
+constexpr std::string_view kExpectedAuthorization = "expected 'authorization: Bearer <token>'";
 
 grpc::Status Invalid(std::string message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
@@ -363,11 +366,17 @@ grpc::Status AdminService::Authorize(const grpc::CallbackServerContext& context)
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "this server requires \"authorization: Bearer TOKEN\"");
+                        absl::StrCat("no authorization header: ", ToAbsl(kExpectedAuthorization)));
   }
-  const std::string_view value(it->second.data(), it->second.size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!value.starts_with(kBearer) || !SameToken(value.substr(kBearer.size()), options_.token)) {
+  // RFC 6750: "Bearer", in any case, then one or more spaces and the token.
+  const absl::string_view value(it->second.data(), it->second.size());
+  const auto space = value.find(' ');
+  if (space == absl::string_view::npos || !absl::EqualsIgnoreCase(value.substr(0, space), "bearer")) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        absl::StrCat("the authorization header has no Bearer scheme: ",
+                                     ToAbsl(kExpectedAuthorization)));
+  }
+  if (!SameToken(FromAbsl(absl::StripAsciiWhitespace(value.substr(space))), options_.token)) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong admin token");
   }
   return grpc::Status::OK;

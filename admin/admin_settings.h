@@ -35,6 +35,8 @@ struct AdminSettings {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::vector<std::string> args;
+  // For the operator, at start-up: settings that work but expose the API.
+  std::vector<std::string> warnings;
 };
 
 // True for 127.0.0.0/8, ::1, localhost and unix: addresses.

@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
                                                      .tls_key_file = config->admin_tls_key,
                                                      .args = config->args});
     if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+    for (const std::string& warning : loaded->warnings) {
+      std::fprintf(stderr, "memgate: warning: %s\n", warning.c_str());
+    }
     admin_settings = std::move(*loaded);
   }
 

@@ -816,9 +816,20 @@ TEST(AdminServerTest, TokenIsEnforced) {
   wrong->AddMetadata("authorization", "Bearer nope");
   EXPECT_EQ(stub->GetServerInfo(wrong.get(), {}, &info).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  auto right = Ctx();
-  right->AddMetadata("authorization", "Bearer s3cret-token");
-  EXPECT_TRUE(stub->GetServerInfo(right.get(), {}, &info).ok());
+  // RFC 6750: the scheme is case-insensitive.
+  for (const char* scheme : {"Bearer", "bearer", "BEARER"}) {
+    auto right = Ctx();
+    right->AddMetadata("authorization", std::string(scheme) + " s3cret-token");
+    EXPECT_TRUE(stub->GetServerInfo(right.get(), {}, &info).ok()) << scheme;
+  }
+  // A token without the scheme is told the expected form, not that it is wrong.
+  auto bare = Ctx();
+  bare->AddMetadata("authorization", "s3cret-token");
+  const grpc::Status no_scheme = stub->GetServerInfo(bare.get(), {}, &info);
+  EXPECT_EQ(no_scheme.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(no_scheme.error_message().find("expected 'authorization: Bearer <token>'"),
+            std::string::npos)
+      << no_scheme.error_message();
 
   // A stream is refused the same way.
   auto watch = Ctx();
@@ -840,6 +851,17 @@ TEST(AdminServerTest, RefusesNonLoopbackWithoutAToken) {
   EXPECT_FALSE(memgate.ready());
   EXPECT_EQ(memgate.WaitForExit(std::chrono::seconds(10)), 2);
   EXPECT_NE(memgate.Log().find("non-loopback"), std::string::npos) << memgate.Log();
+}
+
+TEST(AdminServerTest, InsecureBeyondLoopbackLogsAWarning) {
+  MemgateProcess memgate(
+      {"--listen", "127.0.0.1:0", "--admin", "0.0.0.0:0", "--admin-insecure", "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  EXPECT_NE(memgate.Log().find("memgate: warning: "), std::string::npos) << memgate.Log();
+  MemgateProcess loopback(
+      {"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-insecure", "-t", "1"});
+  ASSERT_TRUE(loopback.ready()) << loopback.Log();
+  EXPECT_EQ(loopback.Log().find("warning"), std::string::npos) << loopback.Log();
 }
 
 // Bad admin flags end memgate before it opens its memcached listener: the
