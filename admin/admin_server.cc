@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -32,8 +31,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
   admin->service_ = std::make_unique<AdminService>(
       server,
       AdminServiceOptions{.args = std::move(settings.args), .token = std::move(settings.token)});
+  admin->health_ = std::make_unique<HealthService>();
+  admin->health_->SetServingStatus(v1::AdminService::service_full_name(), true);
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second memgate would then share the
@@ -42,6 +42,7 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
   int selected_port = 0;
   builder.AddListeningPort(address, credentials, &selected_port);
   builder.RegisterService(admin->service_.get());
+  builder.RegisterService(admin->health_.get());
   admin->grpc_server_ = builder.BuildAndStart();
   if (!admin->grpc_server_ || (!address.starts_with("unix:") && selected_port == 0)) {
     return absl::UnavailableError(
@@ -51,11 +52,6 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
       address.starts_with("unix:")
           ? address
           : absl::StrCat(address.substr(0, address.rfind(':') + 1), selected_port);
-  grpc::HealthCheckServiceInterface* health = admin->grpc_server_->GetHealthCheckService();
-  if (health != nullptr) {
-    health->SetServingStatus(true);
-    health->SetServingStatus(v1::AdminService::service_full_name(), true);
-  }
   return admin;
 }
 
@@ -64,9 +60,7 @@ AdminServer::~AdminServer() { Stop(); }
 void AdminServer::Stop() {
   if (stopped_ || !grpc_server_) return;
   stopped_ = true;
-  if (grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService()) {
-    health->SetServingStatus(false);
-  }
+  health_->Shutdown();
   service_->Shutdown();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   grpc_server_->Wait();

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "admin/admin_service.h"
 #include "admin/admin_settings.h"
+#include "admin/health_service.h"
 #include "grpcpp/server.h"
 #include "server/server.h"
 
@@ -26,6 +27,9 @@ class AdminServer {
   const std::string& bound_address() const { return bound_address_; }
   bool tls() const { return tls_; }
   bool token_required() const { return token_required_; }
+  // grpc.health.v1 as served on this port: AdminService and the server as a
+  // whole ("") are SERVING until Stop; other parts of memgate add their own.
+  HealthService& health() { return *health_; }
 
   // Ends watch streams, finishes in-flight calls (cancelling those still
   // running after a second) and stops. Idempotent.
@@ -35,6 +39,7 @@ class AdminServer {
   AdminServer() = default;
 
   std::unique_ptr<AdminService> service_;
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::string bound_address_;
   bool tls_ = false;

@@ -773,6 +773,9 @@ TEST_F(AdminTest, HealthAnswersServing) {
   request.set_service("memgate.admin.v1.AdminService");
   ASSERT_TRUE(health->Check(Ctx().get(), request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  request.set_service("no.such.Service");
+  EXPECT_EQ(health->Check(Ctx().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(AdminTest, ReflectionListsAndDescribesAdminService) {
