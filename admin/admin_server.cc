@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "memgate/admin/v1/admin_descriptor_set.h"
 
 namespace memgate::admin {
 
@@ -34,7 +34,15 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
   admin->health_ = std::make_unique<HealthService>();
   admin->health_->SetServingStatus(v1::AdminService::service_full_name(), true);
 
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  absl::StatusOr<std::unique_ptr<ReflectionService>> reflection = ReflectionService::Create(
+      AdminDescriptorSet(),
+      {std::string(v1::AdminService::service_full_name()),
+       std::string(grpc::health::v1::Health::service_full_name()),
+       std::string(grpc::reflection::v1::ServerReflection::service_full_name()),
+       std::string(grpc::reflection::v1alpha::ServerReflection::service_full_name())});
+  if (!reflection.ok()) return reflection.status();
+  admin->reflection_ = std::move(*reflection);
+
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second memgate would then share the
   // port silently instead of failing to start.
@@ -43,6 +51,8 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
   builder.AddListeningPort(address, credentials, &selected_port);
   builder.RegisterService(admin->service_.get());
   builder.RegisterService(admin->health_.get());
+  builder.RegisterService(admin->reflection_->v1());
+  builder.RegisterService(admin->reflection_->v1alpha());
   admin->grpc_server_ = builder.BuildAndStart();
   if (!admin->grpc_server_ || (!address.starts_with("unix:") && selected_port == 0)) {
     return absl::UnavailableError(

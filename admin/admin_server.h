@@ -10,6 +10,7 @@
 #include "admin/admin_service.h"
 #include "admin/admin_settings.h"
 #include "admin/health_service.h"
+#include "admin/reflection_service.h"
 #include "grpcpp/server.h"
 #include "server/server.h"
 
@@ -19,6 +20,8 @@ class AdminServer {
  public:
   // Starts serving on gRPC's own threads. `settings` come from
   // LoadAdminSettings. UNAVAILABLE when the address cannot be bound.
+  // Reflection serves admin.proto's comments from descriptors built into
+  // the binary.
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(server::Server& server,
                                                             AdminSettings settings);
   ~AdminServer();
@@ -40,6 +43,7 @@ class AdminServer {
 
   std::unique_ptr<AdminService> service_;
   std::unique_ptr<HealthService> health_;
+  std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::string bound_address_;
   bool tls_ = false;

@@ -371,7 +371,8 @@ grpc::Status AdminService::Authorize(const grpc::CallbackServerContext& context)
   // RFC 6750: "Bearer", in any case, then one or more spaces and the token.
   const absl::string_view value(it->second.data(), it->second.size());
   const auto space = value.find(' ');
-  if (space == absl::string_view::npos || !absl::EqualsIgnoreCase(value.substr(0, space), "bearer")) {
+  if (space == absl::string_view::npos ||
+      !absl::EqualsIgnoreCase(value.substr(0, space), "bearer")) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         absl::StrCat("the authorization header has no Bearer scheme: ",
                                      ToAbsl(kExpectedAuthorization)));

@@ -91,10 +91,10 @@ absl::StatusOr<AdminSettings> LoadAdminSettings(AdminServerOptions options) {
           absl::StrCat("refusing to serve the admin API on non-loopback address ", address,
                        " without --admin-token-file (or --admin-insecure to allow it anyway)"));
     }
-    settings.warnings.push_back(absl::StrCat(
-        "--admin-insecure: the admin API on ", address,
-        " takes no token: anyone who can reach it can open and close listeners and "
-        "disconnect clients"));
+    settings.warnings.push_back(
+        absl::StrCat("--admin-insecure: the admin API on ", address,
+                     " takes no token: anyone who can reach it can open and close listeners and "
+                     "disconnect clients"));
   }
 
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {

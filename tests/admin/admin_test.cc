@@ -20,7 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -444,12 +446,13 @@ TEST_F(AdminTest, StopAcceptingKeepsClientsAndTheListenerUntilTheyLeave) {
             grpc::StatusCode::FAILED_PRECONDITION);
 
   client->Send("quit\r\n");
-  EXPECT_TRUE(watcher.Seen(
-      [](const v1::Event& e) { return e.has_listener_closed(); }, std::chrono::seconds(5)));
+  EXPECT_TRUE(watcher.Seen([](const v1::Event& e) { return e.has_listener_closed(); },
+                           std::chrono::seconds(5)));
   v1::Listener gone;
   EXPECT_EQ(stub_->GetListener(Ctx().get(), get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
   const std::vector<v1::Event> events = watcher.events();
-  const int draining = IndexOf(events, [](const v1::Event& e) { return e.has_listener_draining(); });
+  const int draining =
+      IndexOf(events, [](const v1::Event& e) { return e.has_listener_draining(); });
   const int left = IndexOf(events, [](const v1::Event& e) {
     return e.has_client_disconnected() && e.client_disconnected().reason() == v1::CLIENT_CLOSED;
   });
@@ -778,30 +781,71 @@ TEST_F(AdminTest, HealthAnswersServing) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AdminTest, ReflectionListsAndDescribesAdminService) {
-  namespace reflection = grpc::reflection::v1alpha;
-  auto stub = reflection::ServerReflection::NewStub(channel_);
+// The two versions of the reflection API, which differ only in package.
+template <typename ServiceT, typename RequestT, typename ResponseT>
+struct ReflectionApi {
+  using Service = ServiceT;
+  using Request = RequestT;
+  using Response = ResponseT;
+};
+using ReflectionV1Alpha = ReflectionApi<grpc::reflection::v1alpha::ServerReflection,
+                                        grpc::reflection::v1alpha::ServerReflectionRequest,
+                                        grpc::reflection::v1alpha::ServerReflectionResponse>;
+using ReflectionV1 = ReflectionApi<grpc::reflection::v1::ServerReflection,
+                                   grpc::reflection::v1::ServerReflectionRequest,
+                                   grpc::reflection::v1::ServerReflectionResponse>;
+
+// What `grpcurl list` and `grpcurl describe` ask, through one version of
+// the reflection API: the services, then the files defining them, comments
+// included.
+template <typename Reflection>
+void ExpectReflectionDescribes(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = Reflection::Service::NewStub(channel);
   auto context = Ctx();
   auto stream = stub->ServerReflectionInfo(context.get());
-  reflection::ServerReflectionRequest request;
+  typename Reflection::Request request;
   request.set_list_services("");
   ASSERT_TRUE(stream->Write(request));
-  reflection::ServerReflectionResponse response;
+  typename Reflection::Response response;
   ASSERT_TRUE(stream->Read(&response));
   std::vector<std::string> services;
   for (const auto& s : response.list_services_response().service()) services.push_back(s.name());
-  EXPECT_NE(std::find(services.begin(), services.end(), "memgate.admin.v1.AdminService"),
-            services.end());
-  EXPECT_NE(std::find(services.begin(), services.end(), "grpc.health.v1.Health"), services.end());
+  for (const char* want : {"memgate.admin.v1.AdminService", "grpc.health.v1.Health"}) {
+    EXPECT_NE(std::find(services.begin(), services.end(), want), services.end()) << want;
+  }
 
-  // What `grpcurl describe` needs: the file defining the service.
-  request.set_file_containing_symbol("memgate.admin.v1.AdminService");
+  for (const char* symbol : {"memgate.admin.v1.AdminService", "grpc.health.v1.Health",
+                             "memgate.admin.v1.Listener.bound_address"}) {
+    request.set_file_containing_symbol(symbol);
+    ASSERT_TRUE(stream->Write(request));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(response.has_file_descriptor_response())
+        << symbol << ": " << response.DebugString();
+    ASSERT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 1);
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+    // Source info carries the .proto comments that `describe` prints.
+    bool commented = false;
+    for (const auto& location : file.source_code_info().location()) {
+      commented |= !location.leading_comments().empty();
+    }
+    EXPECT_TRUE(commented) << symbol << " comes without comments";
+  }
+
+  request.set_file_containing_symbol("memgate.admin.v1.NoSuchThing");
   ASSERT_TRUE(stream->Write(request));
   ASSERT_TRUE(stream->Read(&response));
-  ASSERT_TRUE(response.has_file_descriptor_response()) << response.DebugString();
-  EXPECT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 1);
+  EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(AdminTest, ReflectionV1AlphaDescribesEveryService) {
+  ExpectReflectionDescribes<ReflectionV1Alpha>(channel_);
+}
+
+TEST_F(AdminTest, ReflectionV1DescribesEveryService) {
+  ExpectReflectionDescribes<ReflectionV1>(channel_);
 }
 
 TEST(AdminServerTest, TokenIsEnforced) {

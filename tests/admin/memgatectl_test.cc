@@ -194,7 +194,9 @@ TEST_F(MemgatectlTest, WatchPrintsEvents) {
   r = human.get();
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(std::regex_search(
-      r.out, std::regex(R"(Z client (connected|disconnected) +clients/[0-9]+ listeners/ctl-w peer 127\.0\.0\.1:)")))
+      r.out,
+      std::regex(
+          R"(Z client (connected|disconnected) +clients/[0-9]+ listeners/ctl-w peer 127\.0\.0\.1:)")))
       << r.out;
   EXPECT_EQ(Ctl("watch --count 1 --listener no-such-listener").code, 1);
   EXPECT_EQ(Ctl("listeners delete ctl-w --now").code, 0);
