@@ -100,9 +100,9 @@ std::size_t ClientRegistry::Count() const {
 
 bool ClientRegistry::AwaitNoClients(std::string_view listener_id, absl::Duration timeout) const {
   const std::string id(listener_id);
-  auto empty = [this, &id]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !per_listener_.contains(id); };
+  auto gone = [this, &id]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !per_listener_.contains(id); };
   absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithTimeout(absl::Condition(&empty), timeout);
+  return mu_.AwaitWithTimeout(absl::Condition(&gone), timeout);
 }
 
 std::size_t ClientRegistry::CountForListener(std::string_view listener_id) const {

@@ -352,8 +352,7 @@ absl::Status ListenerManager::Close(std::string_view id, CloseMode mode,
   events_.Publish(Event{.type = Event::Type::kListenerDraining,
                         .listener_id = listener->options().id,
                         .address = listener->bound_address});
-  asio::post(listener->loop(),
-             [this, listener, deadline] { WatchDrain(listener, deadline); });
+  asio::post(listener->loop(), [this, listener, deadline] { WatchDrain(listener, deadline); });
   return absl::OkStatus();
 }
 

@@ -61,11 +61,11 @@ Server::Server(backends::Backend& backend, ServerOptions options)
                                          [this](std::string& out, uint64_t requester) {
                                            AppendConnStats(out, requester);
                                          }}),
-      listeners_(pool_, registry_, events_,
-                 [this](ListenerManager::Socket socket, int loop_index,
-                        const ListenerInfo& listener) {
-                   return Accept(std::move(socket), loop_index, listener);
-                 }) {}
+      listeners_(
+          pool_, registry_, events_,
+          [this](ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
+            return Accept(std::move(socket), loop_index, listener);
+          }) {}
 
 Server::~Server() { Stop(); }
 
