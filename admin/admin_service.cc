@@ -14,6 +14,10 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/absl_compat.h"
@@ -38,6 +42,7 @@ constexpr int32_t kDefaultPageSize = 100;
 constexpr int32_t kMaxPageSize = 1000;
 constexpr std::size_t kWatcherQueue = 1024;
 constexpr std::size_t kMaxListenerIdLength = 63;
+constexpr std::string_view kExpectedAuthorization = "expected 'authorization: Bearer <token>'";
 
 grpc::Status Invalid(std::string message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
@@ -104,6 +109,35 @@ grpc::Status ParseClientName(std::string_view name, uint64_t& id) {
   return grpc::Status::OK;
 }
 
+// A ListClients page token: the first client id of the next page (ids only
+// grow, so a page boundary stays valid while clients come and go) and the
+// listener filter it was issued for, so it cannot be reused with another.
+std::string PageToken(uint64_t first_id, std::string_view listener) {
+  return absl::WebSafeBase64Escape(absl::StrCat(first_id, "/", ToAbsl(listener)));
+}
+
+grpc::Status ParsePageToken(const std::string& token, std::string_view listener,
+                            uint64_t& first_id) {
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded)) return Invalid("bad page_token");
+  const auto slash = decoded.find('/');
+  if (slash == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(decoded).substr(0, slash), &first_id)) {
+    return Invalid("bad page_token");
+  }
+  if (std::string_view(decoded).substr(slash + 1) != listener) {
+    return Invalid("page_token was issued for a different listener filter");
+  }
+  return grpc::Status::OK;
+}
+
+// NOT_FOUND when a filter names a listener that does not exist: a typo must
+// not look like an empty result.
+grpc::Status ListenerExists(server::ListenerManager& listeners, std::string_view id) {
+  if (id.empty()) return grpc::Status::OK;
+  return ToGrpc(listeners.Get(id).status());
+}
+
 bool ValidListenerId(std::string_view id) {
   if (id.empty() || id.size() > kMaxListenerIdLength) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -124,9 +158,7 @@ void ToProto(const ListenerInfo& info, v1::Listener* out) {
     SetDuration(info.options.idle_timeout, out->mutable_idle_timeout());
   }
   SetTime(info.created_at, out->mutable_create_time());
-  if (info.state == ListenerState::kDraining) {
-    SetTime(info.drain_deadline, out->mutable_drain_deadline());
-  }
+  if (info.drain_deadline) SetTime(*info.drain_deadline, out->mutable_drain_deadline());
   out->set_connected_clients(info.clients);
   out->set_accepted_clients(info.accepted);
   out->set_rejected_clients(info.rejected);
@@ -335,11 +367,18 @@ grpc::Status AdminService::Authorize(const grpc::CallbackServerContext& context)
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "this server requires \"authorization: Bearer TOKEN\"");
+                        absl::StrCat("no authorization header: ", ToAbsl(kExpectedAuthorization)));
   }
-  const std::string_view value(it->second.data(), it->second.size());
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!value.starts_with(kBearer) || !SameToken(value.substr(kBearer.size()), options_.token)) {
+  // RFC 6750: "Bearer", in any case, then one or more spaces and the token.
+  const absl::string_view value(it->second.data(), it->second.size());
+  const auto space = value.find(' ');
+  if (space == absl::string_view::npos ||
+      !absl::EqualsIgnoreCase(value.substr(0, space), "bearer")) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        absl::StrCat("the authorization header has no Bearer scheme: ",
+                                     ToAbsl(kExpectedAuthorization)));
+  }
+  if (!SameToken(FromAbsl(absl::StripAsciiWhitespace(value.substr(space))), options_.token)) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong admin token");
   }
   return grpc::Status::OK;
@@ -440,6 +479,7 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
     if (absl::Status closed = server_.listeners().Close(id, mode, drain_timeout); !closed.ok()) {
       return ToGrpc(closed);
     }
+    // Still listed: draining until its clients leave. Gone: closed.
     absl::StatusOr<ListenerInfo> after = server_.listeners().Get(id);
     if (after.ok()) {
       ToProto(*after, response);
@@ -447,7 +487,7 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
       ToProto(*before, response);
       response->set_state(v1::Listener::CLOSED);
       response->clear_drain_deadline();
-      if (mode == CloseMode::kCloseNow) response->set_connected_clients(0);
+      response->set_connected_clients(server_.clients().CountForListener(id));
     }
     return grpc::Status::OK;
   });
@@ -464,17 +504,13 @@ grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext*
     if (request->page_size() < 0) return Invalid("page_size must not be negative");
     const int32_t page_size =
         request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
-    // The token is the first client id of the next page: ids only grow, so
-    // a page boundary stays valid while clients come and go.
     uint64_t first_id = 0;
     if (!request->page_token().empty()) {
-      const std::string& token = request->page_token();
-      const auto [end, error] =
-          std::from_chars(token.data(), token.data() + token.size(), first_id);
-      if (error != std::errc() || end != token.data() + token.size()) {
-        return Invalid("bad page_token");
+      if (grpc::Status s = ParsePageToken(request->page_token(), listener, first_id); !s.ok()) {
+        return s;
       }
     }
+    if (grpc::Status s = ListenerExists(server_.listeners(), listener); !s.ok()) return s;
     const std::vector<ClientSnapshot> clients = server_.clients().List(listener);
     response->set_total_size(static_cast<int32_t>(clients.size()));
     auto it =
@@ -483,7 +519,7 @@ grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext*
     for (int32_t n = 0; it != clients.end() && n < page_size; ++it, ++n) {
       ToProto(*it, response->add_clients());
     }
-    if (it != clients.end()) response->set_next_page_token(absl::StrCat(it->client.id));
+    if (it != clients.end()) response->set_next_page_token(PageToken(it->client.id, listener));
     return grpc::Status::OK;
   });
 }
@@ -595,6 +631,9 @@ grpc::ServerWriteReactor<v1::Event>* AdminService::WatchEvents(
     if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) {
       return EventWriter::Failed(std::move(s));
     }
+  }
+  if (grpc::Status s = ListenerExists(server_.listeners(), listener); !s.ok()) {
+    return EventWriter::Failed(std::move(s));
   }
   std::shared_ptr<server::EventSubscription> subscription =
       server_.events().Subscribe(kWatcherQueue);

@@ -245,7 +245,8 @@ std::vector<std::string> ListenerHeader() {
 std::vector<std::string> ListenerRow(const v1::Listener& l) {
   std::string state = StateName(l.state());
   if (l.state() == v1::Listener::DRAINING) {
-    state += " until " + FormatTime(l.drain_deadline());
+    state += l.has_drain_deadline() ? " until " + FormatTime(l.drain_deadline())
+                                    : " until its clients leave";
   }
   return {l.id(),
           l.bound_address(),

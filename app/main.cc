@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -52,6 +53,23 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Admin flags are checked before any listener opens: a memgate that exits
+  // for a bad flag must not have served anyone.
+  std::optional<memgate::admin::AdminSettings> admin_settings;
+  if (config->admin != "none") {
+    auto loaded = memgate::admin::LoadAdminSettings({.address = config->admin,
+                                                     .token_file = config->admin_token_file,
+                                                     .insecure = config->admin_insecure,
+                                                     .tls_cert_file = config->admin_tls_cert,
+                                                     .tls_key_file = config->admin_tls_key,
+                                                     .args = config->args});
+    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+    for (const std::string& warning : loaded->warnings) {
+      std::fprintf(stderr, "memgate: warning: %s\n", warning.c_str());
+    }
+    admin_settings = std::move(*loaded);
+  }
+
   auto backend = memgate::app::MakeBackend(*config);
   if (!backend.ok()) return Fail(std::string(backend.status().message()));
 
@@ -88,14 +106,8 @@ int main(int argc, char** argv) {
   }
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
-  if (config->admin != "none") {
-    auto started =
-        memgate::admin::AdminServer::Start(server, {.address = config->admin,
-                                                    .token_file = config->admin_token_file,
-                                                    .insecure = config->admin_insecure,
-                                                    .tls_cert_file = config->admin_tls_cert,
-                                                    .tls_key_file = config->admin_tls_key,
-                                                    .args = config->args});
+  if (admin_settings) {
+    auto started = memgate::admin::AdminServer::Start(server, std::move(*admin_settings));
     if (!started.ok()) {
       server.Stop();
       return Fail(std::string(started.status().message()));
@@ -109,7 +121,7 @@ int main(int argc, char** argv) {
   if (admin && (*backend)->Reachable().has_value()) {
     backend_health = std::make_unique<memgate::app::BackendHealthReporter>(
         **backend, [admin = admin.get()](bool serving) {
-          admin->SetServingStatus(memgate::app::kBackendHealthService, serving);
+          admin->health().SetServingStatus(memgate::app::kBackendHealthService, serving);
         });
   }
   std::fprintf(stderr, "memgate: %s backend, %d threads, ready\n",

@@ -27,8 +27,6 @@ void ClientRegistry::Remove(const backends::ClientContext& client, DisconnectRea
   {
     absl::MutexLock lock(&mu_);
     if (clients_.erase(client.id) == 0) return;
-    auto it = per_listener_.find(client.listener);
-    if (it != per_listener_.end() && --it->second == 0) per_listener_.erase(it);
   }
   stats_.curr_connections.fetch_sub(1, std::memory_order_relaxed);
   events_.Publish(Event{.type = Event::Type::kClientDisconnected,
@@ -36,6 +34,11 @@ void ClientRegistry::Remove(const backends::ClientContext& client, DisconnectRea
                         .peer = client.peer,
                         .listener_id = client.listener,
                         .reason = reason});
+  // Only now: a listener that closes when its count reaches 0 must publish
+  // its kListenerClosed after this event.
+  absl::MutexLock lock(&mu_);
+  auto it = per_listener_.find(client.listener);
+  if (it != per_listener_.end() && --it->second == 0) per_listener_.erase(it);
 }
 
 std::vector<std::shared_ptr<Connection>> ClientRegistry::Matching(
@@ -93,6 +96,13 @@ std::size_t ClientRegistry::DisconnectAll(std::string_view listener_id, Disconne
 std::size_t ClientRegistry::Count() const {
   absl::MutexLock lock(&mu_);
   return clients_.size();
+}
+
+bool ClientRegistry::AwaitNoClients(std::string_view listener_id, absl::Duration timeout) const {
+  const std::string id(listener_id);
+  auto gone = [this, &id]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !per_listener_.contains(id); };
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&gone), timeout);
 }
 
 std::size_t ClientRegistry::CountForListener(std::string_view listener_id) const {

@@ -40,7 +40,11 @@ class ClientRegistry {
   std::size_t DisconnectAll(std::string_view listener_id, DisconnectReason reason);
 
   std::size_t Count() const;
+  // Drops only after the client's kClientDisconnected event is published.
   std::size_t CountForListener(std::string_view listener_id) const;
+  // Waits up to `timeout` for CountForListener(listener_id) to reach 0;
+  // false on timeout.
+  bool AwaitNoClients(std::string_view listener_id, absl::Duration timeout) const;
 
  private:
   std::vector<std::shared_ptr<Connection>> Matching(std::string_view listener_id) const;

@@ -45,7 +45,7 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<bool> draining{false};
-  std::atomic<int64_t> drain_deadline_ns{0};
+  std::atomic<int64_t> drain_deadline_ns{0};  // 0: none
   asio::steady_timer& drain_timer() { return drain_timer_; }
 
   // Starts accepting; runs on the listener's loop.
@@ -89,10 +89,10 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
     info.created_at = created_at_;
     info.accepted = accepted.load(std::memory_order_relaxed);
     info.rejected = rejected.load(std::memory_order_relaxed);
-    if (draining) {
+    if (const int64_t deadline = drain_deadline_ns.load(); deadline != 0) {
       info.drain_deadline = std::chrono::system_clock::time_point(
           std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              std::chrono::nanoseconds(drain_deadline_ns.load())));
+              std::chrono::nanoseconds(deadline)));
     }
     return info;
   }
@@ -120,8 +120,11 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
       });
       return;
     }
-    accepted.fetch_add(1, std::memory_order_relaxed);
-    on_accept_(std::move(socket), target, Info());
+    if (on_accept_(std::move(socket), target, Info())) {
+      accepted.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+    }
     Accept();
   }
 
@@ -180,8 +183,9 @@ absl::StatusOr<ListenerInfo> ListenerManager::Open(ListenerOptions options) {
     if (!options.id.empty() && Find(options.id)) {
       return absl::AlreadyExistsError(absl::StrCat("listener \"", options.id, "\" exists"));
     }
+    // A draining listener has released its address.
     for (const auto& l : listeners_) {
-      if (l->bound_endpoint == *endpoint) {
+      if (!l->draining && l->bound_endpoint == *endpoint) {
         return absl::AlreadyExistsError(absl::StrCat("listener \"", l->options().id,
                                                      "\" already listens on ", options.address));
       }
@@ -276,6 +280,36 @@ void ListenerManager::Finish(const std::shared_ptr<Listener>& listener) {
                         .address = listener->bound_address});
 }
 
+bool ListenerManager::Registered(const std::shared_ptr<Listener>& listener) const {
+  absl::MutexLock lock(&mu_);
+  return std::find(listeners_.begin(), listeners_.end(), listener) != listeners_.end();
+}
+
+// Runs on the listener's loop, checking every 100 ms at most: closes the
+// listener once its last client has gone; at the deadline, closes the
+// clients left first and waits for them to be gone.
+void ListenerManager::WatchDrain(std::shared_ptr<Listener> listener,
+                                 std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (!Registered(listener)) return;  // closed meanwhile (kCloseNow)
+  const std::string& id = listener->options().id;
+  auto now = std::chrono::steady_clock::now();
+  if (deadline && now >= *deadline) {
+    registry_.DisconnectAll(id, DisconnectReason::kShutdown);
+    deadline.reset();
+  }
+  if (registry_.CountForListener(id) == 0) {
+    Finish(listener);
+    return;
+  }
+  auto wait = std::chrono::steady_clock::duration(std::chrono::milliseconds(100));
+  if (deadline) wait = std::min(wait, *deadline - now);
+  listener->drain_timer().expires_after(wait);
+  listener->drain_timer().async_wait(
+      [this, listener, deadline](const boost::system::error_code& error) {
+        if (!error) WatchDrain(listener, deadline);
+      });
+}
+
 absl::Status ListenerManager::Close(std::string_view id, CloseMode mode,
                                     std::chrono::milliseconds drain_timeout) {
   std::shared_ptr<Listener> listener;
@@ -284,47 +318,41 @@ absl::Status ListenerManager::Close(std::string_view id, CloseMode mode,
     listener = Find(id);
   }
   if (!listener) return absl::NotFoundError(absl::StrCat("no listener \"", ToAbsl(id), "\""));
-  listener->StopAccepting();
-  switch (mode) {
-    case CloseMode::kStopAccepting:
-      Finish(listener);
-      break;
-    case CloseMode::kCloseNow:
-      registry_.DisconnectAll(listener->options().id, DisconnectReason::kShutdown);
-      Finish(listener);
-      break;
-    case CloseMode::kDrain: {
-      if (listener->draining.exchange(true)) {
-        return absl::FailedPreconditionError(absl::StrCat("listener \"", ToAbsl(id), "\" is draining"));
-      }
-      const auto deadline = std::chrono::steady_clock::now() + drain_timeout;
-      listener->drain_deadline_ns.store(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(
-              (std::chrono::system_clock::now() + drain_timeout).time_since_epoch())
-              .count());
-      events_.Publish(Event{.type = Event::Type::kListenerDraining,
-                            .listener_id = listener->options().id,
-                            .address = listener->bound_address});
-      // Check every 100 ms whether the clients have gone; at the deadline,
-      // close whoever is left.
-      auto check = std::make_shared<std::function<void()>>();
-      *check = [this, listener, deadline, weak_check = std::weak_ptr(check)] {
-        const bool expired = std::chrono::steady_clock::now() >= deadline;
-        if (expired) registry_.DisconnectAll(listener->options().id, DisconnectReason::kShutdown);
-        if (expired || registry_.CountForListener(listener->options().id) == 0) {
-          Finish(listener);
-          return;
-        }
-        auto again = weak_check.lock();
-        listener->drain_timer().expires_after(std::chrono::milliseconds(100));
-        listener->drain_timer().async_wait([again](const boost::system::error_code& error) {
-          if (!error && again) (*again)();
-        });
-      };
-      asio::post(listener->loop(), [check] { (*check)(); });
-      break;
-    }
+  const bool was_draining = listener->draining.exchange(true);
+  if (was_draining && mode != CloseMode::kCloseNow) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "listener \"", ToAbsl(id), "\" is already draining (only closing now goes further)"));
   }
+  listener->StopAccepting();
+  if (mode == CloseMode::kCloseNow) {
+    registry_.DisconnectAll(listener->options().id, DisconnectReason::kShutdown);
+    // The loops close the sockets; waiting on one of them would stall it.
+    bool on_a_loop = false;
+    for (int i = 0; i < pool_.size(); ++i) {
+      on_a_loop |= pool_.loop(i).get_executor().running_in_this_thread();
+    }
+    if (pool_.running() && !on_a_loop) {
+      registry_.AwaitNoClients(listener->options().id, absl::Seconds(2));
+    }
+    Finish(listener);
+    return absl::OkStatus();
+  }
+  if (registry_.CountForListener(listener->options().id) == 0) {
+    Finish(listener);
+    return absl::OkStatus();
+  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (mode == CloseMode::kDrain) {
+    deadline = std::chrono::steady_clock::now() + drain_timeout;
+    listener->drain_deadline_ns.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            (std::chrono::system_clock::now() + drain_timeout).time_since_epoch())
+            .count());
+  }
+  events_.Publish(Event{.type = Event::Type::kListenerDraining,
+                        .listener_id = listener->options().id,
+                        .address = listener->bound_address});
+  asio::post(listener->loop(), [this, listener, deadline] { WatchDrain(listener, deadline); });
   return absl::OkStatus();
 }
 
@@ -333,7 +361,7 @@ absl::Status ListenerManager::CloseAddress(std::string_view address) {
   {
     absl::MutexLock lock(&mu_);
     for (const auto& l : listeners_) {
-      if (l->options().address == address || l->bound_address == address) {
+      if (!l->draining && (l->options().address == address || l->bound_address == address)) {
         id = l->options().id;
         break;
       }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ struct ListenerOptions {
   std::chrono::milliseconds idle_timeout{0};  // 0: never
 };
 
+// A listener that stopped accepting stays (kDraining) until its last client
+// has left, so no client names a listener that cannot be found.
 enum class ListenerState : uint8_t { kAccepting, kDraining };
 
 struct ListenerInfo {
@@ -41,11 +44,12 @@ struct ListenerInfo {
   uint64_t accepted = 0;
   uint64_t rejected = 0;
   std::size_t clients = 0;  // connected now
-  std::chrono::system_clock::time_point drain_deadline;  // kDraining only
+  // kDraining with a deadline (CloseMode::kDrain): when the clients left are closed.
+  std::optional<std::chrono::system_clock::time_point> drain_deadline;
 };
 
 enum class CloseMode : uint8_t {
-  kStopAccepting,  // no new clients; connected ones stay
+  kStopAccepting,  // no new clients; connected ones stay until they leave
   kDrain,          // no new clients; connected ones are closed at the deadline
   kCloseNow,       // no new clients; connected ones are closed now
 };
@@ -54,7 +58,9 @@ class ListenerManager {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
   // Takes over an accepted socket that belongs to pool loop `loop_index`.
-  using AcceptFn = std::function<void(Socket socket, int loop_index, const ListenerInfo& listener)>;
+  // False when it turned the client away (a connection limit): the listener
+  // counts it as rejected, not accepted.
+  using AcceptFn = std::function<bool(Socket socket, int loop_index, const ListenerInfo& listener)>;
 
   ListenerManager(IoPool& pool, ClientRegistry& registry, EventBus& events, AcceptFn on_accept);
   ~ListenerManager();
@@ -65,11 +71,17 @@ class ListenerManager {
   // Adopts a socket that is already listening (inherited, socket activation).
   absl::StatusOr<ListenerInfo> Adopt(int fd, ListenerOptions options);
 
-  // NOT_FOUND when no listener has this id. Returns once the listening socket
-  // is closed: no new client gets in afterwards.
+  // NOT_FOUND when no listener has this id; FAILED_PRECONDITION when it is
+  // already draining, unless `mode` is kCloseNow. Returns once the listening
+  // socket is closed: no new client gets in afterwards. A listener without
+  // clients is closed at once (kListenerClosed); one with clients drains
+  // (kListenerDraining) and closes after the last one has left. kCloseNow
+  // waits briefly for its clients to be gone, so their kClientDisconnected
+  // events come before its kListenerClosed.
   absl::Status Close(std::string_view id, CloseMode mode,
                      std::chrono::milliseconds drain_timeout = std::chrono::seconds(30));
-  // Closes the listener opened for `address` (as given to Open, or as bound).
+  // Stops the accepting listener opened for `address` (as given to Open, or
+  // as bound); its clients stay.
   absl::Status CloseAddress(std::string_view address);
   void CloseAll(CloseMode mode);
 
@@ -82,6 +94,9 @@ class ListenerManager {
   absl::StatusOr<ListenerInfo> Register(std::shared_ptr<Listener> listener);
   std::shared_ptr<Listener> Find(std::string_view id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Finish(const std::shared_ptr<Listener>& listener);
+  void WatchDrain(std::shared_ptr<Listener> listener,
+                  std::optional<std::chrono::steady_clock::time_point> deadline);
+  bool Registered(const std::shared_ptr<Listener>& listener) const;
   ListenerInfo Describe(const Listener& listener) const;
 
   IoPool& pool_;

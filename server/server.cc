@@ -64,7 +64,7 @@ Server::Server(backends::Backend& backend, ServerOptions options)
       listeners_(
           pool_, registry_, events_,
           [this](ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
-            Accept(std::move(socket), loop_index, listener);
+            return Accept(std::move(socket), loop_index, listener);
           }) {}
 
 Server::~Server() { Stop(); }
@@ -127,7 +127,7 @@ absl::Status Server::Serve(int fd) {
   return absl::OkStatus();
 }
 
-void Server::Accept(ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
+bool Server::Accept(ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
   const bool over_server_limit = registry_.Count() >= options_.max_connections;
   const bool over_listener_limit =
       listener.options.max_clients > 0 &&
@@ -138,10 +138,11 @@ void Server::Accept(ListenerManager::Socket socket, int loop_index, const Listen
     socket.non_blocking(true, ignored);
     socket.write_some(asio::buffer(kTooManyConnections), ignored);
     socket.close(ignored);
-    return;
+    return false;
   }
   StartConnection(std::move(socket), loop_index, listener.options.id,
                   ConnectionOptions{.idle_timeout = listener.options.idle_timeout});
+  return true;
 }
 
 void Server::StartConnection(ListenerManager::Socket socket, int loop_index,

@@ -62,7 +62,8 @@ class Server {
 
  private:
   void AppendConnStats(std::string& out, uint64_t requester) const;
-  void Accept(ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener);
+  // False when a connection limit refused the client.
+  bool Accept(ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener);
   void StartConnection(ListenerManager::Socket socket, int loop_index, std::string listener_id,
                        ConnectionOptions options);
 

@@ -20,7 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -66,6 +68,41 @@ bool ConnectRefused(const std::string& address) {
       ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 && errno == ECONNREFUSED;
   ::close(fd);
   return refused;
+}
+
+// True when a TCP connect to `address` ("127.0.0.1:PORT") succeeds.
+bool Connects(const std::string& address) {
+  const auto colon = address.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// A loopback address whose port was free a moment ago.
+std::string FreeLoopbackAddress() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  socklen_t len = sizeof(sa);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+}
+
+// Position of the first event satisfying `pred`, or -1.
+int IndexOf(const std::vector<v1::Event>& events,
+            const std::function<bool(const v1::Event&)>& pred) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (pred(events[i])) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 // Collects a WatchEvents stream on a thread.
@@ -358,28 +395,71 @@ TEST_F(AdminTest, CloseNowDropsEveryClient) {
   ASSERT_EQ(a.Call("version\r\n").substr(0, 8), "VERSION ");
   ASSERT_EQ(b.Call("version\r\n").substr(0, 8), "VERSION ");
   ASSERT_EQ(Clients("now").size(), 2u);
+  Watcher watcher(*stub_, "now");
   v1::Listener deleted;
   ASSERT_TRUE(Delete("listeners/now", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
   EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+  EXPECT_EQ(deleted.connected_clients(), 0u);
+  // Both clients are gone before the listener is.
+  ASSERT_TRUE(watcher.Seen([](const v1::Event& e) { return e.has_listener_closed(); }));
+  int disconnected = 0;
+  for (const v1::Event& e : watcher.events()) {
+    if (e.has_listener_closed()) break;
+    disconnected += e.has_client_disconnected();
+  }
+  EXPECT_EQ(disconnected, 2);
   bool a_closed = false, b_closed = false;
   a.ReadUntilClosed(a_closed);
   b.ReadUntilClosed(b_closed);
   EXPECT_TRUE(a_closed);
   EXPECT_TRUE(b_closed);
   EXPECT_TRUE(ConnectRefused(listener.bound_address()));
-  EXPECT_TRUE(Eventually([&] { return Clients("now").empty(); }));
+  for (const v1::Client& c : Clients("")) EXPECT_NE(c.listener(), "listeners/now");
 }
 
-TEST_F(AdminTest, StopAcceptingKeepsClients) {
+TEST_F(AdminTest, StopAcceptingKeepsClientsAndTheListenerUntilTheyLeave) {
   const v1::Listener listener = MustCreate("stop");
-  TestClient client(listener.bound_address());
-  ASSERT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
+  auto client = std::make_unique<TestClient>(listener.bound_address());
+  ASSERT_EQ(client->Call("version\r\n").substr(0, 8), "VERSION ");
+  Watcher watcher(*stub_, "stop");
   v1::Listener deleted;
   ASSERT_TRUE(Delete("stop", v1::DeleteListenerRequest::STOP_ACCEPTING, &deleted).ok());
-  EXPECT_EQ(deleted.state(), v1::Listener::CLOSED);
+  EXPECT_EQ(deleted.state(), v1::Listener::DRAINING);
+  EXPECT_FALSE(deleted.has_drain_deadline());
+  EXPECT_EQ(deleted.connected_clients(), 1u);
   EXPECT_TRUE(ConnectRefused(listener.bound_address()));
-  EXPECT_EQ(client.Call("get x\r\n", "END\r\n"), "END\r\n");
-  EXPECT_EQ(Clients("stop").size(), 1u);
+  EXPECT_EQ(client->Call("get x\r\n", "END\r\n"), "END\r\n");
+
+  // The listener stays visible as long as a client row names it.
+  v1::GetListenerRequest get;
+  get.set_name("stop");
+  v1::Listener fetched;
+  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.state(), v1::Listener::DRAINING);
+  EXPECT_EQ(fetched.connected_clients(), 1u);
+  const std::vector<v1::Client> clients = Clients("stop");
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(clients[0].listener(), "listeners/stop");
+  // Only CLOSE_NOW goes further.
+  v1::Listener again;
+  EXPECT_EQ(Delete("stop", v1::DeleteListenerRequest::STOP_ACCEPTING, &again).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  client->Send("quit\r\n");
+  EXPECT_TRUE(watcher.Seen([](const v1::Event& e) { return e.has_listener_closed(); },
+                           std::chrono::seconds(5)));
+  v1::Listener gone;
+  EXPECT_EQ(stub_->GetListener(Ctx().get(), get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+  const std::vector<v1::Event> events = watcher.events();
+  const int draining =
+      IndexOf(events, [](const v1::Event& e) { return e.has_listener_draining(); });
+  const int left = IndexOf(events, [](const v1::Event& e) {
+    return e.has_client_disconnected() && e.client_disconnected().reason() == v1::CLIENT_CLOSED;
+  });
+  const int closed = IndexOf(events, [](const v1::Event& e) { return e.has_listener_closed(); });
+  EXPECT_GE(draining, 0);
+  EXPECT_GT(left, draining);
+  EXPECT_GT(closed, left);
 }
 
 TEST_F(AdminTest, ListClientsPages) {
@@ -413,8 +493,8 @@ TEST_F(AdminTest, ListClientsPages) {
 
 TEST_F(AdminTest, WatchEventsDeliversEachStep) {
   Watcher all(*stub_);
-  Watcher filtered(*stub_, "listeners/watched");
   const v1::Listener listener = MustCreate("watched");
+  Watcher filtered(*stub_, "listeners/watched");
   const v1::Listener other = MustCreate("unwatched");
   auto is = [](auto field) {
     return [field](const v1::Event& e) { return e.payload_case() == field; };
@@ -460,13 +540,13 @@ TEST_F(AdminTest, WatchEventsDeliversEachStep) {
   EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_listener_draining() && e.listener_draining().listener() == "listeners/watched";
   }));
-  // The deadline closes the client and the listener, in either order.
-  EXPECT_TRUE(all.Seen([](const v1::Event& e) {
+  // The deadline closes the client, then the listener.
+  EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_client_disconnected() &&
            e.client_disconnected().listener() == "listeners/watched" &&
            e.client_disconnected().reason() == v1::SHUTDOWN;
   }));
-  EXPECT_TRUE(all.Seen([](const v1::Event& e) {
+  EXPECT_TRUE(all.WaitFor([](const v1::Event& e) {
     return e.has_listener_closed() && e.listener_closed().listener() == "listeners/watched";
   }));
 
@@ -566,6 +646,90 @@ TEST_F(AdminTest, BadRequestsGetTheirStatusCodes) {
   ASSERT_TRUE(Delete("taken", v1::DeleteListenerRequest::CLOSE_NOW, &listener).ok());
 }
 
+TEST_F(AdminTest, UnknownListenerFiltersAreNotFound) {
+  v1::ListClientsRequest list;
+  list.set_listener("listeners/typo");
+  v1::ListClientsResponse listed;
+  EXPECT_EQ(stub_->ListClients(Ctx().get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::WatchEventsRequest watch;
+  watch.set_listener("typo");
+  auto context = Ctx();
+  auto reader = stub_->WatchEvents(context.get(), watch);
+  v1::Event event;
+  EXPECT_FALSE(reader->Read(&event));
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+}
+
+TEST_F(AdminTest, PageTokenOnlyWorksWithItsOwnFilter) {
+  const v1::Listener listener = MustCreate("tokens");
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<TestClient>(listener.bound_address()));
+    ASSERT_EQ(clients.back()->Call("version\r\n").substr(0, 8), "VERSION ");
+  }
+  v1::ListClientsRequest request;
+  request.set_listener("listeners/tokens");
+  request.set_page_size(1);
+  v1::ListClientsResponse first;
+  ASSERT_TRUE(stub_->ListClients(Ctx().get(), request, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  request.set_page_token(first.next_page_token());
+  for (const char* other : {"", "l1"}) {
+    request.set_listener(other);
+    v1::ListClientsResponse response;
+    EXPECT_EQ(stub_->ListClients(Ctx().get(), request, &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << "listener \"" << other << "\"";
+  }
+  // The bare id is the same filter.
+  request.set_listener("tokens");
+  v1::ListClientsResponse second;
+  ASSERT_TRUE(stub_->ListClients(Ctx().get(), request, &second).ok());
+  ASSERT_EQ(second.clients_size(), 1);
+  EXPECT_GT(second.clients(0).id(), first.clients(0).id());
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("tokens", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+}
+
+TEST_F(AdminTest, ListenerLimitRefusalsCountAsRejected) {
+  v1::CreateListenerRequest request;
+  request.set_listener_id("limited");
+  request.mutable_listener()->set_address("127.0.0.1:0");
+  request.mutable_listener()->set_max_clients(1);
+  v1::Listener listener;
+  ASSERT_TRUE(stub_->CreateListener(Ctx().get(), request, &listener).ok());
+  TestClient served(listener.bound_address());
+  ASSERT_EQ(served.Call("version\r\n").substr(0, 8), "VERSION ");
+  TestClient refused(listener.bound_address());
+  bool closed = false;
+  EXPECT_EQ(refused.ReadUntilClosed(closed), "ERROR Too many open connections\r\n");
+  EXPECT_TRUE(closed);
+
+  v1::GetListenerRequest get;
+  get.set_name("limited");
+  v1::Listener fetched;
+  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  EXPECT_EQ(fetched.connected_clients(), 1u);
+  EXPECT_EQ(fetched.accepted_clients(), 1u);
+  EXPECT_EQ(fetched.rejected_clients(), 1u);
+  v1::Stats stats;
+  ASSERT_TRUE(stub_->GetStats(Ctx().get(), {}, &stats).ok());
+  bool found = false;
+  for (const v1::ListenerStats& l : stats.listeners()) {
+    if (l.listener() != "listeners/limited") continue;
+    found = true;
+    EXPECT_EQ(l.accepted_clients(), 1u);
+    EXPECT_EQ(l.rejected_clients(), 1u);
+  }
+  EXPECT_TRUE(found);
+  v1::Listener deleted;
+  ASSERT_TRUE(Delete("limited", v1::DeleteListenerRequest::CLOSE_NOW, &deleted).ok());
+}
+
 TEST_F(AdminTest, StatsAndServerInfo) {
   TestClient client(memgate_->listeners().at("l1"));
   ASSERT_EQ(client.Call("set s 0 0 1\r\nx\r\n"), "STORED\r\n");
@@ -612,32 +776,76 @@ TEST_F(AdminTest, HealthAnswersServing) {
   request.set_service("memgate.admin.v1.AdminService");
   ASSERT_TRUE(health->Check(Ctx().get(), request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  request.set_service("no.such.Service");
+  EXPECT_EQ(health->Check(Ctx().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(AdminTest, ReflectionListsAndDescribesAdminService) {
-  namespace reflection = grpc::reflection::v1alpha;
-  auto stub = reflection::ServerReflection::NewStub(channel_);
+// The two versions of the reflection API, which differ only in package.
+template <typename ServiceT, typename RequestT, typename ResponseT>
+struct ReflectionApi {
+  using Service = ServiceT;
+  using Request = RequestT;
+  using Response = ResponseT;
+};
+using ReflectionV1Alpha = ReflectionApi<grpc::reflection::v1alpha::ServerReflection,
+                                        grpc::reflection::v1alpha::ServerReflectionRequest,
+                                        grpc::reflection::v1alpha::ServerReflectionResponse>;
+using ReflectionV1 = ReflectionApi<grpc::reflection::v1::ServerReflection,
+                                   grpc::reflection::v1::ServerReflectionRequest,
+                                   grpc::reflection::v1::ServerReflectionResponse>;
+
+// What `grpcurl list` and `grpcurl describe` ask, through one version of
+// the reflection API: the services, then the files defining them, comments
+// included.
+template <typename Reflection>
+void ExpectReflectionDescribes(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = Reflection::Service::NewStub(channel);
   auto context = Ctx();
   auto stream = stub->ServerReflectionInfo(context.get());
-  reflection::ServerReflectionRequest request;
+  typename Reflection::Request request;
   request.set_list_services("");
   ASSERT_TRUE(stream->Write(request));
-  reflection::ServerReflectionResponse response;
+  typename Reflection::Response response;
   ASSERT_TRUE(stream->Read(&response));
   std::vector<std::string> services;
   for (const auto& s : response.list_services_response().service()) services.push_back(s.name());
-  EXPECT_NE(std::find(services.begin(), services.end(), "memgate.admin.v1.AdminService"),
-            services.end());
-  EXPECT_NE(std::find(services.begin(), services.end(), "grpc.health.v1.Health"), services.end());
+  for (const char* want : {"memgate.admin.v1.AdminService", "grpc.health.v1.Health"}) {
+    EXPECT_NE(std::find(services.begin(), services.end(), want), services.end()) << want;
+  }
 
-  // What `grpcurl describe` needs: the file defining the service.
-  request.set_file_containing_symbol("memgate.admin.v1.AdminService");
+  for (const char* symbol : {"memgate.admin.v1.AdminService", "grpc.health.v1.Health",
+                             "memgate.admin.v1.Listener.bound_address"}) {
+    request.set_file_containing_symbol(symbol);
+    ASSERT_TRUE(stream->Write(request));
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_TRUE(response.has_file_descriptor_response())
+        << symbol << ": " << response.DebugString();
+    ASSERT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 1);
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+    // Source info carries the .proto comments that `describe` prints.
+    bool commented = false;
+    for (const auto& location : file.source_code_info().location()) {
+      commented |= !location.leading_comments().empty();
+    }
+    EXPECT_TRUE(commented) << symbol << " comes without comments";
+  }
+
+  request.set_file_containing_symbol("memgate.admin.v1.NoSuchThing");
   ASSERT_TRUE(stream->Write(request));
   ASSERT_TRUE(stream->Read(&response));
-  ASSERT_TRUE(response.has_file_descriptor_response()) << response.DebugString();
-  EXPECT_GE(response.file_descriptor_response().file_descriptor_proto_size(), 1);
+  EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(AdminTest, ReflectionV1AlphaDescribesEveryService) {
+  ExpectReflectionDescribes<ReflectionV1Alpha>(channel_);
+}
+
+TEST_F(AdminTest, ReflectionV1DescribesEveryService) {
+  ExpectReflectionDescribes<ReflectionV1>(channel_);
 }
 
 TEST(AdminServerTest, TokenIsEnforced) {
@@ -655,9 +863,20 @@ TEST(AdminServerTest, TokenIsEnforced) {
   wrong->AddMetadata("authorization", "Bearer nope");
   EXPECT_EQ(stub->GetServerInfo(wrong.get(), {}, &info).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  auto right = Ctx();
-  right->AddMetadata("authorization", "Bearer s3cret-token");
-  EXPECT_TRUE(stub->GetServerInfo(right.get(), {}, &info).ok());
+  // RFC 6750: the scheme is case-insensitive.
+  for (const char* scheme : {"Bearer", "bearer", "BEARER"}) {
+    auto right = Ctx();
+    right->AddMetadata("authorization", std::string(scheme) + " s3cret-token");
+    EXPECT_TRUE(stub->GetServerInfo(right.get(), {}, &info).ok()) << scheme;
+  }
+  // A token without the scheme is told the expected form, not that it is wrong.
+  auto bare = Ctx();
+  bare->AddMetadata("authorization", "s3cret-token");
+  const grpc::Status no_scheme = stub->GetServerInfo(bare.get(), {}, &info);
+  EXPECT_EQ(no_scheme.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(no_scheme.error_message().find("expected 'authorization: Bearer <token>'"),
+            std::string::npos)
+      << no_scheme.error_message();
 
   // A stream is refused the same way.
   auto watch = Ctx();
@@ -679,6 +898,73 @@ TEST(AdminServerTest, RefusesNonLoopbackWithoutAToken) {
   EXPECT_FALSE(memgate.ready());
   EXPECT_EQ(memgate.WaitForExit(std::chrono::seconds(10)), 2);
   EXPECT_NE(memgate.Log().find("non-loopback"), std::string::npos) << memgate.Log();
+}
+
+TEST(AdminServerTest, InsecureBeyondLoopbackLogsAWarning) {
+  MemgateProcess memgate(
+      {"--listen", "127.0.0.1:0", "--admin", "0.0.0.0:0", "--admin-insecure", "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  EXPECT_NE(memgate.Log().find("memgate: warning: "), std::string::npos) << memgate.Log();
+  MemgateProcess loopback(
+      {"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-insecure", "-t", "1"});
+  ASSERT_TRUE(loopback.ready()) << loopback.Log();
+  EXPECT_EQ(loopback.Log().find("warning"), std::string::npos) << loopback.Log();
+}
+
+// Bad admin flags end memgate before it opens its memcached listener: the
+// port is never connectable while the doomed process runs.
+TEST(AdminServerTest, BadAdminFlagsExitBeforeAnyListenerOpens) {
+  const std::string cert = WriteTempFile("cert", "not used");
+  const std::vector<std::vector<std::string>> cases = {
+      {"--admin", "0.0.0.0:0"},
+      {"--admin", "127.0.0.1:0", "--admin-token-file", "/nonexistent/memgate-token"},
+      {"--admin", "127.0.0.1:0", "--admin-tls-cert", cert},
+  };
+  for (std::vector<std::string> args : cases) {
+    const std::string address = FreeLoopbackAddress();
+    std::atomic<bool> done{false}, connected{false};
+    std::thread poller([&] {
+      while (!done) {
+        if (Connects(address)) connected = true;
+      }
+    });
+    args.insert(args.end(), {"--listen", address, "-t", "1"});
+    MemgateProcess memgate(args);
+    const int code = memgate.WaitForExit(std::chrono::seconds(10));
+    done = true;
+    poller.join();
+    EXPECT_EQ(code, 2) << args[2] << ": " << memgate.Log();
+    EXPECT_FALSE(connected) << args[2];
+    EXPECT_EQ(memgate.Log().find("listening on"), std::string::npos) << memgate.Log();
+  }
+  ::unlink(cert.c_str());
+}
+
+TEST(AdminServerTest, ServerWideLimitRefusalsCountAsRejected) {
+  MemgateProcess memgate(
+      {"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "-t", "1", "-c", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials()));
+  TestClient served(memgate.listeners().at("l1"));
+  ASSERT_EQ(served.Call("version\r\n").substr(0, 8), "VERSION ");
+  TestClient refused(memgate.listeners().at("l1"));
+  bool closed = false;
+  EXPECT_EQ(refused.ReadUntilClosed(closed), "ERROR Too many open connections\r\n");
+  EXPECT_TRUE(closed);
+
+  v1::GetListenerRequest get;
+  get.set_name("l1");
+  v1::Listener listener;
+  ASSERT_TRUE(stub->GetListener(Ctx().get(), get, &listener).ok());
+  EXPECT_EQ(listener.accepted_clients(), 1u);
+  EXPECT_EQ(listener.rejected_clients(), 1u);
+  v1::Stats stats;
+  ASSERT_TRUE(stub->GetStats(Ctx().get(), {}, &stats).ok());
+  EXPECT_EQ(stats.rejected_connections(), 1u);
+  ASSERT_EQ(stats.listeners_size(), 1);
+  EXPECT_EQ(stats.listeners(0).accepted_clients(), 1u);
+  EXPECT_EQ(stats.listeners(0).rejected_clients(), 1u);
 }
 
 TEST(AdminServerTest, NoneDisablesTheAdminApi) {

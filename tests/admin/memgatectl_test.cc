@@ -178,21 +178,28 @@ TEST_F(MemgatectlTest, WatchPrintsEvents) {
   EXPECT_NE(r.out.find("\"time\":\""), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 
-  // The human form.
+  // The human form, filtered to a listener (which must exist).
+  Result created = Ctl("--json listeners create 127.0.0.1:0 --id ctl-w");
+  ASSERT_EQ(created.code, 0) << created.err;
+  const std::string address = JsonString(created.out, "bound_address");
   auto human =
       std::async(std::launch::async, [] { return Ctl("watch --count 1 --listener ctl-w"); });
   for (int i = 0; i < 100; ++i) {
     if (human.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
-    ASSERT_EQ(Ctl("listeners create 127.0.0.1:0 --id ctl-w").code, 0);
-    ASSERT_EQ(Ctl("listeners delete ctl-w").code, 0);
+    TestClient client(address);
+    ASSERT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
     human.wait_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(human.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   r = human.get();
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(std::regex_search(
-      r.out, std::regex(R"(Z listener (created|closed) +listeners/ctl-w 127\.0\.0\.1:)")))
+      r.out,
+      std::regex(
+          R"(Z client (connected|disconnected) +clients/[0-9]+ listeners/ctl-w peer 127\.0\.0\.1:)")))
       << r.out;
+  EXPECT_EQ(Ctl("watch --count 1 --listener no-such-listener").code, 1);
+  EXPECT_EQ(Ctl("listeners delete ctl-w --now").code, 0);
 }
 
 TEST(MemgatectlTokenTest, SendsTheToken) {

@@ -94,8 +94,21 @@ TEST_F(ListenerManagerTest, StopAcceptingKeepsConnectedClients) {
   TestClient client(info->bound_address);
   EXPECT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
   ASSERT_TRUE(listeners().Close(info->options.id, CloseMode::kStopAccepting).ok());
-  EXPECT_TRUE(listeners().List().empty());
+  // Listed, without a deadline, while its client stays.
+  auto stopped = listeners().Get(info->options.id);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->state, ListenerState::kDraining);
+  EXPECT_FALSE(stopped->drain_deadline.has_value());
+  EXPECT_EQ(stopped->clients, 1u);
   EXPECT_EQ(client.Call("get x\r\n"), "END\r\n");
+  EXPECT_EQ(listeners().Close(info->options.id, CloseMode::kStopAccepting).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Its address is free for a new listener.
+  auto reopened = listeners().Open({.id = "again", .address = info->bound_address});
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  client.Send("quit\r\n");
+  EXPECT_TRUE(Eventually([&] { return !listeners().Get(info->options.id).ok(); }));
+  EXPECT_EQ(listeners().List().size(), 1u);
 }
 
 TEST_F(ListenerManagerTest, CloseNowDropsClients) {
