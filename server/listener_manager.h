@@ -25,10 +25,12 @@
 namespace memgate::server {
 
 struct ListenerOptions {
-  std::string id;       // empty: one is generated ("l1", "l2", ...)
-  std::string address;  // host:port, [v6]:port or unix:/path; port 0 picks a free port
+  std::string id;            // empty: one is generated ("l1", "l2", ...)
+  std::string address;       // host:port, [v6]:port or unix:/path; port 0 picks a free port
   uint32_t max_clients = 0;  // 0: only the server-wide limit applies
   std::chrono::milliseconds idle_timeout{0};  // 0: never
+  int backlog = 0;                            // listen(2) backlog (memcached -b); 0: the OS maximum
+  uint32_t unix_mode = 0;  // unix sockets: chmod to this (memcached -a); 0: as the umask left it
 };
 
 enum class ListenerState : uint8_t { kAccepting, kDraining };
@@ -40,7 +42,7 @@ struct ListenerInfo {
   std::chrono::system_clock::time_point created_at;
   uint64_t accepted = 0;
   uint64_t rejected = 0;
-  std::size_t clients = 0;  // connected now
+  std::size_t clients = 0;                               // connected now
   std::chrono::system_clock::time_point drain_deadline;  // kDraining only
 };
 
