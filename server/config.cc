@@ -242,6 +242,10 @@ std::optional<absl::Status> ParseDropInValue(std::string_view name, std::string_
          "accepted for compatibility; the memory backend sizes slabs in 8-byte steps");
     return absl::OkStatus();
   }
+  if (name == "-N" || name == "--napi_ids") {
+    Warn(config, name, "accepted for compatibility; connections are not grouped by NAPI id");
+    return absl::OkStatus();
+  }
   if (name == "-D") {
     Warn(config, name, "accepted for compatibility; per-prefix stats stay off");
     return absl::OkStatus();
@@ -437,6 +441,7 @@ Engine:
   -f, --slab-growth-factor F  (compat)
   -n, --slab-min-size N  (compat)
   -D CHAR                (compat) per-prefix stats stay off
+  -N, --napi_ids N       (compat)
   -e, --memory-file F    (compat) the cache is not restartable
   -X, -W                 no cachedump, metadump or watch: memgate has none
   -S, -Y FILE, -Z        SASL, ASCII auth and TLS: refused (not supported)
