@@ -23,7 +23,9 @@ class MemoryHolder final : public BackendHolder {
  public:
   explicit MemoryHolder(const server::Config& config)
       : backend_(backends::MemoryBackendOptions{.memory_limit_bytes = config.memory_limit_mb << 20,
-                                                .max_item_size = config.max_item_size}) {}
+                                                .max_item_size = config.max_item_size,
+                                                .evictions = config.evictions_enabled,
+                                                .cas_enabled = config.cas_enabled}) {}
   backends::Backend& backend() override { return backend_; }
 
  private:

@@ -2,6 +2,8 @@
 // -vv) do not fit absl::flags.
 #include "server/config.h"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string_view>
 
@@ -23,14 +25,17 @@ template <typename T>
 absl::Status ParseNumber(std::string_view flag, std::string_view text, T min, T max, T& out) {
   T value{};
   if (!absl::SimpleAtoi(ToAbsl(text), &value) || value < min || value > max) {
-    return Bad(flag, absl::StrCat("\"", ToAbsl(text), "\" is not a number from ", min, " to ", max));
+    return Bad(flag,
+               absl::StrCat("\"", ToAbsl(text), "\" is not a number from ", min, " to ", max));
   }
   out = value;
   return absl::OkStatus();
 }
 
-// memcached's -I syntax: bytes, or a number with a k or m suffix.
-absl::Status ParseSize(std::string_view flag, std::string_view text, std::size_t& out) {
+// memcached's -I syntax: bytes, or a number with a k or m suffix, read as
+// memcached reads it (atoi: leading digits, anything else is 0), so a bad size
+// meets the same "less than 1024 bytes" refusal as in memcached.
+std::size_t ParseSize(std::string_view text) {
   uint64_t multiplier = 1;
   std::string_view digits = text;
   if (!text.empty()) {
@@ -40,12 +45,233 @@ absl::Status ParseSize(std::string_view flag, std::string_view text, std::size_t
     if (multiplier != 1) digits.remove_suffix(1);
   }
   uint64_t value = 0;
-  if (!absl::SimpleAtoi(ToAbsl(digits), &value) || value == 0) return Bad(flag, "expects a size like 1m");
-  value *= multiplier;
-  if (value < 1024 || value > (uint64_t{1} << 30)) {
-    return Bad(flag, "item size must be between 1k and 1024m");
+  for (char c : digits) {
+    if (!absl::ascii_isdigit(c) || value > (uint64_t{1} << 40)) break;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
   }
-  out = value;
+  return value * multiplier;
+}
+
+// --- memcached drop-in flags ---------------------------------------------------
+
+constexpr std::string_view kIgnoredWhy = "accepted for compatibility, ignored";
+
+// memcached 1.6.18's -o options that memgate accepts without acting on: its
+// slab, LRU, hash table, extstore, TLS and logging tuning, which memgate's
+// memory backend does not have.
+constexpr std::string_view kIgnoredExtendedOptions[] = {
+    "no_maxconns_fast",
+    "hashpower",
+    "tail_repair_time",
+    "hash_algorithm",
+    "no_lru_crawler",
+    "lru_crawler",
+    "lru_crawler_sleep",
+    "lru_crawler_tocrawl",
+    "no_lru_maintainer",
+    "lru_maintainer",
+    "hot_lru_pct",
+    "warm_lru_pct",
+    "hot_max_factor",
+    "warm_max_factor",
+    "temporary_ttl",
+    "watcher_logbuf_size",
+    "worker_logbuf_size",
+    "slab_sizes",
+    "slab_chunk_max",
+    "track_sizes",
+    "no_inline_ascii_resp",
+    "inline_ascii_resp",
+    "no_modern",
+    "no_chunked_items",
+    "no_slab_reassign",
+    "slab_reassign",
+    "slab_automove",
+    "slab_automove_ratio",
+    "slab_automove_window",
+    "no_hashexpand",
+    "read_buf_mem_limit",
+    "sock_cookie_id",
+    "ext_page_size",
+    "ext_wbuf_size",
+    "ext_threads",
+    "ext_io_depth",
+    "ext_path",
+    "ext_item_size",
+    "ext_item_age",
+    "ext_low_ttl",
+    "ext_recache_rate",
+    "ext_compact_under",
+    "ext_drop_under",
+    "ext_max_sleep",
+    "ext_max_frag",
+    "ext_drop_unread",
+    "slab_automove_freeratio",
+    "ssl_chain_cert",
+    "ssl_key",
+    "ssl_verify_mode",
+    "ssl_keyformat",
+    "ssl_ciphers",
+    "ssl_ca_cert",
+    "ssl_wbuf_size",
+    "ssl_session_cache",
+    "ssl_kernel_tls",
+    "ssl_min_version",
+};
+
+void Warn(Config& config, std::string_view flag, std::string_view why) {
+  config.warnings.push_back(absl::StrCat(ToAbsl(flag), ": ", ToAbsl(why)));
+}
+
+// -o: memcached's comma-separated extended options.
+absl::Status ParseExtendedOptions(std::string_view list, Config& config) {
+  for (absl::string_view item : absl::StrSplit(ToAbsl(list), ',', absl::SkipEmpty())) {
+    const size_t eq = item.find('=');
+    const std::string_view name = FromAbsl(item.substr(0, eq));
+    if (name == "idle_timeout") {
+      if (eq == absl::string_view::npos) {
+        return Bad("-o", "Missing numeric argument for idle_timeout");
+      }
+      int64_t seconds = 0;
+      absl::Status status = ParseNumber<int64_t>("-o idle_timeout", FromAbsl(item.substr(eq + 1)),
+                                                 0, int64_t{1} << 31, seconds);
+      if (!status.ok()) return status;
+      config.idle_timeout = std::chrono::seconds(seconds);
+    } else if (name == "maxconns_fast" || name == "modern") {
+      // memgate already closes a client over -c at once; modern changes
+      // nothing in memcached 1.6.18 either.
+    } else if (std::find(std::begin(kIgnoredExtendedOptions), std::end(kIgnoredExtendedOptions),
+                         name) != std::end(kIgnoredExtendedOptions)) {
+      Warn(config, absl::StrCat("-o ", ToAbsl(name)), kIgnoredWhy);
+    } else {
+      return Bad("-o", absl::StrCat("Illegal suboption \"", item, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// memcached's flags without a value. nullopt when `name` is none of them.
+std::optional<absl::Status> ParseDropInSwitch(std::string_view name, Config& config) {
+  if (name == "-A" || name == "--enable-shutdown") {
+    config.enable_shutdown = true;
+  } else if (name == "-F" || name == "--disable-flush-all") {
+    config.flush_enabled = false;
+  } else if (name == "-C" || name == "--disable-cas") {
+    config.cas_enabled = false;
+  } else if (name == "-M" || name == "--disable-evictions") {
+    config.evictions_enabled = false;
+  } else if (name == "-d" || name == "--daemon") {
+    config.daemonize = true;
+  } else if (name == "-k" || name == "--lock-memory") {
+    config.lock_memory = true;
+  } else if (name == "-r" || name == "--enable-coredumps") {
+    config.enable_coredumps = true;
+  } else if (name == "-i" || name == "--license") {
+    config.license = true;
+  } else if (name == "-X" || name == "--disable-dumping" || name == "-W" ||
+             name == "--disable-watch") {
+    // memgate has neither cachedump/metadump nor watch: already disabled.
+  } else if (name == "-L" || name == "--enable-largepages") {
+    Warn(config, name, "accepted for compatibility; the memory backend allocates per item");
+  } else if (name == "-S" || name == "--enable-sasl" || name == "-Z" || name == "--enable-ssl") {
+    // Serving without the protection asked for would be worse than not
+    // starting, so these are refused rather than ignored.
+    return Bad(name,
+               "SASL and TLS on data listeners are not supported; refusing to serve "
+               "without them");
+  } else {
+    return std::nullopt;
+  }
+  return absl::OkStatus();
+}
+
+// memcached's flags with a value. nullopt when `name` is none of them.
+std::optional<absl::Status> ParseDropInValue(std::string_view name, std::string_view value,
+                                             Config& config) {
+  if (name == "-o" || name == "--extended") return ParseExtendedOptions(value, config);
+  if (name == "-R" || name == "--max-reqs-per-event") {
+    if (!absl::SimpleAtoi(ToAbsl(value), &config.reqs_per_event) || config.reqs_per_event <= 0) {
+      return Bad(name, "Number of requests per event must be greater than 0");
+    }
+    return absl::OkStatus();
+  }
+  if (name == "-b" || name == "--listen-backlog") {
+    return ParseNumber<int>(name, value, 0, 1 << 20, config.listen_backlog);
+  }
+  if (name == "-B" || name == "--protocol") {
+    if (value == "ascii" || value == "auto") return absl::OkStatus();
+    if (value == "binary") {
+      return Bad(name, "the binary protocol is not supported yet; use -B ascii or -B auto");
+    }
+    return Bad(name, absl::StrCat("Invalid value for binding protocol: ", ToAbsl(value),
+                                  " -- should be one of auto, binary, or ascii"));
+  }
+  if (name == "-s" || name == "--unix-socket") {
+    if (value.empty()) return Bad(name, "needs a path");
+    config.unix_socket = std::string(value);
+    return absl::OkStatus();
+  }
+  if (name == "-a" || name == "--unix-mask") {
+    uint32_t mask = 0;
+    if (value.empty() || value.size() > 4 ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '7'; })) {
+      return Bad(name, "expects an octal mask such as 700");
+    }
+    for (char c : value) mask = mask * 8 + static_cast<uint32_t>(c - '0');
+    config.unix_mask = mask & 0777;
+    return absl::OkStatus();
+  }
+  if (name == "-P" || name == "--pidfile") {
+    config.pid_file = std::string(value);
+    return absl::OkStatus();
+  }
+  if (name == "-f" || name == "--slab-growth-factor") {
+    double factor = 0;
+    if (!absl::SimpleAtod(ToAbsl(value), &factor) || factor <= 1.0) {
+      return Bad(name, "Factor must be greater than 1");
+    }
+    Warn(config, name,
+         "accepted for compatibility; the memory backend sizes slabs in 8-byte steps");
+    return absl::OkStatus();
+  }
+  if (name == "-n" || name == "--slab-min-size") {
+    int size = 0;
+    if (!absl::SimpleAtoi(ToAbsl(value), &size) || size <= 0) {
+      return Bad(name, "Chunk size must be greater than 0");
+    }
+    Warn(config, name,
+         "accepted for compatibility; the memory backend sizes slabs in 8-byte steps");
+    return absl::OkStatus();
+  }
+  if (name == "-N" || name == "--napi_ids") {
+    Warn(config, name, "accepted for compatibility; connections are not grouped by NAPI id");
+    return absl::OkStatus();
+  }
+  if (name == "-D") {
+    Warn(config, name, "accepted for compatibility; per-prefix stats stay off");
+    return absl::OkStatus();
+  }
+  if (name == "-e" || name == "--memory-file") {
+    Warn(config, name, "accepted for compatibility; the cache is not restartable");
+    return absl::OkStatus();
+  }
+  if (name == "-Y" || name == "--auth-file") {
+    return Bad(name, "ASCII authentication is not supported; refusing to serve without it");
+  }
+  return std::nullopt;
+}
+
+// memcached's own -I checks, in its order, with its words and exit code.
+absl::Status CheckItemSize(const Config& config) {
+  if (config.max_item_size < 1024) {
+    return absl::OutOfRangeError("Item max size cannot be less than 1024 bytes.");
+  }
+  if (config.max_item_size > (config.memory_limit_mb << 20) / 2) {
+    return absl::OutOfRangeError("Cannot set item size limit higher than 1/2 of memory max.");
+  }
+  if (config.max_item_size > (std::size_t{1} << 30)) {
+    return absl::OutOfRangeError("Cannot set item size limit higher than a gigabyte.");
+  }
   return absl::OkStatus();
 }
 
@@ -91,6 +317,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
       config.admin_insecure = true;
     } else if (name == "--redis-tls-insecure") {
       config.redis_tls_insecure = true;
+    } else if (std::optional<absl::Status> done = ParseDropInSwitch(name, config)) {
+      if (!done->ok()) return *done;
     } else {
       absl::StatusOr<std::string_view> v = value();
       if (!v.ok()) return v.status();
@@ -108,14 +336,13 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         status = ParseNumber<uint32_t>(name, *v, 0, 0, udp);
         if (!status.ok()) status = Bad(name, "UDP is not supported; only -U 0 is accepted");
       } else if (name == "-u" || name == "--user") {
-        // Accepted for command-line compatibility with memcached; memgate does
-        // not change user.
+        Warn(config, name, "accepted for compatibility; memgate does not change user");
       } else if (name == "-t" || name == "--threads") {
         status = ParseNumber<int>(name, *v, 1, 256, config.threads);
       } else if (name == "-m" || name == "--memory-limit") {
         status = ParseNumber<uint64_t>(name, *v, 1, uint64_t{1} << 22, config.memory_limit_mb);
       } else if (name == "-I" || name == "--max-item-size") {
-        status = ParseSize(name, *v, config.max_item_size);
+        config.max_item_size = ParseSize(*v);
       } else if (name == "-c" || name == "--conn-limit") {
         status = ParseNumber<uint64_t>(name, *v, 1, 1'000'000, config.max_connections);
       } else if (name == "--listen") {
@@ -157,12 +384,15 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         config.grpc_headers.emplace_back(*v);
       } else if (name == "--admin") {
         config.admin = std::string(*v);
+        config.admin_explicit = true;
       } else if (name == "--admin-token-file") {
         config.admin_token_file = std::string(*v);
       } else if (name == "--admin-tls-cert") {
         config.admin_tls_cert = std::string(*v);
       } else if (name == "--admin-tls-key") {
         config.admin_tls_key = std::string(*v);
+      } else if (std::optional<absl::Status> done = ParseDropInValue(name, *v, config)) {
+        status = *done;
       } else {
         return Bad(arg, "unknown flag");
       }
@@ -170,6 +400,13 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
     }
   }
 
+  if (absl::Status status = CheckItemSize(config); !status.ok()) return status;
+  // -s replaces the TCP listeners, as in memcached ("disables network
+  // support"); -l/-p are then ignored.
+  if (!config.unix_socket.empty()) {
+    config.listen.push_back(absl::StrCat("unix:", config.unix_socket));
+    return config;
+  }
   // -l/-p keep memcached's meaning; with neither, and no --listen or
   // --listen-fd, memgate listens on 127.0.0.1:11211 (loopback, unlike
   // memcached's all-interfaces default).
@@ -189,31 +426,58 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
   return config;
 }
 
+int ExitCodeFor(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kOutOfRange ? kMemcachedUsageExit : 2;
+}
+
 std::string Usage() {
   return R"(usage: memgate [flags]
 
 memcached-protocol gateway. Listens on 127.0.0.1:11211 with the memory
-backend unless told otherwise.
+backend unless told otherwise. Every flag of memcached 1.6 is taken; those
+marked (compat) are accepted for compatibility only and log one warning.
 
 Listeners:
   --listen ADDR          listen on ADDR: host:port, [v6]:port or unix:/path
                          (repeatable; port 0 picks a free port)
   -p, --port PORT        TCP port for the -l addresses (default 11211)
   -l, --listen-addr A,B  addresses to listen on with -p (default 127.0.0.1)
+  -s, --unix-socket PATH listen on a unix socket instead of TCP
+  -a, --unix-mask MASK   the unix socket's permissions, octal (default 700)
   --listen-fd FD         serve an inherited socket: a listening socket is
                          accepted on, a connected one is served (repeatable)
-  -U 0                   accepted for memcached compatibility (no UDP)
+  -U 0                   no UDP (only 0 is accepted)
   -c, --conn-limit N     max simultaneous clients (default 1024)
+  -b, --listen-backlog N listen backlog (default: the OS maximum)
+  -B, --protocol P       ascii or auto (binary is refused: not supported yet)
+  -o idle_timeout=N      close clients idle N seconds; -o takes memcached's
+                         comma-separated list (other options: (compat))
 
 Engine:
   -t, --threads N        event-loop threads (default: number of cores)
+  -R, --max-reqs-per-event N  commands one client runs before others get a
+                         turn (default: no limit)
   --backend NAME         memory (default), simple-memory (the seed's
                          plain store under the metadata layer), redis, or
                          grpc (a service implementing memgate.backend.v1)
   --no-extra             pass-through mode for plain stores: no flags,
                          expiry or cas checks (the seed's no_extra)
   -m, --memory-limit MB  memory backend size limit (default 64)
-  -I, --max-item-size S  largest value, e.g. 512k or 2m (default 1m)
+  -M, --disable-evictions  answer SERVER_ERROR out of memory instead of evicting
+  -I, --max-item-size S  largest value, e.g. 512k or 2m (default 1m; 1k to
+                         1024m, at most half of -m)
+  -C, --disable-cas      cas values are 0; cas and meta C compares fail
+  -F, --disable-flush-all  flush_all answers CLIENT_ERROR flush_all not allowed
+  -A, --enable-shutdown  enable the shutdown command
+  -k, --lock-memory      mlockall(2) the process
+  -L, --enable-largepages  (compat)
+  -f, --slab-growth-factor F  (compat)
+  -n, --slab-min-size N  (compat)
+  -D CHAR                (compat) per-prefix stats stay off
+  -N, --napi_ids N       (compat)
+  -e, --memory-file F    (compat) the cache is not restartable
+  -X, -W                 no cachedump, metadump or watch: memgate has none
+  -S, -Y FILE, -Z        SASL, ASCII auth and TLS: refused (not supported)
 
 Redis backend (--backend redis):
   --redis-url URL        redis://[[user]:password@]host:port[/db],
@@ -237,16 +501,21 @@ gRPC backend (--backend grpc):
   --grpc-header 'N: V'   send this header on every call (repeatable)
 
 Admin service (gRPC):
-  --admin ADDR           admin address (default 127.0.0.1:50051; "none"
-                         disables; port 0 picks a free port)
+  --admin ADDR           admin address (default 127.0.0.1:50051, skipped with
+                         a warning when taken; "none" disables; port 0 picks
+                         a free port)
   --admin-token-file F   require "authorization: Bearer <token>"
   --admin-insecure       allow a non-loopback admin address without a token
   --admin-tls-cert F, --admin-tls-key F   serve the admin API over TLS
 
-Other:
-  -u USER                accepted for memcached compatibility (ignored)
-  -v, -vv                log more
+Process:
+  -d, --daemon           run in the background
+  -P, --pidfile FILE     write the process id to FILE
+  -r, --enable-coredumps raise the core file limit to its maximum
+  -u USER                (compat) memgate does not change user
+  -v, -vv, -vvv          log more
   -V, --version          print the version
+  -i, --license          print the license note
   -h, --help             this help
 )";
 }

@@ -3,10 +3,12 @@
 // --backend, --no-extra, --grpc-*, --admin...).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -40,15 +42,43 @@ struct Config {
   std::string grpc_tls_ca;                         // --grpc-tls-ca
   std::vector<std::string> grpc_headers;           // --grpc-header, repeatable
   std::string admin = "127.0.0.1:50051";  // --admin; "none" disables
-  std::string admin_token_file;      // --admin-token-file
-  bool admin_insecure = false;       // --admin-insecure
-  std::string admin_tls_cert;        // --admin-tls-cert
-  std::string admin_tls_key;         // --admin-tls-key
-  int verbosity = 0;                 // -v, -vv
-  bool help = false;                 // -h, --help
-  bool version = false;              // -V, --version
-  std::vector<std::string> args;     // the command line as given, for reporting
+  std::string admin_token_file;           // --admin-token-file
+  bool admin_insecure = false;            // --admin-insecure
+  std::string admin_tls_cert;             // --admin-tls-cert
+  std::string admin_tls_key;              // --admin-tls-key
+  int verbosity = 0;                      // -v, -vv
+  bool help = false;                      // -h, --help
+  bool version = false;                   // -V, --version
+  std::vector<std::string> args;          // the command line as given, for reporting
+  bool admin_explicit = false;            // --admin was given (a bind failure is then fatal)
+
+  // memcached drop-in flags: the rest of memcached 1.6's command line, so an
+  // init script written for memcached starts memgate unchanged.
+  bool enable_shutdown = false;          // -A: the `shutdown` command
+  bool flush_enabled = true;             // -F clears it
+  bool cas_enabled = true;               // -C clears it
+  bool evictions_enabled = true;         // -M clears it
+  int reqs_per_event = 0;                // -R; 0: no limit
+  int listen_backlog = 0;                // -b; 0: the OS maximum
+  std::string unix_socket;               // -s: replaces the TCP listeners
+  uint32_t unix_mask = 0700;             // -a, octal
+  std::string pid_file;                  // -P
+  bool daemonize = false;                // -d
+  bool lock_memory = false;              // -k
+  bool enable_coredumps = false;         // -r
+  bool license = false;                  // -i
+  std::chrono::seconds idle_timeout{0};  // -o idle_timeout=N
+  // One line per flag or -o option accepted only for compatibility; main
+  // logs each as a warning.
+  std::vector<std::string> warnings;
 };
+
+// memcached's exit code for a bad command line (EX_USAGE), used where memgate
+// mirrors one of memcached's own start-up refusals (the -I limits).
+inline constexpr int kMemcachedUsageExit = 64;
+// The exit code for a failed ParseCommandLine: kMemcachedUsageExit for the
+// refusals memcached makes itself, 2 for every other error.
+int ExitCodeFor(const absl::Status& status);
 
 // INVALID_ARGUMENT with a message naming the bad flag.
 absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv);

@@ -42,7 +42,8 @@ Connection::Connection(Socket socket, asio::io_context& loop, int loop_index,
       registry_(registry),
       client_(std::move(client)),
       options_(options),
-      parser_(protocol::ParserOptions{.max_item_size = options.max_item_size}),
+      parser_(protocol::ParserOptions{.max_item_size = options.max_item_size,
+                                      .flush_enabled = options.flush_enabled}),
       idle_timer_(loop),
       connected_at_(std::chrono::system_clock::now()),
       last_activity_ns_(NowNanos()) {}
@@ -176,7 +177,20 @@ bool Connection::CanParse() const {
 void Connection::ProcessInput() {
   if (processing_ || closed_) return;
   processing_ = true;
+  int parsed = 0;
   while (CanParse()) {
+    if (options_.reqs_per_event > 0 && parsed++ == options_.reqs_per_event) {
+      // Yield to the loop's other connections; the rest is parsed on a
+      // later turn.
+      if (!resume_posted_) {
+        resume_posted_ = true;
+        asio::post(loop_, [self = Self()] {
+          self->resume_posted_ = false;
+          self->ProcessInput();
+        });
+      }
+      break;
+    }
     std::string_view buffer(in_.get() + in_begin_, in_end_ - in_begin_);
     protocol::ParseResult result = parser_.Parse(buffer, command_);
     in_begin_ += result.consumed;

@@ -41,6 +41,10 @@ struct ConnectionOptions {
   std::size_t max_item_size = kDefaultMaxItemSize;
   // Close after this long without a command; zero disables.
   std::chrono::milliseconds idle_timeout{0};
+  bool flush_enabled = true;  // memcached -F
+  // memcached -R: commands parsed in one go before other clients on the loop
+  // get a turn; 0: as many as the buffer holds.
+  int reqs_per_event = 0;
 };
 
 class Connection final : public Session {
@@ -137,6 +141,7 @@ class Connection final : public Session {
   bool reading_ = false;
   bool writing_ = false;
   bool processing_ = false;
+  bool resume_posted_ = false;  // a yield (-R) queued the next ProcessInput
   bool close_after_flush_ = false;
   bool closed_ = false;
   // Why the connection closes once close_after_flush_ is set.

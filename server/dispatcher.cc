@@ -115,6 +115,8 @@ void Dispatcher::Run(const protocol::Command& command, Session& session) {
       return ReplyNow(session, command.noreply ? std::string_view() : reply::kOk);
     case Verb::kQuit:
       return ReplyNow(session, {}, /*close_after=*/true);
+    case Verb::kShutdown:
+      return Shutdown(command, session);
     case Verb::kMetaGet:
     case Verb::kMetaSet:
     case Verb::kMetaDelete:
@@ -323,6 +325,16 @@ void Dispatcher::FlushAll(const protocol::Command& command, Session& session) {
   };
   backend_.FlushAll(session.client(), backends::FlushRequest{.delay_seconds = command.exptime},
                     Completion<backends::FlushResult>(session, std::move(format)));
+}
+
+// As memcached 1.6.18: the asking client is closed without a reply, then the
+// process stops (graceful or not, memgate closes clients the same way).
+void Dispatcher::Shutdown(const protocol::Command& command, Session& session) {
+  if (!facts_.request_shutdown) return ReplyNow(session, reply::kShutdownNotEnabled);
+  const std::string_view mode = command.args;
+  if (!mode.empty() && mode != "graceful") return ReplyNow(session, reply::kInvalidShutdownMode);
+  ReplyNow(session, {}, /*close_after=*/true);
+  facts_.request_shutdown(mode == "graceful");
 }
 
 void Dispatcher::Stats(const protocol::Command& command, Session& session) {

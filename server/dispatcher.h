@@ -44,6 +44,7 @@ class Dispatcher {
   void Touch(const protocol::Command& command, Session& session);
   void FlushAll(const protocol::Command& command, Session& session);
   void Stats(const protocol::Command& command, Session& session);
+  void Shutdown(const protocol::Command& command, Session& session);
 
   backends::Backend& backend_;
   ServerStats& stats_;

@@ -101,12 +101,11 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   void Accept() {
     if (!acceptor_.is_open()) return;
     const int target = pool_.NextIndex();
-    acceptor_.async_accept(
-        pool_.loop(target),
-        [self = shared_from_this(), target](const boost::system::error_code& error,
-                                            Socket socket) mutable {
-          self->OnAccept(error, std::move(socket), target);
-        });
+    acceptor_.async_accept(pool_.loop(target),
+                           [self = shared_from_this(), target](
+                               const boost::system::error_code& error, Socket socket) mutable {
+                             self->OnAccept(error, std::move(socket), target);
+                           });
   }
 
   void OnAccept(const boost::system::error_code& error, Socket socket, int target) {
@@ -142,7 +141,8 @@ namespace {
 
 absl::Status OsError(std::string_view what, std::string_view address,
                      const boost::system::error_code& error) {
-  return absl::UnavailableError(absl::StrCat(ToAbsl(what), " ", ToAbsl(address), ": ", error.message()));
+  return absl::UnavailableError(
+      absl::StrCat(ToAbsl(what), " ", ToAbsl(address), ": ", error.message()));
 }
 
 // A unix socket path left behind by a dead process is removed; one that still
@@ -152,16 +152,16 @@ absl::Status ClearStaleUnixSocket(const Endpoint& endpoint, std::string_view add
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return absl::OkStatus();
   if (!S_ISSOCK(st.st_mode)) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", ToAbsl(address),
-                                               ": path exists and is not a socket"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", ToAbsl(address), ": path exists and is not a socket"));
   }
   asio::io_context io;
   asio::local::stream_protocol::socket probe(io);
   boost::system::error_code error;
   probe.connect(asio::local::stream_protocol::endpoint(path), error);
   if (!error) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", ToAbsl(address),
-                                               ": address already in use"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", ToAbsl(address), ": address already in use"));
   }
   ::unlink(path.c_str());
   return absl::OkStatus();
@@ -204,7 +204,13 @@ absl::StatusOr<ListenerInfo> ListenerManager::Open(ListenerOptions options) {
   if (!IsUnixEndpoint(*endpoint)) acceptor.set_option(Acceptor::reuse_address(true), error);
   acceptor.bind(*endpoint, error);
   if (error) return OsError("cannot bind", options.address, error);
-  acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (options.unix_mode != 0 && IsUnixEndpoint(*endpoint) &&
+      chmod(options.address.substr(5).c_str(), options.unix_mode) != 0) {
+    return OsError("cannot set the permissions of", options.address,
+                   boost::system::error_code(errno, boost::system::system_category()));
+  }
+  acceptor.listen(options.backlog > 0 ? options.backlog : asio::socket_base::max_listen_connections,
+                  error);
   if (error) return OsError("cannot listen on", options.address, error);
   listener->bound_endpoint = acceptor.local_endpoint(error);
   if (error) return OsError("cannot read the bound address of", options.address, error);

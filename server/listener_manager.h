@@ -26,10 +26,12 @@
 namespace memgate::server {
 
 struct ListenerOptions {
-  std::string id;       // empty: one is generated ("l1", "l2", ...)
-  std::string address;  // host:port, [v6]:port or unix:/path; port 0 picks a free port
+  std::string id;            // empty: one is generated ("l1", "l2", ...)
+  std::string address;       // host:port, [v6]:port or unix:/path; port 0 picks a free port
   uint32_t max_clients = 0;  // 0: only the server-wide limit applies
   std::chrono::milliseconds idle_timeout{0};  // 0: never
+  int backlog = 0;                            // listen(2) backlog (memcached -b); 0: the OS maximum
+  uint32_t unix_mode = 0;  // unix sockets: chmod to this (memcached -a); 0: as the umask left it
 };
 
 // A listener that stopped accepting stays (kDraining) until its last client

@@ -60,7 +60,10 @@ Server::Server(backends::Backend& backend, ServerOptions options)
                               .append_conns =
                                   [this](std::string& out, uint64_t requester) {
                                     AppendConnStats(out, requester);
-                                  }}),
+                                  },
+                              .flush_enabled = options_.flush_enabled,
+                              .cas_enabled = options_.cas_enabled,
+                              .request_shutdown = options_.on_shutdown}),
       listeners_(
           pool_, registry_, events_,
           [this](ListenerManager::Socket socket, int loop_index, const ListenerInfo& listener) {
@@ -148,6 +151,8 @@ bool Server::Accept(ListenerManager::Socket socket, int loop_index, const Listen
 void Server::StartConnection(ListenerManager::Socket socket, int loop_index,
                              std::string listener_id, ConnectionOptions options) {
   options.max_item_size = options_.max_item_size;
+  options.flush_enabled = options_.flush_enabled;
+  options.reqs_per_event = options_.reqs_per_event;
   boost::system::error_code ignored;
   if (!IsUnixEndpoint(socket.local_endpoint(ignored))) {
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);

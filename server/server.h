@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -23,6 +24,13 @@ struct ServerOptions {
   int threads = 0;                  // event loops; 0: one per core
   uint64_t max_connections = 1024;  // -c: more are answered with an error and closed
   std::size_t max_item_size = kDefaultMaxItemSize;  // -I
+  // memcached drop-in behaviour.
+  bool flush_enabled = true;  // -F clears it: flush_all is refused
+  bool cas_enabled = true;    // -C clears it; reported by `stats settings`
+  int reqs_per_event = 0;     // -R: commands per client before yielding; 0: no limit
+  // -A: what the shutdown command calls (graceful: "shutdown graceful").
+  // Empty: the command answers "ERROR: shutdown not enabled".
+  std::function<void(bool graceful)> on_shutdown;
 };
 
 class Server {

@@ -97,10 +97,10 @@ void AppendSettingsStats(std::string& out, const StatsSources& sources) {
   reply::AppendStat(out, "evictions", "on");
   reply::AppendStat(out, "num_threads", static_cast<uint64_t>(sources.facts.threads));
   reply::AppendStat(out, "detail_enabled", "no");
-  reply::AppendStat(out, "cas_enabled", "yes");
+  reply::AppendStat(out, "cas_enabled", sources.facts.cas_enabled ? "yes" : "no");
   reply::AppendStat(out, "binding_protocol", "ascii");
   reply::AppendStat(out, "item_size_max", sources.facts.item_size_max);
-  reply::AppendStat(out, "flush_enabled", "yes");
+  reply::AppendStat(out, "flush_enabled", sources.facts.flush_enabled ? "yes" : "no");
   reply::AppendStat(out, "backend", sources.backend_name);
   reply::AppendStat(out, "backend_pipelines_in_order", in_order ? "yes" : "no");
   out.append(reply::kEnd);

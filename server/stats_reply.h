@@ -23,6 +23,11 @@ struct ServerFacts {
   // `requester` is the id of the client asking. Set by the server; when
   // empty, `stats conns` lists nothing.
   std::function<void(std::string& out, uint64_t requester)> append_conns;
+  bool flush_enabled = true;  // memcached -F clears it
+  bool cas_enabled = true;    // memcached -C clears it (the backend keeps cas 0)
+  // The shutdown command (memcached -A): asks the process to stop; graceful
+  // is whether "shutdown graceful" was sent. Empty: shutdown is not enabled.
+  std::function<void(bool graceful)> request_shutdown;
 };
 
 // What the stats output is made from; the backend's part as it answered.

@@ -46,7 +46,12 @@ HitOwner OwnerOf(Item* item) {
 
 }  // namespace
 
-MemoryBackend::MemoryBackend(MemoryBackendOptions options) : options_(options) {
+// memcached's ITEM_UPDATE_INTERVAL + 2: how far before its start memcached
+// places process_started.
+constexpr int64_t kStartedBefore = 62;
+
+MemoryBackend::MemoryBackend(MemoryBackendOptions options)
+    : options_(options), started_at_(options_.clock->Now() - kStartedBefore) {
   const std::size_t count = std::max<std::size_t>(options_.shard_count, 1);
   shards_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>());
@@ -138,6 +143,7 @@ bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
   // Approximate global LRU: a shard over its fair share pays first, then the
   // others (without blocking, so two evicting shards cannot deadlock), then
   // this shard regardless of share.
+  if (!options_.evictions) return fits();
   const uint64_t fair_share = limit / shards_.size();
   while (!fits() && shard.lru_tail != nullptr && shard.bytes > fair_share) {
     EvictTailLocked(shard, now);
@@ -311,6 +317,8 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
       break;
     case StoreMode::kCas:
       if (old == nullptr) return {StoreOutcome::kNotFound};
+      // Without cas no stored item has a cas to match (memcached -C).
+      if (!options_.cas_enabled) return {StoreOutcome::kExists};
       if (old->cas != request.cas) {
         // ms I: an older cas still stores, as a stale value.
         if (!request.invalidate || request.cas > old->cas) return {StoreOutcome::kExists};
@@ -484,6 +492,7 @@ void MemoryBackend::FlushAll(const ClientContext& client, const FlushRequest& re
                              Done<FlushResult> done) {
   const int64_t now = options_.clock->Now();
   const int64_t delay = request.delay_seconds;
+  const bool before_start = delay > kMaxRelativeExptime && delay <= started_at_;
   const int64_t at = delay <= 0 ? 0 : AbsoluteExpiry(delay, now);
   {
     absl::MutexLock lock(&flush_mu_);
@@ -495,7 +504,7 @@ void MemoryBackend::FlushAll(const ClientContext& client, const FlushRequest& re
     }
     flush_at_.store(at == kAlreadyExpired ? 0 : at, std::memory_order_release);
   }
-  if (at <= 0) {
+  if (at <= 0 && !before_start) {
     for (auto& shard : shards_) {
       absl::MutexLock lock(&shard->mu);
       shard->Clear(bytes_);

@@ -50,6 +50,12 @@ struct MemoryBackendOptions {
   // How often the sweeper thread drops expired and flushed items. Zero or
   // negative runs no sweeper (expiry is then lazy only; see SweepNow).
   absl::Duration sweep_interval = absl::Seconds(1);
+  // memcached -M: a store that finds no room answers kNoMemory instead of
+  // evicting other items.
+  bool evictions = true;
+  // memcached -C: every item's cas is 0, so gets reports 0 and a cas compare
+  // against a stored item fails, as in memcached.
+  bool cas_enabled = true;
 };
 
 class MemoryBackend final : public Backend {
@@ -75,7 +81,9 @@ class MemoryBackend final : public Backend {
   void Touch(const ClientContext& client, const TouchRequest& request,
              Done<TouchResult> done) override;
   // The delay follows the exptime rule, as memcached's flush_all does: up to
-  // 30 days is relative, larger is a unix time; <= 0 flushes now.
+  // 30 days is relative, larger is a unix time; <= 0 flushes now. A unix time
+  // from before the backend started flushes nothing and cancels a pending
+  // delayed flush, as memcached 1.6.18 does.
   void FlushAll(const ClientContext& client, const FlushRequest& request,
                 Done<FlushResult> done) override;
   void Stats(Done<StatsResult> done) override;
@@ -101,7 +109,9 @@ class MemoryBackend final : public Backend {
 
   // The key's shard; `table_hash` gets the key's hash for that shard's table.
   Shard& ShardFor(std::string_view key, uint32_t* table_hash);
-  uint64_t NextCas() { return next_cas_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  uint64_t NextCas() {
+    return options_.cas_enabled ? next_cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0;
+  }
   Stored StoreLocked(Shard& shard, const StoreRequest& request, uint32_t hash, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Makes room for `bytes` more; evicts from `shard` first, then (without
@@ -126,6 +136,9 @@ class MemoryBackend final : public Backend {
   void SweeperLoop();
 
   const MemoryBackendOptions options_;
+  // memcached's process_started: its start less 62 seconds. flush_all takes
+  // a unix time at or before it as "no flush".
+  const int64_t started_at_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> next_cas_{0};
   std::atomic<uint64_t> bytes_{0};

@@ -271,10 +271,11 @@ ParseResult ParseDelete(const Tokens& t, std::size_t consumed, Command& command)
   return Done(consumed);
 }
 
-ParseResult ParseFlushAll(const Tokens& t, std::size_t consumed, Command& command) {
+ParseResult ParseFlushAll(const Tokens& t, std::size_t consumed, bool enabled, Command& command) {
   const std::size_t n = t.ntokens();
   if (n < 2 || n > 4) return Error(reply::kError, consumed);
   const bool noreply = t.last_is_noreply();
+  if (!enabled) return Error(reply::kFlushNotAllowed, consumed, noreply);
   int32_t delay = 0;
   if (n != (noreply ? 3u : 2u) && !ParseI32(t.token[1], delay)) {
     return Error(reply::kInvalidExptime, consumed, noreply);
@@ -296,15 +297,28 @@ ParseResult ParseVerbosity(const Tokens& t, std::size_t consumed, Command& comma
   return Done(consumed);
 }
 
+// Everything after the command word, trailing spaces dropped.
+std::string_view ArgsOf(const Tokens& t, std::string_view line) {
+  if (t.count <= 1) return {};
+  const char* begin = t.token[1].data();
+  const char* end = line.data() + line.size();
+  while (end > begin && end[-1] == ' ') --end;
+  return std::string_view(begin, static_cast<std::size_t>(end - begin));
+}
+
+// shutdown [graceful]: the mode is judged by the dispatcher, which first says
+// whether shutdown is enabled at all (memcached's order).
+ParseResult ParseShutdown(const Tokens& t, std::string_view line, std::size_t consumed,
+                          Command& command) {
+  command.verb = Verb::kShutdown;
+  command.args = ArgsOf(t, line);
+  return Done(consumed);
+}
+
 ParseResult ParseStats(const Tokens& t, std::string_view line, std::size_t consumed,
                        Command& command) {
   command.verb = Verb::kStats;
-  if (t.count > 1) {
-    const char* begin = t.token[1].data();
-    const char* end = line.data() + line.size();
-    while (end > begin && end[-1] == ' ') --end;
-    command.args = std::string_view(begin, static_cast<std::size_t>(end - begin));
-  }
+  command.args = ArgsOf(t, line);
   return Done(consumed);
 }
 
@@ -447,8 +461,20 @@ bool PreparseMetaFlags(const Tokens& t, std::size_t first, Command& command,
           has_error = true;
         }
         break;
-      case 'l': case 'O': case 'P': case 'L': case 'k': case 's': case 't': case 'c':
-      case 'f': case 'v': case 'h': case 'u': case 'q': case 'I':
+      case 'l':
+      case 'O':
+      case 'P':
+      case 'L':
+      case 'k':
+      case 's':
+      case 't':
+      case 'c':
+      case 'f':
+      case 'v':
+      case 'h':
+      case 'u':
+      case 'q':
+      case 'I':
         break;
       default:
         error = reply::kMetaInvalidFlag;
@@ -484,7 +510,11 @@ ParseResult ParseMetaKeyed(Verb verb, const Tokens& t, std::size_t consumed, Com
   }
   if (verb == Verb::kMetaArith) {
     switch (command.meta.mode) {
-      case 0: case 'I': case '+': case 'D': case '-':
+      case 0:
+      case 'I':
+      case '+':
+      case 'D':
+      case '-':
         break;
       default:
         return Error(reply::kMetaArithBadMode, consumed);
@@ -523,7 +553,12 @@ ParseResult ParseMetaSet(const Tokens& t, std::string_view buffer, std::size_t l
   if (!PreparseMetaFlags(t, 3, command, error)) return fail(error);
   const MetaFlags& m = command.meta;
   switch (m.mode) {
-    case 0: case 'E': case 'A': case 'P': case 'R': case 'S':
+    case 0:
+    case 'E':
+    case 'A':
+    case 'P':
+    case 'R':
+    case 'S':
       break;
     default:
       return fail(reply::kMetaSetBadMode);
@@ -565,8 +600,7 @@ ParseResult ParseMetaDebug(const Tokens& t, std::size_t consumed, Command& comma
 }
 
 ParseResult ParseMeta(const Tokens& t, std::string_view buffer, std::size_t consumed,
-                      std::size_t max_item_size, std::size_t& swallow_remaining,
-                      Command& command) {
+                      std::size_t max_item_size, std::size_t& swallow_remaining, Command& command) {
   switch (t.token[0][1]) {
     case 'g':
       return ParseMetaKeyed(Verb::kMetaGet, t, consumed, command);
@@ -652,6 +686,7 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
       if (verb == "set")
         return ParseStorage(Verb::kSet, t, buffer, consumed, max, swallow_remaining_, command);
       if (verb == "stats") return ParseStats(t, line, consumed, command);
+      if (verb == "shutdown") return ParseShutdown(t, line, consumed, command);
       return Error(reply::kError, consumed);
     case 'a':
       if (verb == "add")
@@ -691,7 +726,7 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
     if (t.ntokens() < 3) return Error(reply::kError, consumed);
     return ParseGet(Verb::kGet, t, consumed, command);
   }
-  if (verb == "flush_all") return ParseFlushAll(t, consumed, command);
+  if (verb == "flush_all") return ParseFlushAll(t, consumed, options_.flush_enabled, command);
   if (verb == "version") return Simple(Verb::kVersion, consumed, command);
   if (verb == "quit") return Simple(Verb::kQuit, consumed, command);
   if (verb == "verbosity") return ParseVerbosity(t, consumed, command);

@@ -35,6 +35,8 @@ struct ParseResult {
 
 struct ParserOptions {
   std::size_t max_item_size = kDefaultMaxItemSize;  // -I
+  // memcached -F: flush_all is refused before its arguments are read.
+  bool flush_enabled = true;
 };
 
 class Parser {

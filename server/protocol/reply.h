@@ -29,6 +29,11 @@ inline constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptim
 // delete with a time argument other than "0" (memcached's legacy form).
 inline constexpr std::string_view kBadDeleteFormat =
     "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n";
+// memcached -F.
+inline constexpr std::string_view kFlushNotAllowed = "CLIENT_ERROR flush_all not allowed\r\n";
+// shutdown without -A, and with a mode other than graceful.
+inline constexpr std::string_view kShutdownNotEnabled = "ERROR: shutdown not enabled\r\n";
+inline constexpr std::string_view kInvalidShutdownMode = "CLIENT_ERROR invalid shutdown mode\r\n";
 inline constexpr std::string_view kBinaryProtocol =
     "SERVER_ERROR binary protocol is not supported\r\n";
 
@@ -43,12 +48,10 @@ inline constexpr std::string_view kMetaInvalidOrDuplicateFlag =
 inline constexpr std::string_view kMetaBadToken =
     "CLIENT_ERROR bad token in command line format\r\n";
 inline constexpr std::string_view kMetaKeyDecode = "CLIENT_ERROR error decoding key\r\n";
-inline constexpr std::string_view kMetaTooManyFlags =
-    "CLIENT_ERROR options flags are too long\r\n";
+inline constexpr std::string_view kMetaTooManyFlags = "CLIENT_ERROR options flags are too long\r\n";
 // ms words the same error differently.
 inline constexpr std::string_view kMetaSetTooManyFlags = "CLIENT_ERROR options flags too long\r\n";
-inline constexpr std::string_view kMetaModeLength =
-    "CLIENT_ERROR incorrect length for M token\r\n";
+inline constexpr std::string_view kMetaModeLength = "CLIENT_ERROR incorrect length for M token\r\n";
 inline constexpr std::string_view kMetaBadInitial =
     "CLIENT_ERROR invalid numeric initial value\r\n";
 inline constexpr std::string_view kMetaBadDelta = "CLIENT_ERROR invalid numeric delta value\r\n";

@@ -75,6 +75,34 @@ TEST_F(MemoryBackendTest, EvictsLeastRecentlyUsedWhenFull) {
   EXPECT_TRUE(Value("k_").has_value());
 }
 
+// memcached -M: a full cache refuses the store and keeps what it holds.
+TEST_F(MemoryBackendTest, WithoutEvictionsAFullCacheAnswersNoMemory) {
+  MemoryBackendOptions options = Options();
+  options.shard_count = 1;
+  options.memory_limit_bytes = 10 * Charge(2, 100);
+  options.evictions = false;
+  Make(options);
+  const std::string value(100, 'v');
+  for (int i = 0; i < 10; ++i)
+    ASSERT_EQ(Set(absl::StrCat("k", i), value).outcome, StoreOutcome::kStored);
+  EXPECT_EQ(Set("k_", value).outcome, StoreOutcome::kNoMemory);
+  EXPECT_EQ(backend_->Counters().evictions, 0u);
+  EXPECT_TRUE(Value("k0").has_value());
+  EXPECT_FALSE(Value("k_").has_value());
+}
+
+// memcached 1.6.18: a flush_all unix time from before the start (less 62 s)
+// flushes nothing; a later one in the past flushes now.
+TEST_F(MemoryBackendTest, FlushAtAUnixTimeBeforeTheStartFlushesNothing) {
+  Make(Options());
+  Set("k", "v");
+  SyncFlushAll(*backend_, client_, 1000000000);
+  EXPECT_EQ(Value("k"), "v");
+  clock_.Advance(100);
+  SyncFlushAll(*backend_, client_, clock_.Now() - 10);
+  EXPECT_EQ(Value("k"), std::nullopt);
+}
+
 TEST_F(MemoryBackendTest, AccessedItemsGetASecondChanceInOrder) {
   MemoryBackendOptions options = Options();
   options.shard_count = 1;

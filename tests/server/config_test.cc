@@ -38,8 +38,8 @@ TEST(ConfigTest, MemcachedStyleFlags) {
 }
 
 TEST(ConfigTest, ListenFlagsReplaceTheDefault) {
-  auto config = Parse({"--listen", "127.0.0.1:0", "--listen=unix:/tmp/m.sock", "--listen-fd",
-                       "3", "--admin", "none", "--no-extra", "--backend=simple-memory"});
+  auto config = Parse({"--listen", "127.0.0.1:0", "--listen=unix:/tmp/m.sock", "--listen-fd", "3",
+                       "--admin", "none", "--no-extra", "--backend=simple-memory"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, (std::vector<std::string>{"127.0.0.1:0", "unix:/tmp/m.sock"}));
   EXPECT_EQ(config->listen_fds, std::vector<int>{3});
@@ -94,11 +94,20 @@ TEST(ConfigTest, RejectsBadValuesWithTheFlagName) {
   for (auto args : std::vector<std::vector<const char*>>{{"-p", "70000"},
                                                          {"-t", "0"},
                                                          {"-U", "11211"},
-                                                         {"-I", "12x"},
                                                          {"--bogus"},
                                                          {"-m"},
                                                          {"--grpc-timeout", "soon"},
-                                                         {"--grpc-timeout", "-1s"}}) {
+                                                         {"--grpc-timeout", "-1s"},
+                                                         {"-R", "0"},
+                                                         {"-B", "bogus"},
+                                                         {"-B", "binary"},
+                                                         {"-a", "9"},
+                                                         {"-f", "1"},
+                                                         {"-n", "0"},
+                                                         {"-S"},
+                                                         {"-Z"},
+                                                         {"-Y", "/etc/auth"},
+                                                         {"-o", "bogus"}}) {
     std::vector<const char*> argv = {"memgate"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto config = ParseCommandLine(static_cast<int>(argv.size()), argv.data());
@@ -107,6 +116,103 @@ TEST(ConfigTest, RejectsBadValuesWithTheFlagName) {
     EXPECT_NE(std::string(config.status().message()).find(args[0]), std::string::npos)
         << config.status();
   }
+}
+
+TEST(ConfigTest, MemcachedSwitches) {
+  auto config = Parse({"-A", "-F", "-C", "-M", "-d", "-k", "-r", "-X", "-W", "-P", "/run/m.pid",
+                       "-R", "5", "-b", "128", "-B", "ascii", "--admin=127.0.0.1:0"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->enable_shutdown);
+  EXPECT_FALSE(config->flush_enabled);
+  EXPECT_FALSE(config->cas_enabled);
+  EXPECT_FALSE(config->evictions_enabled);
+  EXPECT_TRUE(config->daemonize);
+  EXPECT_TRUE(config->lock_memory);
+  EXPECT_TRUE(config->enable_coredumps);
+  EXPECT_EQ(config->pid_file, "/run/m.pid");
+  EXPECT_EQ(config->reqs_per_event, 5);
+  EXPECT_EQ(config->listen_backlog, 128);
+  EXPECT_TRUE(config->admin_explicit);
+  EXPECT_TRUE(config->warnings.empty());
+}
+
+TEST(ConfigTest, DefaultsKeepMemcachedBehaviour) {
+  auto config = Parse({});
+  ASSERT_TRUE(config.ok());
+  EXPECT_FALSE(config->enable_shutdown);
+  EXPECT_TRUE(config->flush_enabled);
+  EXPECT_TRUE(config->cas_enabled);
+  EXPECT_TRUE(config->evictions_enabled);
+  EXPECT_FALSE(config->admin_explicit);
+  EXPECT_EQ(config->unix_mask, 0700u);
+  EXPECT_EQ(config->idle_timeout.count(), 0);
+}
+
+TEST(ConfigTest, ExtendedOptionsHonourIdleTimeoutAndWarnOncePerIgnoredOption) {
+  auto config = Parse({"-o", "idle_timeout=7,modern,slab_reassign,slab_automove=2", "-o",
+                       "hash_algorithm=murmur3"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->idle_timeout.count(), 7);
+  ASSERT_EQ(config->warnings.size(), 3u);
+  EXPECT_NE(config->warnings[0].find("-o slab_reassign"), std::string::npos);
+  EXPECT_NE(config->warnings[1].find("-o slab_automove"), std::string::npos);
+  EXPECT_NE(config->warnings[2].find("-o hash_algorithm"), std::string::npos);
+}
+
+TEST(ConfigTest, ExtendedOptionsRefuseWhatMemcachedRefuses) {
+  auto missing = Parse({"-o", "idle_timeout"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("Missing numeric argument for idle_timeout"),
+            std::string::npos);
+  auto illegal = Parse({"-o", "idle_timeout=1,bogus=3"});
+  ASSERT_FALSE(illegal.ok());
+  EXPECT_NE(illegal.status().message().find("Illegal suboption \"bogus=3\""), std::string::npos);
+}
+
+TEST(ConfigTest, CompatibilityFlagsWarn) {
+  auto config = Parse({"-L", "-f", "1.5", "-n", "64", "-D", ":", "-e", "/tmp/f", "-u", "nobody"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->warnings.size(), 6u);
+  EXPECT_EQ(config->warnings[0].rfind("-L: ", 0), 0u);
+  EXPECT_EQ(config->warnings[5].rfind("-u: ", 0), 0u);
+}
+
+TEST(ConfigTest, UnixSocketReplacesTcpListeners) {
+  auto config = Parse({"-s", "/tmp/m.sock", "-a", "770", "-p", "22122"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, std::vector<std::string>{"unix:/tmp/m.sock"});
+  EXPECT_EQ(config->unix_mask, 0770u);
+}
+
+TEST(ConfigTest, ItemSizeLimitsAsMemcached) {
+  struct Case {
+    std::vector<const char*> args;
+    const char* message;  // empty: accepted
+  };
+  const std::vector<Case> cases = {
+      {{"-I", "1023"}, "Item max size cannot be less than 1024 bytes."},
+      {{"-I", "12x"}, "Item max size cannot be less than 1024 bytes."},
+      {{"-I", "1g"}, "Item max size cannot be less than 1024 bytes."},
+      {{"-I", "33m"}, "Cannot set item size limit higher than 1/2 of memory max."},
+      {{"-m", "1", "-I", "1m"}, "Cannot set item size limit higher than 1/2 of memory max."},
+      {{"-m", "8000", "-I", "1025m"}, "Cannot set item size limit higher than a gigabyte."},
+      {{"-m", "4096", "-I", "1024m"}, ""},
+      {{"-I", "32m"}, ""},
+      {{"-I", "1k"}, ""},
+  };
+  for (const Case& c : cases) {
+    std::vector<const char*> argv = {"memgate"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto config = ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+    if (std::string_view(c.message).empty()) {
+      EXPECT_TRUE(config.ok()) << c.args.back() << ": " << config.status();
+      continue;
+    }
+    ASSERT_FALSE(config.ok()) << c.args.back();
+    EXPECT_EQ(config.status().message(), c.message);
+    EXPECT_EQ(ExitCodeFor(config.status()), kMemcachedUsageExit);
+  }
+  EXPECT_EQ(ExitCodeFor(Parse({"--bogus"}).status()), 2);
 }
 
 }  // namespace

@@ -193,6 +193,41 @@ TEST(DispatcherMetaTest, VivifyHandsOutTheWinOnce) {
   EXPECT_EQ(session->TakeSent(), "HD s0 t30 W\r\nHD s0 Z\r\n");
 }
 
+// memcached -A: shutdown closes the asking client without a reply and asks
+// the process to stop; without -A it is refused.
+TEST(DispatcherShutdownTest, AsMemcachedWithAndWithoutEnableShutdown) {
+  MemoryBackend backend(Options());
+  ServerStats stats(1);
+  Dispatcher disabled(backend, stats, ServerFacts{});
+  auto session = std::make_shared<FakeSession>(stats);
+  Feed("shutdown\r\nshutdown graceful\r\n", disabled, *session);
+  EXPECT_EQ(session->TakeSent(), "ERROR: shutdown not enabled\r\nERROR: shutdown not enabled\r\n");
+
+  std::vector<bool> requests;
+  Dispatcher enabled(backend, stats, ServerFacts{.request_shutdown = [&](bool graceful) {
+                       requests.push_back(graceful);
+                     }});
+  auto client = std::make_shared<FakeSession>(stats);
+  Feed("shutdown now\r\nshutdown graceful\r\nversion\r\n", enabled, *client);
+  EXPECT_EQ(client->TakeSent(), "CLIENT_ERROR invalid shutdown mode\r\n");
+  EXPECT_TRUE(client->closed());
+  EXPECT_EQ(requests, std::vector<bool>{true});
+}
+
+// memcached -C: the memory backend keeps no cas, so gets reports 0 and a cas
+// against a stored item fails.
+TEST(DispatcherCasDisabledTest, CasIsZeroAndComparesFail) {
+  MemoryBackendOptions options = Options();
+  options.cas_enabled = false;
+  MemoryBackend backend(options);
+  ServerStats stats(1);
+  Dispatcher dispatcher(backend, stats, ServerFacts{.cas_enabled = false});
+  auto session = std::make_shared<FakeSession>(stats);
+  Feed("set a 0 0 1\r\nx\r\ngets a\r\ncas a 0 0 1 0\r\ny\r\ncas b 0 0 1 0\r\ny\r\n", dispatcher,
+       *session);
+  EXPECT_EQ(session->TakeSent(), "STORED\r\nVALUE a 0 1 0\r\nx\r\nEND\r\nEXISTS\r\nNOT_FOUND\r\n");
+}
+
 // memcached keeps a number whose incr finds no memory and answers
 // SERVER_ERROR out of memory (it used to read as NOT_FOUND, the value gone).
 TEST(DispatcherOutcomeTest, IncrWithoutMemoryKeepsTheValue) {
