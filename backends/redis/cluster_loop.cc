@@ -27,6 +27,7 @@ ClusterLoop::ClusterLoop(asio::io_context& loop, std::shared_ptr<ClusterTopology
       topology_(std::move(topology)),
       tls_(std::move(tls)),
       flush_timer_(loop),
+      park_timer_(loop),
       map_(topology_->map()) {}
 
 void ClusterLoop::SyncMap() {
@@ -85,6 +86,7 @@ void ClusterLoop::SendAll(uint64_t client, std::vector<Command> commands,
   for (std::size_t i = 0; i < commands.size(); ++i) {
     auto routed = std::make_unique<Routed>();
     routed->client = client;
+    routed->deadline = std::chrono::steady_clock::now() + topology_->options().timeout;
     routed->done = [gather, i](absl::StatusOr<Reply> reply) {
       if (reply.ok()) {
         gather->replies[i] = *std::move(reply);
@@ -116,6 +118,9 @@ void ClusterLoop::Dispatch(std::unique_ptr<Routed> routed, const NodeAddress* ta
     address = moved->second;
   } else if (const ClusterMaster* master = map_->MasterFor(routed->slot)) {
     address = master->address;
+  } else if (!topology_->settled() && std::chrono::steady_clock::now() < routed->deadline) {
+    // Started a moment ago: the first map is on its way.
+    return Park(std::move(routed));
   } else {
     topology_->RequestRefresh();
     const std::string why =
@@ -136,6 +141,23 @@ void ClusterLoop::Dispatch(std::unique_ptr<Routed> routed, const NodeAddress* ta
                                host = address.host](absl::StatusOr<Reply> reply) mutable {
     self->OnReply(std::move(routed), host, std::move(reply));
   });
+}
+
+void ClusterLoop::Park(std::unique_ptr<Routed> routed) {
+  parked_.push_back(std::move(routed));
+  if (park_armed_) return;
+  park_armed_ = true;
+  park_timer_.expires_after(std::chrono::milliseconds(10));
+  park_timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
+    self->park_armed_ = false;
+    self->OnParkTimer();
+  });
+}
+
+void ClusterLoop::OnParkTimer() {
+  std::vector<std::unique_ptr<Routed>> parked = std::move(parked_);
+  parked_.clear();
+  for (std::unique_ptr<Routed>& routed : parked) Dispatch(std::move(routed), nullptr, false);
 }
 
 void ClusterLoop::OnReply(std::unique_ptr<Routed> routed, const std::string& host,
@@ -191,14 +213,17 @@ void ClusterLoop::FlushAll(uint64_t client, FlushPolicy policy, const std::strin
   for (const NodeAddress& address : masters) {
     std::shared_ptr<LoopConnections> pool = Pool(address);
     Lane* lane = pool->LaneFor(client);
-    StartFlush(policy, prefix, pool, *lane, [gather](FlushResult result) {
-      if (result.outcome == FlushOutcome::kError && !gather->failed) {
-        gather->failed = true;
-        gather->first_error = std::move(result);
-      }
-      if (--gather->remaining > 0) return;
-      std::move(gather->done)(gather->failed ? std::move(gather->first_error) : FlushResult{});
-    });
+    StartFlush(
+        policy, prefix, pool, *lane,
+        [gather](FlushResult result) {
+          if (result.outcome == FlushOutcome::kError && !gather->failed) {
+            gather->failed = true;
+            gather->first_error = std::move(result);
+          }
+          if (--gather->remaining > 0) return;
+          std::move(gather->done)(gather->failed ? std::move(gather->first_error) : FlushResult{});
+        },
+        true);
   }
 }
 
@@ -206,6 +231,8 @@ void ClusterLoop::Stop() {
   if (stopped_) return;
   stopped_ = true;
   flush_timer_.cancel();
+  park_timer_.cancel();
+  OnParkTimer();
   std::map<std::string, std::shared_ptr<LoopConnections>> pools = std::move(pools_);
   pools_.clear();
   for (auto& [key, pool] : pools) pool->Stop();

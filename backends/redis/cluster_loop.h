@@ -7,6 +7,7 @@
 // Everything here runs on the loop.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,8 @@ class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
     uint64_t client = 0;
     uint16_t slot = 0;
     int hops = 0;
+    // Until when it may wait for the first slot map.
+    std::chrono::steady_clock::time_point deadline;
     Command command;  // kept to send again after a redirection
     RespConnection::Callback done;
   };
@@ -66,6 +69,9 @@ class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
   void Dispatch(std::unique_ptr<Routed> routed, const NodeAddress* target, bool asking);
   void OnReply(std::unique_ptr<Routed> routed, const std::string& host,
                absl::StatusOr<Reply> reply);
+  // Holds `routed` until the first refresh is over (or its deadline).
+  void Park(std::unique_ptr<Routed> routed);
+  void OnParkTimer();
   // Adopts a newer slot map, closing the pools of nodes it no longer names.
   void SyncMap();
   std::shared_ptr<LoopConnections> Pool(const NodeAddress& address);
@@ -74,6 +80,9 @@ class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
   const std::shared_ptr<ClusterTopology> topology_;
   const std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::steady_timer flush_timer_;
+  boost::asio::steady_timer park_timer_;
+  bool park_armed_ = false;
+  std::vector<std::unique_ptr<Routed>> parked_;
   bool stopped_ = false;
 
   uint64_t version_ = 0;

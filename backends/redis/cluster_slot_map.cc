@@ -87,7 +87,7 @@ absl::StatusOr<SlotMap> ParseClusterShards(const redisReply& reply, std::string_
       if (node.type != REDIS_REPLY_ARRAY || node.elements % 2 != 0) {
         return Malformed("CLUSTER SHARDS");
       }
-      std::string_view id, ip, endpoint, role;
+      std::string_view id, ip, endpoint, role, health;
       std::optional<int64_t> port, tls_port;
       for (std::size_t i = 0; i + 1 < node.elements; i += 2) {
         if (!IsText(*node.element[i])) return Malformed("CLUSTER SHARDS");
@@ -97,10 +97,13 @@ absl::StatusOr<SlotMap> ParseClusterShards(const redisReply& reply, std::string_
         if (name == "ip" && IsText(value)) ip = ReplyText(value);
         if (name == "endpoint" && IsText(value)) endpoint = ReplyText(value);
         if (name == "role" && IsText(value)) role = ReplyText(value);
+        if (name == "health" && IsText(value)) health = ReplyText(value);
         if (name == "port") port = ReplyInt(value);
         if (name == "tls-port") tls_port = ReplyInt(value);
       }
-      if (role != "master") continue;
+      // A master that failed over stays listed, without slots, until it is
+      // back as a replica.
+      if (role != "master" || health == "failed") continue;
       const std::optional<int64_t> chosen = tls && tls_port ? tls_port : port;
       if (!ValidPort(chosen)) return Malformed("CLUSTER SHARDS");
       master.emplace();
@@ -117,6 +120,9 @@ absl::StatusOr<SlotMap> ParseClusterShards(const redisReply& reply, std::string_
       if (!ValidRange(first, last)) return Malformed("CLUSTER SHARDS");
       master->slots.emplace_back(static_cast<int>(*first), static_cast<int>(*last));
     }
+    // A master without slots (a failed one still listed, a node just added)
+    // has nothing to route to it, nor to flush.
+    if (master->slots.empty()) continue;
     AddMaster(map, *std::move(master));
   }
   return map;

@@ -285,6 +285,7 @@ void ClusterTopology::Finish(std::shared_ptr<Attempt> attempt, absl::StatusOr<Sl
                 << "); answering SERVER_ERROR for what it does not know\n";
     }
   }
+  settled_.store(true, std::memory_order_release);
   if (again_) MaybeRefresh();
 }
 

@@ -46,6 +46,7 @@ class ClusterTopology : public std::enable_shared_from_this<ClusterTopology> {
                   std::shared_ptr<boost::asio::ssl::context> tls);
 
   boost::asio::io_context& refresh_loop() { return refresh_loop_; }
+  const RedisOptions& options() const { return *options_; }
 
   // On the refresh loop: the first refresh and the periodic timer.
   void Start();
@@ -57,6 +58,8 @@ class ClusterTopology : public std::enable_shared_from_this<ClusterTopology> {
   // Bumped with each new map, so loops notice without taking the lock.
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
   bool loaded() const { return loaded_.load(std::memory_order_relaxed); }
+  // Whether the first refresh has finished, found a map or not.
+  bool settled() const { return settled_.load(std::memory_order_acquire); }
 
   // Thread-safe and cheap to call often.
   void RequestRefresh();
@@ -99,6 +102,7 @@ class ClusterTopology : public std::enable_shared_from_this<ClusterTopology> {
   std::map<std::string, std::shared_ptr<RedisCounters>> node_counters_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> version_{0};
   std::atomic<bool> loaded_{false};
+  std::atomic<bool> settled_{false};
   std::atomic<bool> request_posted_{false};
 
   // The refresh loop's own state.

@@ -81,21 +81,24 @@ TEST(ClusterSlotTest, CommandKeyFindsTheKeyArgument) {
 }
 
 std::string ShardsNode(const std::string& id, int port, const std::string& ip,
-                       const std::string& endpoint, const std::string& role) {
+                       const std::string& endpoint, const std::string& role,
+                       const std::string& health = "online") {
   return "*14\r\n" + Bulk("id") + Bulk(id) + Bulk("port") + Int(port) + Bulk("ip") + Bulk(ip) +
          Bulk("endpoint") + Bulk(endpoint) + Bulk("role") + Bulk(role) +
-         Bulk("replication-offset") + Int(100) + Bulk("health") + Bulk("online");
+         Bulk("replication-offset") + Int(100) + Bulk("health") + Bulk(health);
 }
 
 TEST(ClusterSlotMapTest, ParsesClusterShards) {
   const std::string reply =
-      "*2\r\n"
+      "*3\r\n"
       "*4\r\n" +
       Bulk("slots") + "*4\r\n" + Int(0) + Int(5460) + Int(10923) + Int(10923) + Bulk("nodes") +
       "*2\r\n" + ShardsNode("aaa", 7000, "10.0.0.1", "10.0.0.1", "master") +
       ShardsNode("bbb", 7003, "10.0.0.4", "10.0.0.4", "replica") + "*4\r\n" + Bulk("slots") +
       "*2\r\n" + Int(5461) + Int(10922) + Bulk("nodes") + "*1\r\n" +
-      ShardsNode("ccc", 7001, "10.0.0.2", "", "master");
+      ShardsNode("ccc", 7001, "10.0.0.2", "", "master") + "*4\r\n" + Bulk("slots") + "*0\r\n" +
+      Bulk("nodes") + "*1\r\n" +
+      ShardsNode("ddd", 7002, "10.0.0.3", "10.0.0.3", "master", "failed");
   absl::StatusOr<SlotMap> map = ParseClusterShards(*Parse(reply), "seed", false);
   ASSERT_TRUE(map.ok()) << map.status();
   ASSERT_EQ(map->masters.size(), 2u);
