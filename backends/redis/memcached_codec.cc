@@ -145,9 +145,9 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
   const std::string cas = absl::StrCat(request.cas);
   const std::string limit = absl::StrCat(max_item_size_);
   const std::string_view keys[] = {redis_key};
-  const std::string_view args[] = {
-      ModeArg(request.mode),          request.value, flags, expiry.kind, expiry.seconds, cas,
-      request.key_binary ? "1" : "0", limit};
+  const std::string_view args[] = {ModeArg(request.mode), request.value, flags,
+                                   expiry.kind,           expiry.seconds, cas,
+                                   request.key_binary ? "1" : "0", limit};
   plan.commands.push_back(FormatEvalSha(McStoreScript(), keys, args));
   plan.decode = [](std::vector<Reply> replies) {
     const redisReply& reply = *replies[0];

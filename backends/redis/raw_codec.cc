@@ -41,9 +41,7 @@ Capabilities RawCodec::capabilities() const {
       .meta_commands = false, .access_state = false, .recache_state = false, .in_order = true};
 }
 
-std::string RawCodec::RedisKey(std::string_view key) const {
-  return absl::StrCat(prefix_, ToAbsl(key));
-}
+std::string RawCodec::RedisKey(std::string_view key) const { return absl::StrCat(prefix_, ToAbsl(key)); }
 
 Plan<GetResult> RawCodec::Get(const GetRequest& request) const {
   // One GET per key rather than MGET: MGET reads a key of another type as a
@@ -92,10 +90,10 @@ Plan<StoreResult> RawCodec::Store(const StoreRequest& request) const {
     return plan;
   }
   const ExpiryArg expiry = StoreExpiry(request.exptime);
-  const bool compares =
-      request.mode == StoreMode::kCas ||
-      ((request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend) &&
-       request.cas != 0);
+  const bool compares = request.mode == StoreMode::kCas ||
+                        ((request.mode == StoreMode::kAppend ||
+                          request.mode == StoreMode::kPrepend) &&
+                         request.cas != 0);
   const std::string digest = compares ? DigestHex(request.cas) : std::string();
   const std::string limit = absl::StrCat(max_item_size_);
   const std::string_view keys[] = {redis_key};
@@ -126,7 +124,8 @@ Plan<StoreResult> RawCodec::Store(const StoreRequest& request) const {
 
 Plan<DeleteResult> RawCodec::Delete(const DeleteRequest& request) const {
   const std::string redis_key = RedisKey(request.key);
-  const std::string digest = request.compare_cas ? DigestHex(*request.compare_cas) : std::string();
+  const std::string digest =
+      request.compare_cas ? DigestHex(*request.compare_cas) : std::string();
   const std::string_view keys[] = {redis_key};
   const std::string_view args[] = {digest};
   Plan<DeleteResult> plan;

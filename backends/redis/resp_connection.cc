@@ -21,7 +21,8 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 
 }  // namespace
 
-RespConnection::RespConnection(asio::io_context& loop, std::shared_ptr<const RedisOptions> options,
+RespConnection::RespConnection(asio::io_context& loop,
+                               std::shared_ptr<const RedisOptions> options,
                                std::shared_ptr<asio::ssl::context> tls,
                                std::span<const Script* const> scripts,
                                std::shared_ptr<RedisCounters> counters)
@@ -68,8 +69,7 @@ void RespConnection::Stop() {
 void RespConnection::Connect() {
   state_ = State::kConnecting;
   ++generation_;
-  transport_ =
-      std::make_shared<Transport>(loop_, options_.endpoint, tls_.get(), !options_.tls_insecure);
+  transport_ = std::make_shared<Transport>(loop_, options_.endpoint, tls_.get(), !options_.tls_insecure);
   connect_deadline_ = SteadyClock::now() + options_.timeout;
   ArmTimer();
   transport_->AsyncConnect([self = shared_from_this(), transport = transport_,
@@ -97,8 +97,8 @@ void RespConnection::Handshake() {
   // A refused step (WRONGPASS, NOAUTH, LOADING...) makes the whole
   // connection unusable; its name goes into the SERVER_ERROR.
   auto step = [this, generation](std::string what) {
-    return [self = shared_from_this(), generation,
-            what = std::move(what)](absl::StatusOr<Reply> reply) {
+    return [self = shared_from_this(), generation, what = std::move(what)](
+               absl::StatusOr<Reply> reply) {
       if (generation != self->generation_ || !reply.ok()) return;
       if ((*reply)->type == REDIS_REPLY_ERROR) {
         self->Broken(absl::StrCat("redis ", what, " failed: ", ToAbsl(ReplyText(**reply))));
@@ -123,8 +123,7 @@ void RespConnection::Handshake() {
   }
   for (const Script* script : scripts_) {
     const std::string_view argv[] = {"SCRIPT", "LOAD", script->body};
-    Enqueue(FormatCommand(argv), step(absl::StrCat("SCRIPT LOAD ", ToAbsl(script->name))), now,
-            true);
+    Enqueue(FormatCommand(argv), step(absl::StrCat("SCRIPT LOAD ", ToAbsl(script->name))), now, true);
   }
   // PING answers LOADING while Redis reads its data set: not ready yet.
   const std::string_view ping[] = {"PING"};
@@ -319,9 +318,9 @@ void RespConnection::OnReply(Reply reply) {
     return;
   }
   if (!entry.internal) {
-    const auto latency =
-        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - entry.queued)
-            .count();
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+                             SteadyClock::now() - entry.queued)
+                             .count();
     const uint64_t us = static_cast<uint64_t>(std::max<int64_t>(latency, 0));
     counters_.commands.fetch_add(1, std::memory_order_relaxed);
     counters_.latency_us_total.fetch_add(us, std::memory_order_relaxed);
@@ -356,11 +355,11 @@ void RespConnection::ArmTimer() {
 
 void RespConnection::OnTimer() {
   const auto now = SteadyClock::now();
-  const std::string timeout = absl::StrCat("redis timeout after ", options_.timeout.count(), "ms (",
-                                           options_.endpoint.Describe(), ")");
+  const std::string timeout = absl::StrCat("redis timeout after ", options_.timeout.count(),
+                                           "ms (", options_.endpoint.Describe(), ")");
   if (state_ == State::kConnecting && connect_deadline_ <= now) {
-    Broken(
-        absl::StrCat("cannot connect to redis at ", options_.endpoint.Describe(), ": timed out"));
+    Broken(absl::StrCat("cannot connect to redis at ", options_.endpoint.Describe(),
+                        ": timed out"));
   } else if (!pending_.empty() && pending_.front().deadline <= now) {
     // Replies come in order: with the oldest one overdue the connection is
     // stuck (a frozen Redis, a dead peer), and all behind it with it.

@@ -105,10 +105,10 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   std::unique_ptr<redisReader, void (*)(redisReader*)> reader_;
   std::string last_error_;
 
-  std::deque<Pending> pending_;                      // sent or in out_, awaiting replies in order
+  std::deque<Pending> pending_;  // sent or in out_, awaiting replies in order
   std::deque<std::pair<Command, Pending>> waiting_;  // queued while connecting
-  std::string out_;                                  // the next write
-  std::string writing_;                              // the write in flight
+  std::string out_;      // the next write
+  std::string writing_;  // the write in flight
   bool write_in_flight_ = false;
   bool flush_posted_ = false;
   std::vector<char> read_buffer_;

@@ -45,7 +45,8 @@ class Transport {
   const RedisEndpoint& endpoint_;
   const bool verify_host_;
   boost::asio::ip::tcp::resolver resolver_;
-  std::variant<boost::asio::ip::tcp::socket, boost::asio::local::stream_protocol::socket, TlsStream>
+  std::variant<boost::asio::ip::tcp::socket, boost::asio::local::stream_protocol::socket,
+               TlsStream>
       stream_;
 };
 

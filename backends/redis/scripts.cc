@@ -334,7 +334,8 @@ const Script& McStoreScript() {
   return script;
 }
 const Script& McArithScript() {
-  static const Script script = Make("mc_arith", {kMemcachedPrelude, kExpire, kDecimal, kMcArith});
+  static const Script script =
+      Make("mc_arith", {kMemcachedPrelude, kExpire, kDecimal, kMcArith});
   return script;
 }
 const Script& McDeleteScript() {
@@ -376,9 +377,9 @@ const Script& RawGetTouchScript() {
 
 std::span<const Script* const> AllScripts() {
   static const Script* const kAll[] = {
-      &McStoreScript(),    &McArithScript(),   &McDeleteScript(),    &McTouchScript(),
-      &McGetTouchScript(), &McMetaGetScript(), &RawStoreScript(),    &RawArithScript(),
-      &RawDeleteScript(),  &RawTouchScript(),  &RawGetTouchScript(),
+      &McStoreScript(),   &McArithScript(),  &McDeleteScript(), &McTouchScript(),
+      &McGetTouchScript(), &McMetaGetScript(), &RawStoreScript(), &RawArithScript(),
+      &RawDeleteScript(), &RawTouchScript(), &RawGetTouchScript(),
   };
   return kAll;
 }
