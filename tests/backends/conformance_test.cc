@@ -20,6 +20,7 @@
 #include "backends/clock.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
+#include "backends/redis/cluster_url.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/simple_memory/simple_memory_store.h"
 #include "backends/testing/delayed_backend.h"
@@ -27,6 +28,7 @@
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
+#include "tests/backends/redis/redis_cluster.h"
 #include "tests/backends/redis/redis_server.h"
 
 namespace memgate::backends {
@@ -136,6 +138,49 @@ struct RedisFactory {
   redis::testing::LoopThreads loops_{2};
 };
 
+#ifdef MEMGATE_CONFORMANCE_REDIS_CLUSTER
+// One Redis Cluster for the whole run; each test starts from empty masters.
+redis::testing::RedisCluster& SharedCluster() {
+  static redis::testing::RedisCluster* cluster = [] {
+    auto* started = new redis::testing::RedisCluster({"--cluster-require-full-coverage", "no"});
+    const absl::Status status = started->Start();
+    EXPECT_TRUE(status.ok()) << status;
+    return started;
+  }();
+  return *cluster;
+}
+
+// Stops the cluster's servers when the test binary exits normally.
+struct SharedClusterStop {
+  ~SharedClusterStop() { delete &SharedCluster(); }
+};
+
+struct RedisClusterFactory {
+  static constexpr const char* kName = "RedisCluster";
+  static constexpr bool kInjectedClock = false;
+  std::unique_ptr<Backend> Create(const Clock*) {
+    static SharedClusterStop stop_at_exit;
+    redis::testing::RedisCluster& cluster = SharedCluster();
+    cluster.FlushAll();
+    absl::StatusOr<std::vector<redis::RedisEndpoint>> seeds = redis::ParseClusterUrl(cluster.url());
+    EXPECT_TRUE(seeds.ok()) << seeds.status();
+    if (!seeds.ok()) return nullptr;
+    redis::RedisOptions options;
+    options.cluster_seeds = *seeds;
+    options.endpoint = seeds->front();
+    options.prefix = "conformance:";
+    options.flush = redis::FlushPolicy::kPrefix;
+    absl::StatusOr<std::unique_ptr<redis::RedisBackend>> backend =
+        redis::RedisBackend::Create(options);
+    EXPECT_TRUE(backend.ok()) << backend.status();
+    if (!backend.ok()) return nullptr;
+    (*backend)->AttachLoops(loops_.pointers());
+    return *std::move(backend);
+  }
+  redis::testing::LoopThreads loops_{2};
+};
+#endif
+
 // An mg answer as the meta tests read it.
 struct MetaAnswer {
   enum Outcome { kOk, kNotFound };
@@ -232,8 +277,14 @@ struct FactoryNames {
   }
 };
 
+#ifdef MEMGATE_CONFORMANCE_REDIS_CLUSTER
+// The same suite again, built on its own (cluster_conformance_test), on a
+// real Redis Cluster.
+using BackendTypes = ::testing::Types<RedisClusterFactory>;
+#else
 using BackendTypes = ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
                                       MetadataOverDelayedStoreFactory, RedisFactory>;
+#endif
 TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
 
 TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {
