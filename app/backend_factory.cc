@@ -11,6 +11,7 @@
 #include "backends/grpc/grpc_options.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
+#include "backends/redis/cluster_url.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/redis/redis_options.h"
 #include "backends/simple_memory/simple_memory_store.h"
@@ -84,9 +85,24 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeRedis(const server::Config& c
         "--no-extra applies to plain stores (--backend simple-memory), not to redis");
   }
   redis::RedisOptions options;
-  absl::StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(config.redis_url);
-  if (!endpoint.ok()) return Flag("--redis-url", endpoint.status());
-  options.endpoint = *std::move(endpoint);
+  if (redis::IsClusterUrl(config.redis_url)) {
+    absl::StatusOr<std::vector<redis::RedisEndpoint>> seeds =
+        redis::ParseClusterUrl(config.redis_url);
+    if (!seeds.ok()) return Flag("--redis-url", seeds.status());
+    options.cluster_seeds = *std::move(seeds);
+    options.endpoint = options.cluster_seeds.front();
+  } else {
+    absl::StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(config.redis_url);
+    if (!endpoint.ok()) return Flag("--redis-url", endpoint.status());
+    options.endpoint = *std::move(endpoint);
+  }
+  absl::StatusOr<std::chrono::milliseconds> refresh =
+      redis::ParseDuration(config.redis_cluster_refresh);
+  if (!refresh.ok()) return Flag("--redis-cluster-refresh", refresh.status());
+  if (refresh->count() <= 0) {
+    return Flag("--redis-cluster-refresh", absl::InvalidArgumentError("must be positive"));
+  }
+  options.cluster_refresh = *refresh;
   absl::StatusOr<std::chrono::milliseconds> timeout = redis::ParseDuration(config.redis_timeout);
   if (!timeout.ok()) return Flag("--redis-timeout", timeout.status());
   options.timeout = *timeout;

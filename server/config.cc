@@ -361,6 +361,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         status = ParseNumber<int>(name, *v, 1, 64, config.redis_connections);
       } else if (name == "--redis-timeout") {
         config.redis_timeout = std::string(*v);
+      } else if (name == "--redis-cluster-refresh") {
+        config.redis_cluster_refresh = std::string(*v);
       } else if (name == "--redis-mode") {
         config.redis_mode = std::string(*v);
       } else if (name == "--redis-flush") {
@@ -481,11 +483,16 @@ Engine:
 
 Redis backend (--backend redis):
   --redis-url URL        redis://[[user]:password@]host:port[/db],
-                         rediss://... (TLS) or unix:///path[?db=N]
+                         rediss://... (TLS) or unix:///path[?db=N];
+                         redis+cluster://[[user]:password@]host:port[,host:port...]
+                         (rediss+cluster:// for TLS) for a Redis Cluster
                          (default redis://127.0.0.1:6379)
   --redis-prefix P       Redis key = P + memcached key (default none)
   --redis-connections N  Redis connections per event-loop thread (default 1)
   --redis-timeout D      per command, e.g. 500ms, 2s, 1m (default 1s)
+  --redis-cluster-refresh D  how often the cluster slot map is read again
+                         besides after redirections and node failures
+                         (default 5s)
   --redis-mode M         memcached (items keep flags, expiry and cas; the
                          default) or raw (plain Redis strings, flags 0)
   --redis-flush F        what flush_all does: prefix (delete the keys under

@@ -29,6 +29,7 @@ struct Config {
   std::string redis_prefix;          // --redis-prefix
   int redis_connections = 1;         // --redis-connections (per event loop)
   std::string redis_timeout = "1s";  // --redis-timeout
+  std::string redis_cluster_refresh = "5s";  // --redis-cluster-refresh
   std::string redis_mode = "memcached";  // --redis-mode
   std::string redis_flush;           // --redis-flush; empty: the mode's default
   std::string redis_tls_ca;          // --redis-tls-ca

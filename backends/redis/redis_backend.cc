@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "backends/clock.h"
@@ -15,6 +16,7 @@
 #include "backends/redis/redis_flush.h"
 #include "backends/redis/scripts.h"
 #include "boost/asio/post.hpp"
+#include "common/absl_compat.h"
 #include "common/item_limits.h"
 
 namespace memgate::backends::redis {
@@ -26,8 +28,7 @@ using Replies = absl::StatusOr<std::vector<Reply>>;
 
 // Sends all of `commands` back to back on `lane` (one write) and calls
 // `done` once with every reply in order, or with the first failure.
-void SendAll(Lane& lane, std::vector<Command> commands,
-             absl::AnyInvocable<void(Replies) &&> done) {
+void SendAll(Lane& lane, std::vector<Command> commands, absl::AnyInvocable<void(Replies) &&> done) {
   if (commands.size() == 1) {
     lane.Send(std::move(commands[0]),
               [done = std::move(done)](absl::StatusOr<Reply> reply) mutable {
@@ -88,13 +89,13 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const RedisOp
   if (!options.tls_cert_file.empty()) {
     context->use_certificate_chain_file(options.tls_cert_file, ec);
     if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot load redis TLS certificate '", options.tls_cert_file, "': ", ec.message()));
+      return absl::InvalidArgumentError(absl::StrCat("cannot load redis TLS certificate '",
+                                                     options.tls_cert_file, "': ", ec.message()));
     }
     context->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot load redis TLS key '",
-                                                     options.tls_key_file, "': ", ec.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot load redis TLS key '", options.tls_key_file, "': ", ec.message()));
     }
   }
   return context;
@@ -105,6 +106,30 @@ std::unique_ptr<Codec> MakeCodec(const RedisOptions& options) {
     return std::make_unique<RawCodec>(options.prefix, options.max_item_size);
   }
   return std::make_unique<MemcachedCodec>(options.prefix, options.max_item_size);
+}
+
+// The cluster's nodes: each master of the map with its slots, then nodes
+// that were used and are no longer in it.
+void AddClusterStats(const ClusterTopology& topology, StatsResult& result) {
+  auto add = [&](std::string name, auto value) {
+    result.stats.push_back(Stat{std::move(name), absl::StrCat(value)});
+  };
+  const std::shared_ptr<const SlotMap> map = topology.map();
+  add("redis_cluster_masters", map->masters.size());
+  add("redis_cluster_slots_served", map->CoveredSlots());
+  add("redis_cluster_refreshes", topology.refreshes.load(std::memory_order_relaxed));
+  add("redis_cluster_refresh_failures", topology.refresh_failures.load(std::memory_order_relaxed));
+  add("redis_cluster_moved", topology.moved.load(std::memory_order_relaxed));
+  add("redis_cluster_asked", topology.asked.load(std::memory_order_relaxed));
+  std::size_t i = 0;
+  for (const ClusterTopology::NodeStats& node : topology.Nodes()) {
+    const std::string name = absl::StrCat("redis_cluster_node_", i++, "_");
+    add(name + "address", node.address);
+    add(name + "slots", node.slots.empty() ? std::string("none") : node.slots);
+    add(name + "connected", node.connected);
+    add(name + "commands", node.commands);
+    add(name + "errors", node.errors);
+  }
 }
 
 constexpr std::string_view kNoLoops = "redis backend is not attached to event loops";
@@ -121,8 +146,8 @@ absl::StatusOr<std::unique_ptr<RedisBackend>> RedisBackend::Create(RedisOptions 
   }
   absl::StatusOr<std::shared_ptr<asio::ssl::context>> tls = MakeTlsContext(options);
   if (!tls.ok()) return tls.status();
-  return std::unique_ptr<RedisBackend>(new RedisBackend(
-      std::make_shared<const RedisOptions>(std::move(options)), *std::move(tls)));
+  return std::unique_ptr<RedisBackend>(
+      new RedisBackend(std::make_shared<const RedisOptions>(std::move(options)), *std::move(tls)));
 }
 
 RedisBackend::RedisBackend(std::shared_ptr<const RedisOptions> options,
@@ -135,6 +160,15 @@ RedisBackend::RedisBackend(std::shared_ptr<const RedisOptions> options,
 RedisBackend::~RedisBackend() { Shutdown(); }
 
 void RedisBackend::AttachLoops(std::vector<asio::io_context*> loops) {
+  if (!options_->cluster_seeds.empty()) {
+    if (loops.empty()) return;
+    topology_ = std::make_shared<ClusterTopology>(*loops[0], options_, tls_);
+    for (asio::io_context* context : loops) {
+      cluster_loops_.push_back(std::make_shared<ClusterLoop>(*context, topology_, tls_));
+    }
+    asio::post(*loops[0], [topology = topology_] { topology->Start(); });
+    return;
+  }
   for (asio::io_context* context : loops) {
     auto loop = std::make_shared<LoopConnections>(*context);
     for (int i = 0; i < options_->connections_per_loop; ++i) {
@@ -152,36 +186,73 @@ void RedisBackend::AttachLoops(std::vector<asio::io_context*> loops) {
 void RedisBackend::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  for (const std::shared_ptr<LoopConnections>& loop : loops_) {
-    if (loop->context.stopped() || loop->context.get_executor().running_in_this_thread()) {
-      loop->Stop();
+  StopLoops(false);
+}
+
+void RedisBackend::ShutdownIdle() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  StopLoops(true);
+}
+
+void RedisBackend::StopLoops(bool idle) {
+  const std::size_t count = topology_ != nullptr ? cluster_loops_.size() : loops_.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    asio::io_context* context;
+    absl::AnyInvocable<void() &&> stop;
+    if (topology_ != nullptr) {
+      context = &cluster_loops_[i]->context();
+      std::shared_ptr<ClusterTopology> topology = i == 0 ? topology_ : nullptr;
+      stop = [loop = cluster_loops_[i], topology] {
+        loop->Stop();
+        if (topology != nullptr) topology->Stop();
+      };
+    } else {
+      context = &loops_[i]->context;
+      stop = [loop = loops_[i]] { loop->Stop(); };
+    }
+    if (idle || context->stopped() || context->get_executor().running_in_this_thread()) {
+      std::move(stop)();
       continue;
     }
     auto stopped = std::make_shared<absl::Notification>();
-    asio::post(loop->context, [loop, stopped] {
-      loop->Stop();
+    asio::post(*context, [stop = std::move(stop), stopped]() mutable {
+      std::move(stop)();
       stopped->Notify();
     });
     stopped->WaitForNotificationWithTimeout(absl::Seconds(2));
   }
 }
 
-void RedisBackend::ShutdownIdle() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  for (const std::shared_ptr<LoopConnections>& loop : loops_) loop->Stop();
+bool RedisBackend::Reachable() const {
+  if (topology_ != nullptr) {
+    RedisCounters totals;
+    topology_->AddTotals(totals);
+    return totals.connected.load(std::memory_order_relaxed) > 0;
+  }
+  return counters_->connected.load(std::memory_order_relaxed) > 0;
 }
 
-bool RedisBackend::Reachable() const {
-  return counters_->connected.load(std::memory_order_relaxed) > 0;
+std::size_t RedisBackend::LoopIndex(const ClientContext& client) const {
+  const std::size_t count = topology_ != nullptr ? cluster_loops_.size() : loops_.size();
+  return client.loop >= 0 && static_cast<std::size_t>(client.loop) < count ? client.loop : 0;
+}
+
+void RedisBackend::OnClusterLoop(
+    const ClientContext& client,
+    absl::AnyInvocable<void(const std::shared_ptr<ClusterLoop>&) &&> work) {
+  const std::shared_ptr<ClusterLoop>& loop = cluster_loops_[LoopIndex(client)];
+  if (loop->context().get_executor().running_in_this_thread()) {
+    std::move(work)(loop);
+    return;
+  }
+  asio::post(loop->context(), [loop, work = std::move(work)]() mutable { std::move(work)(loop); });
 }
 
 void RedisBackend::OnClientLoop(
     const ClientContext& client,
     absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work) {
-  const std::size_t index =
-      client.loop >= 0 && static_cast<std::size_t>(client.loop) < loops_.size() ? client.loop : 0;
-  const std::shared_ptr<LoopConnections>& loop = loops_[index];
+  const std::shared_ptr<LoopConnections>& loop = loops_[LoopIndex(client)];
   if (loop->context.get_executor().running_in_this_thread()) {
     std::move(work)(loop, loop->LaneFor(client.id));
     return;
@@ -197,26 +268,35 @@ void RedisBackend::Run(const ClientContext& client, Plan<R> plan, Done<R> done) 
     std::move(done)(std::move(plan.decode)({}));
     return;
   }
-  if (loops_.empty()) {
+  if (!attached()) {
     std::move(done)(ErrorResult<R>(std::string(kNoLoops)));
     return;
   }
-  OnClientLoop(client, [plan = std::move(plan), done = std::move(done)](
+  auto finish = [decode = std::move(plan.decode), done = std::move(done)](Replies replies) mutable {
+    if (!replies.ok()) {
+      return std::move(done)(ErrorResult<R>(std::string(replies.status().message())));
+    }
+    // A refusal by Redis (WRONGTYPE, OOM, READONLY, CLUSTERDOWN...) answers
+    // by name.
+    for (const Reply& reply : *replies) {
+      if (reply->type == REDIS_REPLY_ERROR) {
+        return std::move(done)(ErrorResult<R>(std::string(ReplyText(*reply))));
+      }
+    }
+    std::move(done)(std::move(decode)(*std::move(replies)));
+  };
+  if (topology_ != nullptr) {
+    OnClusterLoop(client,
+                  [id = client.id, commands = std::move(plan.commands),
+                   finish = std::move(finish)](const std::shared_ptr<ClusterLoop>& loop) mutable {
+                    loop->SendAll(id, std::move(commands), std::move(finish));
+                  });
+    return;
+  }
+  OnClientLoop(client, [commands = std::move(plan.commands), finish = std::move(finish)](
                            const std::shared_ptr<LoopConnections>&, Lane* lane) mutable {
-    if (lane == nullptr) return std::move(done)(ErrorResult<R>(std::string(kStopped)));
-    SendAll(*lane, std::move(plan.commands),
-            [decode = std::move(plan.decode), done = std::move(done)](Replies replies) mutable {
-              if (!replies.ok()) {
-                return std::move(done)(ErrorResult<R>(std::string(replies.status().message())));
-              }
-              // A refusal by Redis (WRONGTYPE, OOM, READONLY...) answers by name.
-              for (const Reply& reply : *replies) {
-                if (reply->type == REDIS_REPLY_ERROR) {
-                  return std::move(done)(ErrorResult<R>(std::string(ReplyText(*reply))));
-                }
-              }
-              std::move(done)(std::move(decode)(*std::move(replies)));
-            });
+    if (lane == nullptr) return std::move(finish)(absl::UnavailableError(ToAbsl(kStopped)));
+    SendAll(*lane, std::move(commands), std::move(finish));
   });
 }
 
@@ -255,12 +335,25 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
     std::move(done)(ErrorResult<FlushResult>("flush_all disabled"));
     return;
   }
-  if (loops_.empty()) {
+  if (!attached()) {
     std::move(done)(ErrorResult<FlushResult>(std::string(kNoLoops)));
     return;
   }
   int64_t delay = request.delay_seconds;
   if (delay > kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
+  if (topology_ != nullptr) {
+    OnClusterLoop(client, [options = options_, delay, id = client.id, done = std::move(done)](
+                              const std::shared_ptr<ClusterLoop>& loop) mutable {
+      if (delay <= 0) return loop->FlushAll(id, options->flush, options->prefix, std::move(done));
+      loop->flush_timer().expires_after(std::chrono::seconds(delay));
+      loop->flush_timer().async_wait([options, keep = loop, id](boost::system::error_code ec) {
+        if (ec || keep->stopped()) return;
+        keep->FlushAll(id, options->flush, options->prefix, [](FlushResult) {});
+      });
+      std::move(done)(FlushResult{});
+    });
+    return;
+  }
   OnClientLoop(client, [options = options_, delay, done = std::move(done)](
                            const std::shared_ptr<LoopConnections>& loop, Lane* lane) mutable {
     if (lane == nullptr) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
@@ -281,7 +374,9 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
 }
 
 void RedisBackend::Stats(Done<StatsResult> done) {
-  const RedisCounters& c = *counters_;
+  RedisCounters cluster_totals;
+  if (topology_ != nullptr) topology_->AddTotals(cluster_totals);
+  const RedisCounters& c = topology_ != nullptr ? cluster_totals : *counters_;
   const uint64_t commands = c.commands.load(std::memory_order_relaxed);
   const uint64_t latency_total = c.latency_us_total.load(std::memory_order_relaxed);
   StatsResult result;
@@ -289,7 +384,13 @@ void RedisBackend::Stats(Done<StatsResult> done) {
     result.stats.push_back(Stat{std::string(name), absl::StrCat(value)});
   };
   add("redis_mode", options_->mode == RedisMode::kRaw ? "raw" : "memcached");
-  add("redis_endpoint", options_->endpoint.Describe());
+  if (options_->cluster_seeds.empty()) {
+    add("redis_endpoint", options_->endpoint.Describe());
+  } else {
+    std::vector<std::string> seeds;
+    for (const RedisEndpoint& seed : options_->cluster_seeds) seeds.push_back(seed.Describe());
+    add("redis_endpoint", absl::StrCat("cluster:", absl::StrJoin(seeds, ",")));
+  }
   add("redis_reachable", Reachable() ? 1 : 0);
   add("redis_connections", c.connections.load(std::memory_order_relaxed));
   add("redis_connected", c.connected.load(std::memory_order_relaxed));
@@ -301,6 +402,7 @@ void RedisBackend::Stats(Done<StatsResult> done) {
   add("redis_noscript_retries", c.noscript_retries.load(std::memory_order_relaxed));
   add("redis_latency_us_avg", commands == 0 ? 0 : latency_total / commands);
   add("redis_latency_us_max", c.latency_us_max.load(std::memory_order_relaxed));
+  if (topology_ != nullptr) AddClusterStats(*topology_, result);
   std::move(done)(std::move(result));
 }
 

@@ -1,6 +1,8 @@
 // The Redis backend: memcached semantics over Redis (memcached mode) or
 // plain Redis strings (raw mode). Each client's commands run on the client's
-// own event loop, over that loop's few pipelined Redis connections.
+// own event loop, over that loop's few pipelined Redis connections; with a
+// Redis Cluster (options.cluster_seeds), over that loop's connections to the
+// master of each key's slot.
 //
 // Lifecycle: Create, then AttachLoops with the server's event loops before
 // the first call, then Shutdown before those loops stop.
@@ -12,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
+#include "backends/redis/cluster_loop.h"
+#include "backends/redis/cluster_topology.h"
 #include "backends/redis/codec.h"
 #include "backends/redis/loop_connections.h"
 #include "backends/redis/redis_counters.h"
@@ -27,7 +31,9 @@ class RedisBackend final : public Backend {
   static absl::StatusOr<std::unique_ptr<RedisBackend>> Create(RedisOptions options);
   ~RedisBackend() override;
 
-  // Opens options.connections_per_loop connections on each loop. A client
+  // Opens options.connections_per_loop connections on each loop (for a
+  // cluster: to each master, when first needed, and starts reading the slot
+  // map on loops[0]). A client
   // with ClientContext::loop = i is served by loops[i]; a client off the
   // server's loops (loop -1) by loops[0]. Call once, before any other call.
   void AttachLoops(std::vector<boost::asio::io_context*> loops);
@@ -47,8 +53,7 @@ class RedisBackend final : public Backend {
 
   std::string_view Name() const override { return "redis"; }
   Capabilities capabilities() const override { return codec_->capabilities(); }
-  void Get(const ClientContext& client, const GetRequest& request,
-           Done<GetResult> done) override;
+  void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
   void Store(const ClientContext& client, const StoreRequest& request,
              Done<StoreResult> done) override;
   void Delete(const ClientContext& client, const DeleteRequest& request,
@@ -68,8 +73,16 @@ class RedisBackend final : public Backend {
   // Runs `work` on the client's loop with the client's lane (nullptr once
   // shut down): inline when called there, posted otherwise. There must be
   // loops.
-  void OnClientLoop(const ClientContext& client,
-                    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work);
+  void OnClientLoop(
+      const ClientContext& client,
+      absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work);
+  // The same for a cluster backend, with the client's loop's router.
+  void OnClusterLoop(const ClientContext& client,
+                     absl::AnyInvocable<void(const std::shared_ptr<ClusterLoop>&) &&> work);
+  std::size_t LoopIndex(const ClientContext& client) const;
+  bool attached() const { return !loops_.empty() || !cluster_loops_.empty(); }
+  // Runs each loop's stop on that loop (or here, when it does not run).
+  void StopLoops(bool idle);
   template <typename R>
   void Run(const ClientContext& client, Plan<R> plan, Done<R> done);
 
@@ -80,6 +93,9 @@ class RedisBackend final : public Backend {
   // Written once by AttachLoops, read-only afterwards. Shared with handlers
   // queued on the loops.
   std::vector<std::shared_ptr<LoopConnections>> loops_;
+  // Instead of loops_ for a cluster; written once by AttachLoops too.
+  std::shared_ptr<ClusterTopology> topology_;
+  std::vector<std::shared_ptr<ClusterLoop>> cluster_loops_;
   bool shut_down_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "backends/redis/redis_url.h"
@@ -23,9 +24,14 @@ enum class RedisMode : uint8_t { kMemcached, kRaw };
 enum class FlushPolicy : uint8_t { kPrefix, kDb, kOff };
 
 struct RedisOptions {
+  // With a redis+cluster:// url, the first seed (for TLS and descriptions).
   RedisEndpoint endpoint;
-  std::string prefix;            // Redis key = prefix + memcached key
-  int connections_per_loop = 1;  // Redis connections per event loop
+  // Non-empty: Redis Cluster, found through these nodes.
+  std::vector<RedisEndpoint> cluster_seeds;
+  // How often the cluster slot map is read again when nothing asks sooner.
+  std::chrono::milliseconds cluster_refresh{5000};
+  std::string prefix;                       // Redis key = prefix + memcached key
+  int connections_per_loop = 1;             // Redis connections per event loop
   std::chrono::milliseconds timeout{1000};  // per command, from when it is queued
   RedisMode mode = RedisMode::kMemcached;
   FlushPolicy flush = FlushPolicy::kDb;

@@ -27,11 +27,14 @@
 #include "absl/strings/ascii.h"
 #include "backends/backend.h"
 #include "backends/clock.h"
+#ifndef MEMGATE_CONFORMANCE_REDIS_CLUSTER
 #include "backends/grpc/grpc_backend.h"
 #include "backends/grpc/grpc_channel.h"
 #include "backends/grpc/grpc_store.h"
+#endif
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
+#include "backends/redis/cluster_url.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/simple_memory/simple_memory_store.h"
 #include "backends/testing/delayed_backend.h"
@@ -39,8 +42,11 @@
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
+#include "tests/backends/redis/redis_cluster.h"
 #include "tests/backends/redis/redis_server.h"
+#ifndef MEMGATE_CONFORMANCE_REDIS_CLUSTER
 #include "tests/backends/grpc/service_process.h"
+#endif
 
 namespace memgate::backends {
 namespace {
@@ -149,6 +155,7 @@ struct RedisFactory {
   redis::testing::LoopThreads loops_{2};
 };
 
+#ifndef MEMGATE_CONFORMANCE_REDIS_CLUSTER
 // The channel to a service the factory has just started, or nullptr (and a
 // test failure) when it did not start.
 std::shared_ptr<GrpcChannel> StartAndConnect(testing::ServiceProcess& service) {
@@ -198,6 +205,50 @@ struct GrpcPythonFactory {
   testing::ServiceProcess service{
       {MEMGATE_TEST_PYTHON, MEMGATE_PYTHON_BACKEND, "--listen", "127.0.0.1:{port}"}};
 };
+#endif
+
+#ifdef MEMGATE_CONFORMANCE_REDIS_CLUSTER
+// One Redis Cluster for the whole run; each test starts from empty masters.
+redis::testing::RedisCluster& SharedCluster() {
+  static redis::testing::RedisCluster* cluster = [] {
+    auto* started = new redis::testing::RedisCluster({"--cluster-require-full-coverage", "no"});
+    const absl::Status status = started->Start();
+    EXPECT_TRUE(status.ok()) << status;
+    return started;
+  }();
+  return *cluster;
+}
+
+// Stops the cluster's servers when the test binary exits normally.
+struct SharedClusterStop {
+  ~SharedClusterStop() { delete &SharedCluster(); }
+};
+
+struct RedisClusterFactory {
+  static constexpr const char* kName = "RedisCluster";
+  static constexpr bool kInjectedClock = false;
+  std::unique_ptr<Backend> Create(const Clock*) {
+    static SharedClusterStop stop_at_exit;
+    redis::testing::RedisCluster& cluster = SharedCluster();
+    cluster.FlushAll();
+    absl::StatusOr<std::vector<redis::RedisEndpoint>> seeds = redis::ParseClusterUrl(cluster.url());
+    EXPECT_TRUE(seeds.ok()) << seeds.status();
+    if (!seeds.ok()) return nullptr;
+    redis::RedisOptions options;
+    options.cluster_seeds = *seeds;
+    options.endpoint = seeds->front();
+    options.prefix = "conformance:";
+    options.flush = redis::FlushPolicy::kPrefix;
+    absl::StatusOr<std::unique_ptr<redis::RedisBackend>> backend =
+        redis::RedisBackend::Create(options);
+    EXPECT_TRUE(backend.ok()) << backend.status();
+    if (!backend.ok()) return nullptr;
+    (*backend)->AttachLoops(loops_.pointers());
+    return *std::move(backend);
+  }
+  redis::testing::LoopThreads loops_{2};
+};
+#endif
 
 // An mg answer as the meta tests read it.
 struct MetaAnswer {
@@ -296,10 +347,16 @@ struct FactoryNames {
   }
 };
 
+#ifdef MEMGATE_CONFORMANCE_REDIS_CLUSTER
+// The same suite again, built on its own (cluster_conformance_test), on a
+// real Redis Cluster.
+using BackendTypes = ::testing::Types<RedisClusterFactory>;
+#else
 using BackendTypes =
     ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
                      MetadataOverDelayedStoreFactory, RedisFactory, GrpcSqliteFactory,
                      GrpcPythonFactory>;
+#endif
 TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
 
 TYPED_TEST(BackendConformanceTest, SetThenGetReturnsValueAndFlags) {

@@ -56,10 +56,31 @@ TEST(ConfigTest, RedisFlags) {
   EXPECT_EQ(defaults->redis_timeout, "1s");
   EXPECT_EQ(defaults->redis_mode, "memcached");
   EXPECT_EQ(defaults->redis_flush, "");
-  auto config = Parse({"--backend", "redis", "--redis-url", "rediss://u:p@h:6380/2",
-                       "--redis-prefix=app:", "--redis-connections", "3", "--redis-timeout",
-                       "500ms", "--redis-mode", "raw", "--redis-flush", "off", "--redis-tls-ca",
-                       "ca.pem", "--redis-tls-cert", "c.pem", "--redis-tls-key", "k.pem",
+  EXPECT_EQ(defaults->redis_cluster_refresh, "5s");
+  auto cluster = Parse({"--backend", "redis", "--redis-url", "redis+cluster://a:7000,b:7001",
+                        "--redis-cluster-refresh", "2s"});
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  EXPECT_EQ(cluster->redis_url, "redis+cluster://a:7000,b:7001");
+  EXPECT_EQ(cluster->redis_cluster_refresh, "2s");
+  auto config = Parse({"--backend",
+                       "redis",
+                       "--redis-url",
+                       "rediss://u:p@h:6380/2",
+                       "--redis-prefix=app:",
+                       "--redis-connections",
+                       "3",
+                       "--redis-timeout",
+                       "500ms",
+                       "--redis-mode",
+                       "raw",
+                       "--redis-flush",
+                       "off",
+                       "--redis-tls-ca",
+                       "ca.pem",
+                       "--redis-tls-cert",
+                       "c.pem",
+                       "--redis-tls-key",
+                       "k.pem",
                        "--redis-tls-insecure"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->redis_url, "rediss://u:p@h:6380/2");

@@ -18,8 +18,6 @@
 #include "absl/strings/str_join.h"
 
 namespace memgate::backends::redis::testing {
-namespace {
-
 int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -33,6 +31,8 @@ int FreePort() {
   close(fd);
   return port;
 }
+
+namespace {
 
 std::string TextOf(const redisReply* reply) {
   if (reply == nullptr) return "(unreachable)";
@@ -73,10 +73,10 @@ std::string RedisServer::url() const {
 }
 
 void RedisServer::MakeCertificate() {
-  const std::string command = absl::StrCat(
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost",
-      " -addext subjectAltName=DNS:localhost,IP:127.0.0.1", " -keyout ", dir_, "/key.pem -out ",
-      dir_, "/ca.pem >/dev/null 2>&1");
+  const std::string command =
+      absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost",
+                   " -addext subjectAltName=DNS:localhost,IP:127.0.0.1", " -keyout ", dir_,
+                   "/key.pem -out ", dir_, "/ca.pem >/dev/null 2>&1");
   std::system(command.c_str());
 }
 
@@ -88,14 +88,13 @@ absl::Status RedisServer::Start() {
   if (running()) return absl::OkStatus();
   ChoosePort();
   if (options_.tls && !std::filesystem::exists(ca_file())) MakeCertificate();
-  std::vector<std::string> args = {"redis-server", "--save", "", "--appendonly", "no",
-                                   "--bind",       "127.0.0.1", "--dir", dir_, "--logfile",
-                                   dir_ + "/redis.log"};
+  std::vector<std::string> args = {
+      "redis-server", "--save", "",          "--appendonly",     "no", "--bind", "127.0.0.1",
+      "--dir",        dir_,     "--logfile", dir_ + "/redis.log"};
   if (options_.tls) {
-    args.insert(args.end(),
-                {"--port", "0", "--tls-port", absl::StrCat(port_), "--tls-cert-file",
-                 dir_ + "/ca.pem", "--tls-key-file", dir_ + "/key.pem", "--tls-ca-cert-file",
-                 dir_ + "/ca.pem", "--tls-auth-clients", "no"});
+    args.insert(args.end(), {"--port", "0", "--tls-port", absl::StrCat(port_), "--tls-cert-file",
+                             dir_ + "/ca.pem", "--tls-key-file", dir_ + "/key.pem",
+                             "--tls-ca-cert-file", dir_ + "/ca.pem", "--tls-auth-clients", "no"});
   } else {
     args.insert(args.end(), {"--port", absl::StrCat(port_)});
   }
@@ -186,8 +185,8 @@ RedisServer::Reply RedisServer::Command(const std::vector<std::string>& argv, in
     pointers.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  auto* reply = static_cast<redisReply*>(redisCommandArgv(
-      context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
   redisFree(context);
   return Reply(reply);
 }

@@ -16,6 +16,9 @@
 
 namespace memgate::backends::redis::testing {
 
+// A TCP port on loopback that nothing listens on right now.
+int FreePort();
+
 struct RedisServerOptions {
   bool unix_socket = false;
   // TLS only (--port 0): a certificate for "localhost" and 127.0.0.1 is made
