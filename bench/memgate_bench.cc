@@ -1,10 +1,12 @@
 // memgate-bench: a load generator for memcached-protocol servers (memgate,
-// memcached) and Redis. N connections over T threads (one io_context each),
-// each keeping up to `--pipeline` requests in flight; every reply is parsed
-// and checked, and a wrong reply is counted and fails the run.
+// memcached), Redis, and memgate.backend.v1 gRPC services. N connections
+// over T threads (one io_context each), each keeping up to `--pipeline`
+// requests in flight; every reply is parsed and checked, and a wrong reply
+// is counted and fails the run.
 //
 //   memgate-bench --server 127.0.0.1:11211 --prefill --duration 10
 //   memgate-bench --server 127.0.0.1:6379 --protocol resp --pipeline 16 --json
+//   memgate-bench --server 127.0.0.1:50061 --protocol grpc-backend --prefill
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -25,8 +27,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/grpc_backend_load.h"
 #include "bench/key_space.h"
 #include "bench/latency_histogram.h"
+#include "bench/load.h"
 #include "bench/wire_protocol.h"
 
 namespace memgate::bench {
@@ -38,31 +42,12 @@ using asio::ip::tcp;
 // ---------------------------------------------------------------------------
 // Options
 
-struct Options {
-  std::string server = "127.0.0.1:11211";
-  std::string protocol = "memcached";
-  int connections = 50;
-  int pipeline = 1;
-  uint64_t keys = 100000;
-  std::string distribution = "uniform";
-  double zipf_theta = 0.99;
-  size_t value_size = 100;
-  double get_ratio = 0.9;
-  int multiget = 1;
-  double duration = 10;
-  uint64_t requests = 0;
-  bool prefill = false;
-  int prefill_pipeline = 32;
-  int threads = 1;
-  bool json = false;
-  std::string key_prefix = "key:";
-  uint64_t seed = 1;
-};
-
 constexpr std::string_view kUsage = R"(usage: memgate-bench [options]
 
   --server HOST:PORT      server to load (default 127.0.0.1:11211)
-  --protocol P            memcached | resp (default memcached)
+  --protocol P            memcached | resp | grpc-backend (default memcached);
+                          grpc-backend calls BackendService Get and Set on a
+                          memgate.backend.v1 service (--server is its target)
   --connections N         connections in total, spread over the threads (50)
   --pipeline D            requests in flight per connection (1)
   --keys N                key space: keys 0..N-1 (100000)
@@ -75,7 +60,10 @@ constexpr std::string_view kUsage = R"(usage: memgate-bench [options]
   --requests N            measure N requests instead of a duration
   --prefill               set every key once before measuring
   --prefill-pipeline D    pipeline depth for the prefill (32)
-  --threads T             threads, one event loop each (1)
+  --threads T             threads, one event loop each (1); grpc-backend
+                          completes calls on gRPC's threads instead
+  --grpc-channels N       grpc-backend: channels (TCP connections) the
+                          connections are spread over (1, as memgate's one)
   --key-prefix P          key prefix ("key:"); keys are P + 9 digits
   --seed N                random seed (1)
   --json                  print the result as JSON
@@ -123,6 +111,8 @@ Options ParseOptions(int argc, char** argv) {
       {"prefill-pipeline", false,
        [&](auto v) { o.prefill_pipeline = ParseNumber<int>("prefill-pipeline", v); }},
       {"threads", false, [&](auto v) { o.threads = ParseNumber<int>("threads", v); }},
+      {"grpc-channels", false,
+       [&](auto v) { o.grpc_channels = ParseNumber<int>("grpc-channels", v); }},
       {"json", true, [&](auto v) { o.json = v != "false" && v != "0"; }},
       {"key-prefix", false, [&](auto v) { o.key_prefix = v; }},
       {"seed", false, [&](auto v) { o.seed = ParseNumber<uint64_t>("seed", v); }},
@@ -157,13 +147,16 @@ Options ParseOptions(int argc, char** argv) {
     flag->set(value);
   }
 
-  if (o.protocol != "memcached" && o.protocol != "resp")
-    UsageError("--protocol: memcached or resp");
+  if (o.protocol != "memcached" && o.protocol != "resp" && o.protocol != "grpc-backend")
+    UsageError("--protocol: memcached, resp or grpc-backend");
   if (o.distribution != "uniform" && o.distribution != "zipf") {
     UsageError("--distribution: uniform or zipf");
   }
-  if (o.connections < 1 || o.pipeline < 1 || o.threads < 1 || o.prefill_pipeline < 1) {
-    UsageError("--connections, --pipeline, --threads and --prefill-pipeline must be >= 1");
+  if (o.connections < 1 || o.pipeline < 1 || o.threads < 1 || o.prefill_pipeline < 1 ||
+      o.grpc_channels < 1) {
+    UsageError(
+        "--connections, --pipeline, --threads, --prefill-pipeline and --grpc-channels must be >= "
+        "1");
   }
   if (o.keys < 1 || o.keys > 999'999'999) UsageError("--keys: 1..999999999");
   if (o.get_ratio < 0 || o.get_ratio > 1) UsageError("--get-ratio: 0..1");
@@ -181,48 +174,6 @@ Options ParseOptions(int argc, char** argv) {
 // ---------------------------------------------------------------------------
 // Results
 
-struct Stats {
-  LatencyHistogram latency;
-  uint64_t requests = 0, gets = 0, sets = 0, get_keys = 0, hits = 0, misses = 0;
-  uint64_t wrong_replies = 0;        // error replies and wrong values
-  uint64_t failed_connections = 0;   // connect failed, closed early, or unframeable reply
-  uint64_t connect_failures = 0;     // of which: the connect itself failed
-  std::vector<std::string> samples;  // the first few problems, for the report
-
-  void Note(std::string what) {
-    if (samples.size() < 8) samples.push_back(std::move(what));
-  }
-
-  void Merge(Stats& other) {
-    latency.Merge(other.latency);
-    requests += other.requests;
-    gets += other.gets;
-    sets += other.sets;
-    get_keys += other.get_keys;
-    hits += other.hits;
-    misses += other.misses;
-    wrong_replies += other.wrong_replies;
-    failed_connections += other.failed_connections;
-    connect_failures += other.connect_failures;
-    for (auto& s : other.samples) Note(std::move(s));
-  }
-
-  uint64_t problems() const { return wrong_replies + failed_connections; }
-};
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-double CpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 // ---------------------------------------------------------------------------
 // Load
 
@@ -238,58 +189,6 @@ struct ThreadState {
   bool stalled = false;  // set by the watchdog when replies stopped coming
   int active = 0;
   int64_t finished_ns = 0;
-};
-
-// How long without a single reply before the connections are given up.
-constexpr std::chrono::seconds kStallTimeout{10};
-
-// The requests one connection sends: either a prefill (set keys first,
-// first + stride, ...) or the measured mix until a count or the deadline.
-class OpSource {
- public:
-  enum class Mode { kPrefill, kMix };
-
-  OpSource(Mode mode, const Options& o, const KeyChooser& chooser, uint64_t first, uint64_t stride,
-           uint64_t quota, uint64_t seed)
-      : mode_(mode),
-        o_(o),
-        chooser_(chooser),
-        next_(first),
-        stride_(stride),
-        quota_(quota),
-        rng_(seed) {}
-
-  // Fills the next request; false when this connection is done.
-  bool Next(const ThreadState& t, Request::Kind* kind, uint64_t* keys, uint32_t* count) {
-    if (mode_ == Mode::kPrefill) {
-      if (next_ >= o_.keys) return false;
-      *kind = Request::Kind::kSet;
-      keys[0] = next_;
-      *count = 1;
-      next_ += stride_;
-      return true;
-    }
-    if (t.stop || (o_.requests > 0 && issued_ >= quota_)) return false;
-    ++issued_;
-    if (rng_.NextDouble() < o_.get_ratio) {
-      *kind = Request::Kind::kGet;
-      *count = static_cast<uint32_t>(o_.multiget);
-      for (int i = 0; i < o_.multiget; ++i) keys[i] = chooser_.Next(rng_);
-    } else {
-      *kind = Request::Kind::kSet;
-      *count = 1;
-      keys[0] = chooser_.Next(rng_);
-    }
-    return true;
-  }
-
- private:
-  Mode mode_;
-  const Options& o_;
-  const KeyChooser& chooser_;
-  uint64_t next_, stride_, quota_;
-  uint64_t issued_ = 0;
-  Rng rng_;
 };
 
 class Connection {
@@ -332,7 +231,7 @@ class Connection {
         Request& r = slots_[slot];
         uint64_t* keys = &keys_[slot * max_keys_];
         uint32_t count;
-        more = source_.Next(thread_, &r.kind, keys, &count);
+        more = source_.Next(thread_.stop, &r.kind, keys, &count);
         if (!more) break;
         r.keys = keys;
         r.key_count = count;
@@ -462,12 +361,6 @@ asio::awaitable<void> Watchdog(ThreadState& t) {
     }
   }
 }
-
-struct PhaseResult {
-  Stats stats;
-  double elapsed_s = 0;
-  double client_cpu_s = 0;
-};
 
 // Runs one phase on all threads: every connection until its source is done.
 PhaseResult RunPhase(const Options& o, const tcp::endpoint& endpoint, const WireProtocol& protocol,
@@ -652,13 +545,14 @@ void PrintText(const Options& o, const PhaseResult* prefill, const PhaseResult* 
 int Main(int argc, char** argv) {
   const Options o = ParseOptions(argc, argv);
 
-  const size_t colon = o.server.rfind(':');
-  if (colon == std::string::npos) UsageError("--server: HOST:PORT");
-  std::string host = o.server.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  const bool grpc = o.protocol == "grpc-backend";
   tcp::endpoint endpoint;
-  {
+  if (!grpc) {  // a gRPC target is resolved by gRPC, and may not be host:port
+    const size_t colon = o.server.rfind(':');
+    if (colon == std::string::npos) UsageError("--server: HOST:PORT");
+    std::string host = o.server.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     asio::io_context io;
     tcp::resolver resolver(io);
     boost::system::error_code ec;
@@ -673,12 +567,20 @@ int Main(int argc, char** argv) {
 
   const KeySpace keys(o.key_prefix, o.keys, o.value_size);
   const KeyChooser chooser(o.keys, o.distribution == "zipf", o.zipf_theta);
-  const std::unique_ptr<WireProtocol> protocol =
-      o.protocol == "resp" ? MakeRespProtocol(keys) : MakeMemcachedTextProtocol(keys);
+  std::unique_ptr<WireProtocol> protocol;
+  if (o.protocol == "resp") {
+    protocol = MakeRespProtocol(keys);
+  } else if (!grpc) {
+    protocol = MakeMemcachedTextProtocol(keys);
+  }
+  auto phase = [&](OpSource::Mode mode, uint64_t seed) {
+    return grpc ? RunGrpcBackendPhase(o, keys, chooser, mode, seed)
+                : RunPhase(o, endpoint, *protocol, chooser, mode, seed);
+  };
 
   std::optional<PhaseResult> prefill, run;
   if (o.prefill) {
-    prefill = RunPhase(o, endpoint, *protocol, chooser, OpSource::Mode::kPrefill, 1);
+    prefill = phase(OpSource::Mode::kPrefill, 1);
     PrintProblems("prefill", prefill->stats);
     if (prefill->stats.connect_failures == static_cast<uint64_t>(o.connections)) {
       std::fprintf(stderr, "memgate-bench: no connection to %s worked\n", o.server.c_str());
@@ -686,7 +588,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (o.requests > 0 || o.duration > 0 || !o.prefill) {
-    run = RunPhase(o, endpoint, *protocol, chooser, OpSource::Mode::kMix, 2);
+    run = phase(OpSource::Mode::kMix, 2);
     PrintProblems("run", run->stats);
     if (run->stats.connect_failures == static_cast<uint64_t>(o.connections)) {
       std::fprintf(stderr, "memgate-bench: no connection to %s worked\n", o.server.c_str());
