@@ -31,7 +31,7 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
  && cp /build/app/memgate /build/admin/memgatectl \
        /build/examples/sqlite_backend/memgate-sqlite-backend /out/ \
  && strip /out/* \
- && ccache -s | grep -E 'Hits|Misses' || true
+ && { ccache -s | grep -E 'Hits|Misses' || true; }
 
 FROM debian:bookworm-slim AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
