@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "memgate/admin/v1/admin.grpc.pb.h"
@@ -55,6 +56,11 @@ commands:
   info                               version, backend, threads, uptime, flags
   watch [--listener ID] [--count N]  print events as they happen (N: stop
                                      after N events)
+  health [--service NAME]            grpc.health.v1 Check of the server (or of
+                                     NAME, e.g. memgate.backend); exit 0 only
+                                     when SERVING. Works against any gRPC
+                                     server with the health service, needs no
+                                     token: made for container healthchecks
 
 options:
   --admin ADDR        admin API address (default $MEMGATE_ADMIN or
@@ -67,7 +73,8 @@ options:
   -h, --help          this text
 
 DURATION: 30s, 500ms, 2m, 1h30m, or a number of seconds.
-exit status: 0 ok, 1 the server returned an error, 2 bad usage.
+exit status: 0 ok, 1 the server returned an error (health: or is not
+SERVING), 2 bad usage.
 )";
 
 struct UsageError {
@@ -103,8 +110,8 @@ Options ParseArgs(int argc, char** argv) {
   } else {
     options.admin = "127.0.0.1:50051";
   }
-  static const char* const kCommandFlags[] = {"--id",    "--max-clients", "--idle-timeout",
-                                              "--drain", "--listener",    "--count"};
+  static const char* const kCommandFlags[] = {
+      "--id", "--max-clients", "--idle-timeout", "--drain", "--listener", "--count", "--service"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -336,7 +343,8 @@ class Ctl {
       token_ = std::string(absl::StripAsciiWhitespace(ReadFile(options_.token_file)));
       if (token_.empty()) throw UsageError{"--token-file \"" + options_.token_file + "\" is empty"};
     }
-    stub_ = v1::AdminService::NewStub(grpc::CreateChannel(options_.admin, credentials));
+    channel_ = grpc::CreateChannel(options_.admin, credentials);
+    stub_ = v1::AdminService::NewStub(channel_);
   }
 
   void Run() {
@@ -355,6 +363,7 @@ class Ctl {
     if (group == "stats") return Stats(0);
     if (group == "info") return Info(0);
     if (group == "watch") return Watch(0);
+    if (group == "health") return Health(0);
     throw UsageError{"unknown command \"" + absl::StrJoin(w, " ") + "\""};
   }
 
@@ -577,8 +586,32 @@ class Ctl {
     Check(reader->Finish());
   }
 
+  // grpc.health.v1 Check: prints the status; anything but SERVING is exit 1.
+  void Health(std::size_t operands) {
+    NoOperands(operands);
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(Flag("--service").value_or(""));
+    grpc::health::v1::HealthCheckResponse response;
+    auto stub = grpc::health::v1::Health::NewStub(channel_);
+    Check(stub->Check(Context().get(), request, &response));
+    const std::string status =
+        grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+    if (options_.json) {
+      PrintJson(response);
+    } else {
+      std::printf("%s\n", status.c_str());
+    }
+    if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+      throw RpcError{
+          grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                       absl::StrCat(request.service().empty() ? "the server" : request.service(),
+                                    " is ", status))};
+    }
+  }
+
   Options options_;
   std::string token_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AdminService::Stub> stub_;
 };
 

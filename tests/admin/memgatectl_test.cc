@@ -202,6 +202,47 @@ TEST_F(MemgatectlTest, WatchPrintsEvents) {
   EXPECT_EQ(Ctl("listeners delete ctl-w --now").code, 0);
 }
 
+TEST_F(MemgatectlTest, HealthChecksGrpcHealthV1) {
+  Result ok = Ctl("health");
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "SERVING\n");
+  Result admin = Ctl("health --service memgate.admin.v1.AdminService");
+  EXPECT_EQ(admin.code, 0) << admin.err;
+  EXPECT_EQ(admin.out, "SERVING\n");
+  Result json = Ctl("--json health --service=memgate.admin.v1.AdminService");
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(JsonString(json.out, "status"), "SERVING") << json.out;
+
+  // A name never reported is NOT_FOUND (the health protocol), exit 1.
+  Result unknown = Ctl("health --service no.such.Service");
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_TRUE(unknown.err.starts_with("memgatectl: NOT_FOUND: ")) << unknown.err;
+  Result unreachable = Ctl("--timeout 2s health", "127.0.0.1:1");
+  EXPECT_EQ(unreachable.code, 1);
+  EXPECT_TRUE(unreachable.err.starts_with("memgatectl: UNAVAILABLE: ")) << unreachable.err;
+  EXPECT_EQ(Ctl("health extra").code, 2);
+}
+
+TEST(MemgatectlHealthTest, NotServingExitsOne) {
+  // The memory backend has no reachability to report; the Redis backend
+  // does, and a Redis with nothing behind it is reported NOT_SERVING.
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "-t", "1",
+                          "--backend", "redis", "--redis-url", "redis://127.0.0.1:1",
+                          "--redis-timeout", "200ms"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  const std::string ctl = std::string(MEMGATECTL_BINARY) + " --admin " + memgate.admin_address();
+  std::string out, err;
+  int code = 0;
+  for (int i = 0; i < 50; ++i) {
+    code = RunCommand(ctl + " health --service memgate.backend", out, err);
+    if (code == 1 && out == "NOT_SERVING\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(code, 1) << out << err;
+  EXPECT_EQ(out, "NOT_SERVING\n");
+  EXPECT_NE(err.find("memgate.backend is NOT_SERVING"), std::string::npos) << err;
+}
+
 TEST(MemgatectlTokenTest, SendsTheToken) {
   const std::string token_file = WriteTempFile("ctl-token", "abc123\n");
   const std::string wrong_file = WriteTempFile("ctl-wrong", "nope\n");
@@ -217,6 +258,9 @@ TEST(MemgatectlTokenTest, SendsTheToken) {
   EXPECT_EQ(RunCommand(ctl + " --token-file " + token_file + " listeners list", out, err), 0)
       << err;
   EXPECT_NE(out.find("l1 "), std::string::npos) << out;
+  // Health needs no token.
+  EXPECT_EQ(RunCommand(ctl + " health", out, err), 0) << err;
+  EXPECT_EQ(out, "SERVING\n");
   ::unlink(token_file.c_str());
   ::unlink(wrong_file.c_str());
 }
