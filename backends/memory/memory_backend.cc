@@ -389,7 +389,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
     if (old != nullptr) shard.Remove(old, bytes_);
     return {StoreOutcome::kStored, new_cas};
   }
-  const uint64_t charge = key.size() + first.size() + second.size() + kItemOverhead;
+  const uint64_t charge = Item::ChargeFor(key.size(), first.size() + second.size());
   if (charge > options_.memory_limit_bytes) return fail_set(StoreOutcome::kNoMemory);
 
   Item* item = Item::Create(key, hash, first, second);  // before `old` goes: it may be a part

@@ -1,7 +1,7 @@
 // MemoryBackend beyond the shared conformance suite: memory limit and LRU
 // eviction (over all shards, also from many threads), item size limit, lazy
-// expiry and the sweeper, flush_all counters, memcached's in-place incr padding, zero-copy hits,
-// and a concurrency smoke test.
+// expiry and the sweeper, flush_all counters, memcached's in-place incr
+// padding, zero-copy hits, and a concurrency smoke test.
 #include "backends/memory/memory_backend.h"
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "backends/memory/item_allocator.h"
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 
@@ -191,6 +192,7 @@ TEST_F(MemoryBackendTest, ConcurrentFillKeepsWhatEachClientJustStored) {
   constexpr int kThreads = 4;
   constexpr int kFillPerThread = 5000;  // 20,000 in all: about 30 times the limit
   constexpr int kCheckPerThread = 100;  // 400 in all: well within the limit
+  const std::size_t pages_before = memory_internal::ItemAllocator::PagesInUse();
   std::atomic<int> filled{0};
   std::vector<int> missing(kThreads, 0);
   std::vector<std::thread> threads;
@@ -216,6 +218,10 @@ TEST_F(MemoryBackendTest, ConcurrentFillKeepsWhatEachClientJustStored) {
   for (auto& thread : threads) thread.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(missing[t], 0) << "thread " << t;
   EXPECT_LE(backend_->Counters().bytes, options.memory_limit_bytes);
+  // The items' memory (1 MiB slab pages) stays near the limit: allocated
+  // from each thread's malloc arena it grew to half as much again.
+  const std::size_t pages = memory_internal::ItemAllocator::PagesInUse() - pages_before;
+  EXPECT_LE(pages, options.memory_limit_bytes / (1 << 20) + 2);
 }
 
 TEST_F(MemoryBackendTest, ValueOverItemSizeLimitIsTooLarge) {
