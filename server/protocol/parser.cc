@@ -447,8 +447,20 @@ bool PreparseMetaFlags(const Tokens& t, std::size_t first, Command& command,
           has_error = true;
         }
         break;
-      case 'l': case 'O': case 'P': case 'L': case 'k': case 's': case 't': case 'c':
-      case 'f': case 'v': case 'h': case 'u': case 'q': case 'I':
+      case 'l':
+      case 'O':
+      case 'P':
+      case 'L':
+      case 'k':
+      case 's':
+      case 't':
+      case 'c':
+      case 'f':
+      case 'v':
+      case 'h':
+      case 'u':
+      case 'q':
+      case 'I':
         break;
       default:
         error = reply::kMetaInvalidFlag;
@@ -484,7 +496,11 @@ ParseResult ParseMetaKeyed(Verb verb, const Tokens& t, std::size_t consumed, Com
   }
   if (verb == Verb::kMetaArith) {
     switch (command.meta.mode) {
-      case 0: case 'I': case '+': case 'D': case '-':
+      case 0:
+      case 'I':
+      case '+':
+      case 'D':
+      case '-':
         break;
       default:
         return Error(reply::kMetaArithBadMode, consumed);
@@ -523,7 +539,12 @@ ParseResult ParseMetaSet(const Tokens& t, std::string_view buffer, std::size_t l
   if (!PreparseMetaFlags(t, 3, command, error)) return fail(error);
   const MetaFlags& m = command.meta;
   switch (m.mode) {
-    case 0: case 'E': case 'A': case 'P': case 'R': case 'S':
+    case 0:
+    case 'E':
+    case 'A':
+    case 'P':
+    case 'R':
+    case 'S':
       break;
     default:
       return fail(reply::kMetaSetBadMode);
@@ -565,8 +586,7 @@ ParseResult ParseMetaDebug(const Tokens& t, std::size_t consumed, Command& comma
 }
 
 ParseResult ParseMeta(const Tokens& t, std::string_view buffer, std::size_t consumed,
-                      std::size_t max_item_size, std::size_t& swallow_remaining,
-                      Command& command) {
+                      std::size_t max_item_size, std::size_t& swallow_remaining, Command& command) {
   switch (t.token[0][1]) {
     case 'g':
       return ParseMetaKeyed(Verb::kMetaGet, t, consumed, command);
@@ -604,25 +624,40 @@ ParseResult Parser::Parse(std::string_view buffer, Command& command) {
   return ParseLine(buffer, command);
 }
 
+namespace {
+
+// Whether a line that may exceed kMaxLineLength is kept (memcached's rule:
+// at most 100 leading spaces, then "get " or "gets ").
+bool IsLongGetLine(std::string_view line) {
+  std::size_t spaces = 0;
+  while (spaces < line.size() && line[spaces] == ' ') ++spaces;
+  const std::string_view rest = line.substr(spaces);
+  return spaces <= kMaxLeadingSpaces && (rest.starts_with("get ") || rest.starts_with("gets "));
+}
+
+}  // namespace
+
 ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
-  const void* nl = std::memchr(buffer.data(), '\n', buffer.size());
+  const std::size_t scanned = std::min(line_scanned_, buffer.size());
+  const void* nl = std::memchr(buffer.data() + scanned, '\n', buffer.size() - scanned);
   if (nl == nullptr) {
+    line_scanned_ = buffer.size();
     if (buffer.size() > kMaxLineLength) {
-      // Only a long multi-get may exceed the line limit (memcached's rule:
-      // at most 100 leading spaces, then "get " or "gets ").
-      std::size_t spaces = 0;
-      while (spaces < buffer.size() && buffer[spaces] == ' ') ++spaces;
-      const std::string_view rest = buffer.substr(spaces);
-      if (spaces > kMaxLeadingSpaces || !(rest.starts_with("get ") || rest.starts_with("gets "))) {
+      if (!IsLongGetLine(buffer) || buffer.size() > options_.max_get_line_length) {
         return Close(buffer.size());
       }
-      if (buffer.size() > kMaxMultiGetLineLength) return Close(buffer.size());
     }
     return NeedMore();
   }
+  line_scanned_ = 0;
 
   const std::size_t newline_at =
       static_cast<std::size_t>(static_cast<const char*>(nl) - buffer.data());
+  // Over the cap the line closes however it arrived, as it does when it
+  // arrives without its newline.
+  if (newline_at > options_.max_get_line_length && IsLongGetLine(buffer)) {
+    return Close(buffer.size());
+  }
   const std::size_t consumed = newline_at + 1;
   std::size_t line_len = newline_at;
   // memcached strips the '\r' only from a line longer than one byte.
