@@ -60,14 +60,14 @@ struct MetaFlags {
   uint64_t present = 0;  // one bit per letter A-Z, a-z
   std::array<std::string_view, kMaxMetaFlags> tokens;
   uint8_t count = 0;
-  int32_t ttl = 0;            // T: raw exptime
-  int32_t vivify_ttl = 0;     // N: raw exptime
-  int32_t recache_ttl = 0;    // R: raw exptime
-  uint32_t client_flags = 0;  // F
-  uint64_t compare_cas = 0;   // C
-  uint64_t delta = 1;         // D
-  uint64_t initial = 0;       // J
-  char mode = 0;              // M: the mode letter, 0 when not given
+  int32_t ttl = 0;           // T: raw exptime
+  int32_t vivify_ttl = 0;    // N: raw exptime
+  int32_t recache_ttl = 0;   // R: raw exptime
+  uint32_t client_flags = 0; // F
+  uint64_t compare_cas = 0;  // C
+  uint64_t delta = 1;        // D
+  uint64_t initial = 0;      // J
+  char mode = 0;             // M: the mode letter, 0 when not given
 };
 
 struct Command {

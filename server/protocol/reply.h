@@ -43,10 +43,12 @@ inline constexpr std::string_view kMetaInvalidOrDuplicateFlag =
 inline constexpr std::string_view kMetaBadToken =
     "CLIENT_ERROR bad token in command line format\r\n";
 inline constexpr std::string_view kMetaKeyDecode = "CLIENT_ERROR error decoding key\r\n";
-inline constexpr std::string_view kMetaTooManyFlags = "CLIENT_ERROR options flags are too long\r\n";
+inline constexpr std::string_view kMetaTooManyFlags =
+    "CLIENT_ERROR options flags are too long\r\n";
 // ms words the same error differently.
 inline constexpr std::string_view kMetaSetTooManyFlags = "CLIENT_ERROR options flags too long\r\n";
-inline constexpr std::string_view kMetaModeLength = "CLIENT_ERROR incorrect length for M token\r\n";
+inline constexpr std::string_view kMetaModeLength =
+    "CLIENT_ERROR incorrect length for M token\r\n";
 inline constexpr std::string_view kMetaBadInitial =
     "CLIENT_ERROR invalid numeric initial value\r\n";
 inline constexpr std::string_view kMetaBadDelta = "CLIENT_ERROR invalid numeric delta value\r\n";
