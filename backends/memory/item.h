@@ -46,7 +46,15 @@ struct Item {
   char* data() { return bytes; }
   std::string_view key() const { return {data(), key_len}; }
   std::string_view value() const { return {data() + key_len, value_len}; }
-  uint64_t charge() const { return uint64_t{key_len} + value_len + kItemOverhead; }
+  uint64_t charge() const { return ChargeFor(key_len, value_len); }
+
+  // Large items are charged their allocator rounding too (up to an eighth of
+  // their size), so the limit bounds the memory they really take.
+  static uint64_t ChargeFor(std::size_t key_len, std::size_t value_len) {
+    const std::size_t size = offsetof(Item, bytes) + key_len + value_len;
+    return uint64_t{key_len} + value_len + kItemOverhead + ItemAllocator::AllocatedSize(size) -
+           size;
+  }
 
   // A new item holding `key` (whose table hash is `hash`) and the
   // concatenation of `first` and `second`.

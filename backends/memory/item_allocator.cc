@@ -5,13 +5,17 @@
 // slots of one size class and hands them out from its free list, then from
 // the part never used (so untouched memory is never counted in RSS). Pages
 // with free slots are listed per arena and class; a page whose last slot is
-// freed goes back to the system unless it is its class's only page with room.
-// Arenas live for the whole process, so an item may outlive its backend.
+// freed goes back to the system unless it is its small class's only page with
+// room. Small classes are spread over several arenas; large ones share one,
+// so a class has at most one partly used page per arena that is not full of
+// live items of the same age (items are evicted in store order). Arenas live
+// for the whole process, so an item may outlive its backend.
 #include "backends/memory/item_allocator.h"
 
 #include <sys/mman.h>
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <new>
 #include <thread>
@@ -32,8 +36,17 @@ namespace {
 
 constexpr std::size_t kPageSize = std::size_t{1} << 20;
 constexpr std::size_t kGranule = 8;
-constexpr std::size_t kClasses = ItemAllocator::kMaxSlabSize / kGranule;
-constexpr std::size_t kArenas = 16;
+constexpr std::size_t kSmallClasses = ItemAllocator::kMaxSlabSize / kGranule;
+// Large classes: eight per doubling from kMaxSlabSize to kMaxLargeSlabSize,
+// so a slot wastes at most an eighth of its size.
+constexpr std::size_t kLargeStepsPerDoubling = 8;
+constexpr int kSmallestDoubling = std::bit_width(ItemAllocator::kMaxSlabSize) - 1;
+constexpr int kLargestDoubling = std::bit_width(ItemAllocator::kMaxLargeSlabSize) - 1;
+constexpr std::size_t kClasses =
+    kSmallClasses + kLargeStepsPerDoubling * (kLargestDoubling - kSmallestDoubling);
+constexpr std::size_t kSmallArenas = 16;
+constexpr std::size_t kLargeArena = kSmallArenas;  // index of the one arena for large classes
+constexpr std::size_t kSystemPage = 4096;
 constexpr std::size_t kHeaderSize = 64;  // slots start here, cache-line aligned
 
 std::atomic<std::size_t> pages_in_use{0};
@@ -91,11 +104,32 @@ struct Arena {
 };
 
 Arena* Arenas() {
-  static Arena* const arenas = new Arena[kArenas];  // never freed: items may outlive backends
+  // Never freed: items may outlive backends.
+  static Arena* const arenas = new Arena[kSmallArenas + 1];
   return arenas;
 }
 
-std::size_t SlotSize(uint32_t size_class) { return (size_class + 1) * kGranule; }
+// For sizes up to kMaxLargeSlabSize.
+uint32_t ClassOf(std::size_t size) {
+  if (size <= ItemAllocator::kMaxSlabSize)
+    return static_cast<uint32_t>((size + kGranule - 1) / kGranule - 1);
+  // size is in (2^doubling, 2^(doubling + 1)], cut into equal steps.
+  const int doubling = std::bit_width(size - 1) - 1;
+  const std::size_t base = std::size_t{1} << doubling;
+  const std::size_t step = base / kLargeStepsPerDoubling;
+  const std::size_t index = (size - base + step - 1) / step - 1;
+  return static_cast<uint32_t>(kSmallClasses +
+                               kLargeStepsPerDoubling * (doubling - kSmallestDoubling) + index);
+}
+
+std::size_t SlotSize(uint32_t size_class) {
+  if (size_class < kSmallClasses) return (size_class + 1) * kGranule;
+  const std::size_t large = size_class - kSmallClasses;
+  const std::size_t base = std::size_t{1} << (kSmallestDoubling + large / kLargeStepsPerDoubling);
+  return base + (large % kLargeStepsPerDoubling + 1) * (base / kLargeStepsPerDoubling);
+}
+
+std::size_t MappedSize(std::size_t size) { return (size + kSystemPage - 1) & ~(kSystemPage - 1); }
 
 Page* PageOf(void* memory) {
   return reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(memory) & ~(kPageSize - 1));
@@ -148,11 +182,22 @@ bool HasRoom(const Page& page) {
 
 }  // namespace
 
+std::size_t ItemAllocator::AllocatedSize(std::size_t size) {
+  if (size <= kMaxSlabSize) return size;
+  if (size <= kMaxLargeSlabSize) return SlotSize(ClassOf(size));
+  return MappedSize(size);
+}
+
 void* ItemAllocator::Allocate(std::size_t size, std::size_t spread) {
-  if (size > kMaxSlabSize) return ::operator new(size);
-  const auto size_class = static_cast<uint32_t>((size + kGranule - 1) / kGranule - 1);
+  if (size > kMaxLargeSlabSize) {
+    void* mapped =
+        mmap(nullptr, MappedSize(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) throw std::bad_alloc();
+    return mapped;
+  }
+  const uint32_t size_class = ClassOf(size);
   const std::size_t slot_size = SlotSize(size_class);
-  Arena& arena = Arenas()[spread % kArenas];
+  Arena& arena = Arenas()[size_class < kSmallClasses ? spread % kSmallArenas : kLargeArena];
   SpinLockHolder lock(arena.mu);
   Page* page = arena.with_room[size_class];
   if (page == nullptr) {
@@ -180,16 +225,20 @@ void* ItemAllocator::Allocate(std::size_t size, std::size_t spread) {
 }
 
 void ItemAllocator::Free(void* memory, std::size_t size) {
-  if (size > kMaxSlabSize) {
-    ::operator delete(memory);
+  if (size > kMaxLargeSlabSize) {
+    munmap(memory, MappedSize(size));
     return;
   }
   Page* page = PageOf(memory);
   Arena& arena = *page->arena;
   SpinLockHolder lock(arena.mu);
   --page->live;
-  const bool only_page_with_room = page->listed && page->prev == nullptr && page->next == nullptr;
-  if (page->live == 0 && !only_page_with_room) {
+  // A small class keeps its last page: a class that empties and refills
+  // would otherwise map and unmap a page each time. A large class does not:
+  // one idle page per large class could hold tens of MiB.
+  const bool keep = page->size_class < kSmallClasses && page->listed && page->prev == nullptr &&
+                    page->next == nullptr;
+  if (page->live == 0 && !keep) {
     if (page->listed) Unlist(arena, page);
     UnmapPage(page);
     return;

@@ -10,8 +10,11 @@
 #include <cstddef>
 #include <limits>
 #include <new>
+#include <thread>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "backends/arith.h"
 #include "backends/expiry.h"
@@ -137,46 +140,90 @@ void MemoryBackend::EvictTailLocked(Shard& shard, int64_t now) {
   shard.Remove(victim, bytes_);
 }
 
-bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
+bool MemoryBackend::TryReserve(uint64_t bytes) {
   const uint64_t limit = options_.memory_limit_bytes;
-  const auto fits = [&] { return bytes_.load(std::memory_order_relaxed) + bytes <= limit; };
-  // Approximate global LRU: a shard over its fair share pays first, then the
-  // others (without blocking, so two evicting shards cannot deadlock), then
-  // this shard regardless of share.
-  if (!options_.evictions) return fits();
-  const uint64_t fair_share = limit / shards_.size();
-  while (!fits() && shard.lru_tail != nullptr && shard.bytes > fair_share) {
+  uint64_t used = bytes_.load(std::memory_order_relaxed);
+  while (used + bytes <= limit) {
+    if (bytes_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+void MemoryBackend::EvictOldestLocked(Shard& shard, uint64_t bytes, uint64_t runner_up_cas,
+                                      int64_t now) {
+  // One scan of the shards per eviction would cost more than the eviction;
+  // while this shard's tail is still older than every other shard's, it goes
+  // on paying.
+  const uint64_t limit = options_.memory_limit_bytes;
+  while (shard.lru_tail != nullptr) {  // another thread may have emptied it since the scan
     EvictTailLocked(shard, now);
+    if (bytes_.load(std::memory_order_relaxed) + bytes <= limit || shard.lru_tail == nullptr ||
+        shard.lru_tail->cas > runner_up_cas) {
+      return;
+    }
   }
-  if (fits()) return true;
-  for (auto& other : shards_) {
-    if (other.get() == &shard) continue;
-    if (!other->mu.TryLock()) continue;
-    while (!fits() && other->lru_tail != nullptr) EvictTailLocked(*other, now);
-    other->mu.Unlock();
-    if (fits()) return true;
+}
+
+bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
+  // One LRU over the whole cache, approximated: the victim is the LRU tail of
+  // the shard whose tail has the smallest cas, i.e. was stored first. Other
+  // shards are only tried (a shard is locked here already, so waiting could
+  // deadlock with a thread evicting the other way); a busy one is passed over
+  // for the next oldest, which is nearly as old.
+  if (!options_.evictions) return TryReserve(bytes);  // -M: a full cache refuses
+  absl::InlinedVector<const Shard*, 8> busy;
+  int passes = 0;
+  while (!TryReserve(bytes)) {
+    Shard* oldest = nullptr;
+    uint64_t oldest_cas = Shard::kNoTail;
+    uint64_t runner_up_cas = Shard::kNoTail;
+    for (const auto& candidate : shards_) {
+      const uint64_t tail = candidate->tail_cas.load(std::memory_order_relaxed);
+      if (tail == Shard::kNoTail || absl::c_linear_search(busy, candidate.get())) continue;
+      if (tail < oldest_cas) {
+        runner_up_cas = oldest_cas;
+        oldest_cas = tail;
+        oldest = candidate.get();
+      } else if (tail < runner_up_cas) {
+        runner_up_cas = tail;
+      }
+    }
+    if (oldest == nullptr) {
+      // Everything left to evict sits in shards that other threads hold:
+      // they are about to release them, or to free memory themselves.
+      if (busy.empty() || ++passes > kMaxEvictionPasses) return TryReserve(bytes);
+      busy.clear();
+      std::this_thread::yield();
+    } else if (oldest == &shard) {
+      EvictOldestLocked(shard, bytes, runner_up_cas, now);
+    } else if (oldest->mu.TryLock()) {
+      EvictOldestLocked(*oldest, bytes, runner_up_cas, now);
+      oldest->mu.Unlock();
+    } else {
+      busy.push_back(oldest);
+    }
   }
-  while (!fits() && shard.lru_tail != nullptr) EvictTailLocked(shard, now);
-  return fits();
+  return true;
 }
 
 bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t now) {
   const uint64_t needed = item->charge();
   const uint64_t freed = old != nullptr ? old->charge() : 0;
-  bool room = true;
+  uint64_t reserved = 0;
   if (needed > freed) {
     // The item being replaced must survive a failed attempt, so it is out of
     // the eviction order while room is made.
     if (old != nullptr) shard.Unlink(old);
-    room = MakeRoomLocked(shard, needed - freed, now);
+    const bool room = MakeRoomLocked(shard, needed - freed, now);
     if (old != nullptr) shard.LinkFront(old);
-  }
-  if (!room) {
-    item->Unref();
-    return false;
+    if (!room) {
+      item->Unref();
+      return false;
+    }
+    reserved = needed - freed;
   }
   if (old != nullptr) shard.Remove(old, bytes_);
-  shard.Insert(item, bytes_);
+  shard.Insert(item, bytes_, reserved);
   return true;
 }
 
@@ -350,7 +397,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
     if (old != nullptr) shard.Remove(old, bytes_);
     return {StoreOutcome::kStored, new_cas};
   }
-  const uint64_t charge = key.size() + first.size() + second.size() + kItemOverhead;
+  const uint64_t charge = Item::ChargeFor(key.size(), first.size() + second.size());
   if (charge > options_.memory_limit_bytes) return fail_set(StoreOutcome::kNoMemory);
 
   Item* item = Item::Create(key, hash, first, second);  // before `old` goes: it may be a part

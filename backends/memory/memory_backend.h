@@ -1,5 +1,5 @@
 // The default backend: an in-process, sharded memcached-compatible cache with
-// a memory limit, per-shard LRU eviction, lazy expiry and a background
+// a memory limit, LRU eviction over all shards, lazy expiry and a background
 // sweeper. Every call completes inline, so it keeps every client's order.
 #pragma once
 
@@ -98,6 +98,10 @@ class MemoryBackend final : public Backend {
   static constexpr std::size_t kItemOverhead = memory_internal::kItemOverhead;
 
  private:
+  // Rounds of MakeRoomLocked that may find every candidate shard busy before
+  // a store gives up with kNoMemory.
+  static constexpr int kMaxEvictionPasses = 100;
+
   using Item = memory_internal::Item;
   using Shard = memory_internal::Shard;
 
@@ -114,9 +118,16 @@ class MemoryBackend final : public Backend {
   }
   Stored StoreLocked(Shard& shard, const StoreRequest& request, uint32_t hash, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  // Makes room for `bytes` more; evicts from `shard` first, then (without
-  // blocking) from the others. False when the limit cannot be met.
+  // Adds `bytes` to bytes_ if that stays within the limit.
+  bool TryReserve(uint64_t bytes);
+  // Evicts least recently used items, from whichever shards hold them, until
+  // `bytes` more fit, and reserves them in bytes_ (the caller's Insert counts
+  // them as prepaid). False when the limit cannot be met.
   bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Evicts from `shard` once (if it holds anything), and on while `bytes` do not fit and its
+  // tail is older than `runner_up_cas` (the next oldest shard's tail).
+  void EvictOldestLocked(Shard& shard, uint64_t bytes, uint64_t runner_up_cas, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Evicts (or reclaims, when no longer live) the shard's eviction victim.
   void EvictTailLocked(Shard& shard, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
@@ -12,11 +13,17 @@
 namespace memgate::backends::memory_internal {
 
 struct Shard {
+  // tail_cas when the LRU list is empty.
+  static constexpr uint64_t kNoTail = std::numeric_limits<uint64_t>::max();
+
   absl::Mutex mu;
   absl::flat_hash_set<Item*, KeyHash, KeyEq> items ABSL_GUARDED_BY(mu);
   Item* lru_head ABSL_GUARDED_BY(mu) = nullptr;  // most recently used
   Item* lru_tail ABSL_GUARDED_BY(mu) = nullptr;  // eviction candidate
-  uint64_t bytes ABSL_GUARDED_BY(mu) = 0;
+  // The LRU tail's cas, readable without the lock. Cas numbers are handed out
+  // in store order across all shards, so comparing shards' tail_cas finds the
+  // one holding the oldest item (see MemoryBackend::MakeRoomLocked).
+  std::atomic<uint64_t> tail_cas{kNoTail};
   // Counters for stats.
   uint64_t total_items ABSL_GUARDED_BY(mu) = 0;
   uint64_t evictions ABSL_GUARDED_BY(mu) = 0;
@@ -31,7 +38,10 @@ struct Shard {
     item->lru_next = lru_head;
     if (lru_head != nullptr) lru_head->lru_prev = item;
     lru_head = item;
-    if (lru_tail == nullptr) lru_tail = item;
+    if (lru_tail == nullptr) {
+      lru_tail = item;
+      PublishTail();
+    }
   }
 
   void Unlink(Item* item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -44,8 +54,13 @@ struct Shard {
       item->lru_next->lru_prev = item->lru_prev;
     } else {
       lru_tail = item->lru_prev;
+      PublishTail();
     }
     item->lru_prev = item->lru_next = nullptr;
+  }
+
+  void PublishTail() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    tail_cas.store(lru_tail != nullptr ? lru_tail->cas : kNoTail, std::memory_order_relaxed);
   }
 
   // An access only marks the item; eviction gives a marked tail item a second
@@ -68,12 +83,13 @@ struct Shard {
     return item;
   }
 
-  // Takes over the caller's reference.
-  void Insert(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  // Takes over the caller's reference. `prepaid` bytes of the item's charge
+  // are already in `total_bytes` (reserved while room was made).
+  void Insert(Item* item, std::atomic<uint64_t>& total_bytes, uint64_t prepaid = 0)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     items.insert(item);
     LinkFront(item);
-    bytes += item->charge();
-    total_bytes.fetch_add(item->charge(), std::memory_order_relaxed);
+    total_bytes.fetch_add(item->charge() - prepaid, std::memory_order_relaxed);
     ++total_items;
   }
 
@@ -81,17 +97,20 @@ struct Shard {
   void Remove(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     items.erase(item);
     Unlink(item);
-    bytes -= item->charge();
     total_bytes.fetch_sub(item->charge(), std::memory_order_relaxed);
     item->Unref();
   }
 
   void Clear(std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    for (Item* item : items) item->Unref();
+    uint64_t bytes = 0;
+    for (Item* item : items) {
+      bytes += item->charge();
+      item->Unref();
+    }
     items.clear();
     lru_head = lru_tail = nullptr;
+    PublishTail();
     total_bytes.fetch_sub(bytes, std::memory_order_relaxed);
-    bytes = 0;
   }
 };
 

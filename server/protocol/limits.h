@@ -14,7 +14,11 @@ namespace memgate::protocol {
 // except for get/gets, whose key lists may be long (memcached does the same).
 inline constexpr std::size_t kMaxLineLength = 2048;
 
-// Hard cap on a get/gets line, so a client cannot make us buffer forever.
-inline constexpr std::size_t kMaxMultiGetLineLength = 1 << 20;
+// Cap on a get/gets line (the bytes before its newline), so a client cannot
+// make a connection buffer without end; memcached has none. 64 MiB is over
+// 250,000 keys of the longest size. A longer get line closes the connection
+// whether or not its newline has arrived, so how the bytes arrive never
+// changes the answer; a shorter one is served in full.
+inline constexpr std::size_t kMaxMultiGetLineLength = std::size_t{64} << 20;
 
 }  // namespace memgate::protocol

@@ -638,25 +638,40 @@ ParseResult Parser::Parse(std::string_view buffer, Command& command) {
   return ParseLine(buffer, command);
 }
 
+namespace {
+
+// Whether a line that may exceed kMaxLineLength is kept (memcached's rule:
+// at most 100 leading spaces, then "get " or "gets ").
+bool IsLongGetLine(std::string_view line) {
+  std::size_t spaces = 0;
+  while (spaces < line.size() && line[spaces] == ' ') ++spaces;
+  const std::string_view rest = line.substr(spaces);
+  return spaces <= kMaxLeadingSpaces && (rest.starts_with("get ") || rest.starts_with("gets "));
+}
+
+}  // namespace
+
 ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
-  const void* nl = std::memchr(buffer.data(), '\n', buffer.size());
+  const std::size_t scanned = std::min(line_scanned_, buffer.size());
+  const void* nl = std::memchr(buffer.data() + scanned, '\n', buffer.size() - scanned);
   if (nl == nullptr) {
+    line_scanned_ = buffer.size();
     if (buffer.size() > kMaxLineLength) {
-      // Only a long multi-get may exceed the line limit (memcached's rule:
-      // at most 100 leading spaces, then "get " or "gets ").
-      std::size_t spaces = 0;
-      while (spaces < buffer.size() && buffer[spaces] == ' ') ++spaces;
-      const std::string_view rest = buffer.substr(spaces);
-      if (spaces > kMaxLeadingSpaces || !(rest.starts_with("get ") || rest.starts_with("gets "))) {
+      if (!IsLongGetLine(buffer) || buffer.size() > options_.max_get_line_length) {
         return Close(buffer.size());
       }
-      if (buffer.size() > kMaxMultiGetLineLength) return Close(buffer.size());
     }
     return NeedMore();
   }
+  line_scanned_ = 0;
 
   const std::size_t newline_at =
       static_cast<std::size_t>(static_cast<const char*>(nl) - buffer.data());
+  // Over the cap the line closes however it arrived, as it does when it
+  // arrives without its newline.
+  if (newline_at > options_.max_get_line_length && IsLongGetLine(buffer)) {
+    return Close(buffer.size());
+  }
   const std::size_t consumed = newline_at + 1;
   std::size_t line_len = newline_at;
   // memcached strips the '\r' only from a line longer than one byte.

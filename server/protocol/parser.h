@@ -37,6 +37,7 @@ struct ParserOptions {
   std::size_t max_item_size = kDefaultMaxItemSize;  // -I
   // memcached -F: flush_all is refused before its arguments are read.
   bool flush_enabled = true;
+  std::size_t max_get_line_length = kMaxMultiGetLineLength;
 };
 
 class Parser {
@@ -57,6 +58,9 @@ class Parser {
 
   ParserOptions options_;
   std::size_t swallow_remaining_ = 0;
+  // Leading bytes of the buffer already searched for a newline in vain: a
+  // long get line arriving in many reads is searched once, not once a read.
+  std::size_t line_scanned_ = 0;
   // No byte of the stream seen yet: a leading 0x80 is a binary-protocol client.
   bool at_stream_start_ = true;
 };

@@ -1,5 +1,6 @@
 // ItemAllocator: slab slots are distinct, aligned and keep their bytes; empty
-// pages go back to the system; large sizes come from the heap; threads may
+// pages go back to the system; large sizes share one arena's slabs, the
+// largest are mapped alone, and rounding stays within an eighth; threads may
 // allocate and free concurrently, including memory another thread allocated.
 #include "backends/memory/item_allocator.h"
 
@@ -71,13 +72,51 @@ TEST(ItemAllocatorTest, FreedSlotsAreReusedAndEmptyPagesReturned) {
   EXPECT_LE(ItemAllocator::PagesInUse(), before + 1);
 }
 
-TEST(ItemAllocatorTest, LargeSizesDoNotUseSlabs) {
+TEST(ItemAllocatorTest, LargeSizesShareSlabsUpToTheLargeLimit) {
   const std::size_t before = ItemAllocator::PagesInUse();
-  Block block = Take(ItemAllocator::kMaxSlabSize + 1, 1, 'L');
+  std::vector<Block> blocks;
+  for (int i = 0; i < 3; ++i) blocks.push_back(Take(ItemAllocator::kMaxSlabSize + 1, i, 'L'));
+  // One arena for every large class, whatever the spread.
+  EXPECT_EQ(ItemAllocator::PagesInUse(), before + 1);
+  Block mapped = Take(ItemAllocator::kMaxLargeSlabSize + 1, 1, 'M');
   Block bigger = Take(1 << 20, 1, 'B');
-  EXPECT_EQ(ItemAllocator::PagesInUse(), before);
-  EXPECT_TRUE(GiveBack(block));
+  EXPECT_EQ(ItemAllocator::PagesInUse(), before + 1);
+  EXPECT_TRUE(GiveBack(mapped));
   EXPECT_TRUE(GiveBack(bigger));
+  for (const Block& block : blocks) EXPECT_TRUE(GiveBack(block));
+  // A large class keeps no empty page.
+  EXPECT_EQ(ItemAllocator::PagesInUse(), before);
+}
+
+TEST(ItemAllocatorTest, LargeSlotsAreDistinctAndKeepTheirBytes) {
+  std::vector<Block> blocks;
+  std::set<uintptr_t> starts;
+  for (std::size_t size = ItemAllocator::kMaxSlabSize - 8;
+       size <= ItemAllocator::kMaxLargeSlabSize + 8; size += size / 5 + 1) {
+    for (int copy = 0; copy < 3; ++copy) {
+      blocks.push_back(Take(size, copy, static_cast<char>('a' + blocks.size() % 26)));
+      const auto start = reinterpret_cast<uintptr_t>(blocks.back().memory);
+      EXPECT_EQ(start % 8, 0u) << size;
+      EXPECT_TRUE(starts.insert(start).second) << "handed out twice: size " << size;
+    }
+  }
+  for (const Block& block : blocks) EXPECT_TRUE(GiveBack(block)) << block.size;
+}
+
+// The memory backend charges this rounding against its limit.
+TEST(ItemAllocatorTest, AllocatedSizeWastesAtMostAnEighth) {
+  for (std::size_t size = 1; size <= 2 * ItemAllocator::kMaxLargeSlabSize; size += 13) {
+    const std::size_t allocated = ItemAllocator::AllocatedSize(size);
+    if (size <= ItemAllocator::kMaxSlabSize) {
+      EXPECT_EQ(allocated, size);
+    } else if (size <= ItemAllocator::kMaxLargeSlabSize) {
+      EXPECT_GE(allocated, size);
+      EXPECT_LE(allocated, size + size / 8) << size;
+    } else {
+      EXPECT_GE(allocated, size);
+      EXPECT_LT(allocated, size + 4096) << size;
+    }
+  }
 }
 
 TEST(ItemAllocatorTest, ThreadsAllocateAndFreeEachOthersMemory) {

@@ -1,7 +1,7 @@
 // MemoryBackend beyond the shared conformance suite: memory limit and LRU
-// eviction, item size limit, lazy expiry and the sweeper, flush_all counters,
-// memcached's in-place incr padding, zero-copy hits, and a concurrency smoke
-// test.
+// eviction (over all shards, also from many threads), item size limit, lazy
+// expiry and the sweeper, flush_all counters, memcached's in-place incr
+// padding, zero-copy hits, and a concurrency smoke test.
 #include "backends/memory/memory_backend.h"
 
 #include <algorithm>
@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "backends/memory/item_allocator.h"
 #include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 
@@ -174,6 +176,80 @@ TEST_F(MemoryBackendTest, ManyShardsStayUnderTheLimit) {
   // than it needs.
   EXPECT_GT(stats.bytes, options.memory_limit_bytes * 3 / 4);
   EXPECT_TRUE(Value("key:4999").has_value());
+}
+
+// Issue 18: eviction used to drain whichever shard it tried first, down to
+// items just stored, while other shards kept far older ones. Eviction must
+// follow one LRU order over all shards.
+constexpr std::size_t kFillValueSize = 10000;
+constexpr uint64_t kFillCapacity = 640;  // items of kFillValueSize the limit holds
+
+MemoryBackendOptions FillOptions(MemoryBackendOptions options) {
+  options.shard_count = 64;
+  options.memory_limit_bytes = kFillCapacity * Charge(12, kFillValueSize);
+  return options;
+}
+
+TEST_F(MemoryBackendTest, SequentialFillKeepsTheNewestItemsAndDropsTheOldest) {
+  const MemoryBackendOptions options = FillOptions(Options());
+  Make(options);
+  const std::string value(kFillValueSize, 'v');
+  constexpr int kSets = 20000;  // about 30 times the limit
+  for (int i = 0; i < kSets; ++i) {
+    ASSERT_EQ(Set(absl::StrFormat("key:%08d", i), value).outcome, StoreOutcome::kStored) << i;
+  }
+  EXPECT_LE(backend_->Counters().bytes, options.memory_limit_bytes);
+  // The newest 90% of what fits are all there ...
+  int missing = 0;
+  for (int i = kSets - kFillCapacity * 9 / 10; i < kSets; ++i) {
+    if (!Value(absl::StrFormat("key:%08d", i)).has_value()) ++missing;
+  }
+  EXPECT_EQ(missing, 0);
+  // ... and nothing older than twice what fits.
+  int kept = 0;
+  for (int i = 0; i < kSets - 2 * static_cast<int>(kFillCapacity); ++i) {
+    if (Value(absl::StrFormat("key:%08d", i)).has_value()) ++kept;
+  }
+  EXPECT_EQ(kept, 0);
+  EXPECT_GT(backend_->Counters().curr_items, kFillCapacity * 9 / 10);
+}
+
+TEST_F(MemoryBackendTest, ConcurrentFillKeepsWhatEachClientJustStored) {
+  const MemoryBackendOptions options = FillOptions(Options());
+  Make(options);
+  constexpr int kThreads = 4;
+  constexpr int kFillPerThread = 5000;  // 20,000 in all: about 30 times the limit
+  constexpr int kCheckPerThread = 100;  // 400 in all: well within the limit
+  const std::size_t pages_before = memory_internal::ItemAllocator::PagesInUse();
+  std::atomic<int> filled{0};
+  std::vector<int> missing(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ClientContext client{static_cast<uint64_t>(100 + t), "t", ""};
+      const std::string value(kFillValueSize, static_cast<char>('a' + t));
+      for (int i = 0; i < kFillPerThread; ++i) {
+        SyncStore(*backend_, client, StoreMode::kSet, absl::StrFormat("fill:%d:%06d", t, i), value);
+      }
+      ++filled;
+      while (filled.load() < kThreads) std::this_thread::yield();
+      for (int i = 0; i < kCheckPerThread; ++i) {
+        const StoreResult stored = SyncStore(*backend_, client, StoreMode::kSet,
+                                             absl::StrFormat("new:%d:%06d", t, i), value);
+        ASSERT_EQ(stored.outcome, StoreOutcome::kStored);
+      }
+      for (int i = 0; i < kCheckPerThread; ++i) {
+        if (!SyncValue(*backend_, client, absl::StrFormat("new:%d:%06d", t, i))) ++missing[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(missing[t], 0) << "thread " << t;
+  EXPECT_LE(backend_->Counters().bytes, options.memory_limit_bytes);
+  // The items' memory (1 MiB slab pages) stays near the limit: allocated
+  // from each thread's malloc arena it grew to half as much again.
+  const std::size_t pages = memory_internal::ItemAllocator::PagesInUse() - pages_before;
+  EXPECT_LE(pages, options.memory_limit_bytes / (1 << 20) + 2);
 }
 
 TEST_F(MemoryBackendTest, ValueOverItemSizeLimitIsTooLarge) {
