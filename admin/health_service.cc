@@ -27,13 +27,18 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
 
   const std::string& name() const { return name_; }
 
-  void Send(ServingStatus status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(service_.mu_) {
+  // The caller holds the service's mutex (the service's own methods reach a
+  // watcher through a pointer, where the analysis cannot name that mutex).
+  void Send(ServingStatus status) {
+    service_.mu_.AssertHeld();
     pending_ = status;
     Flush();
   }
 
-  // Finishes the stream once what is pending has been written.
-  void End() ABSL_EXCLUSIVE_LOCKS_REQUIRED(service_.mu_) {
+  // Finishes the stream once what is pending has been written. The caller
+  // holds the service's mutex.
+  void End() {
+    service_.mu_.AssertHeld();
     ending_ = true;
     Flush();
   }

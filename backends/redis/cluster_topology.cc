@@ -102,29 +102,36 @@ std::shared_ptr<RedisCounters> ClusterTopology::NodeCounters(const std::string& 
   return counters;
 }
 
+namespace {
+
+// What a node's counters say; an address without counters reads as zeros.
+ClusterTopology::NodeStats StatsOf(
+    const std::map<std::string, std::shared_ptr<RedisCounters>>& counters, const std::string& key) {
+  ClusterTopology::NodeStats stats;
+  stats.address = key;
+  auto found = counters.find(key);
+  if (found != counters.end()) {
+    stats.connected = found->second->connected.load(std::memory_order_relaxed);
+    stats.commands = found->second->commands.load(std::memory_order_relaxed);
+    stats.errors = found->second->errors.load(std::memory_order_relaxed);
+  }
+  return stats;
+}
+
+}  // namespace
+
 std::vector<ClusterTopology::NodeStats> ClusterTopology::Nodes() const {
   absl::MutexLock lock(&mu_);
   std::vector<NodeStats> nodes;
   std::set<std::string> listed;
-  auto stats_of = [&](const std::string& key) {
-    NodeStats stats;
-    stats.address = key;
-    auto found = node_counters_.find(key);
-    if (found != node_counters_.end()) {
-      stats.connected = found->second->connected.load(std::memory_order_relaxed);
-      stats.commands = found->second->commands.load(std::memory_order_relaxed);
-      stats.errors = found->second->errors.load(std::memory_order_relaxed);
-    }
-    return stats;
-  };
   for (const ClusterMaster& master : map_->masters) {
-    NodeStats stats = stats_of(master.address.Key());
+    NodeStats stats = StatsOf(node_counters_, master.address.Key());
     stats.slots = DescribeSlots(master);
     listed.insert(stats.address);
     nodes.push_back(std::move(stats));
   }
   for (const auto& [key, counters] : node_counters_) {
-    if (!listed.contains(key)) nodes.push_back(stats_of(key));
+    if (!listed.contains(key)) nodes.push_back(StatsOf(node_counters_, key));
   }
   return nodes;
 }
