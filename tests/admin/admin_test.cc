@@ -712,7 +712,12 @@ TEST_F(AdminTest, ListenerLimitRefusalsCountAsRejected) {
   v1::GetListenerRequest get;
   get.set_name("limited");
   v1::Listener fetched;
-  ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  // The listener counts the refusal once the refused socket is closed, which
+  // the refused client may see first.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    ASSERT_TRUE(stub_->GetListener(Ctx().get(), get, &fetched).ok());
+  } while (fetched.rejected_clients() == 0 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(fetched.connected_clients(), 1u);
   EXPECT_EQ(fetched.accepted_clients(), 1u);
   EXPECT_EQ(fetched.rejected_clients(), 1u);
@@ -956,7 +961,11 @@ TEST(AdminServerTest, ServerWideLimitRefusalsCountAsRejected) {
   v1::GetListenerRequest get;
   get.set_name("l1");
   v1::Listener listener;
-  ASSERT_TRUE(stub->GetListener(Ctx().get(), get, &listener).ok());
+  // Counted once the refused socket is closed, which the client may see first.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    ASSERT_TRUE(stub->GetListener(Ctx().get(), get, &listener).ok());
+  } while (listener.rejected_clients() == 0 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(listener.accepted_clients(), 1u);
   EXPECT_EQ(listener.rejected_clients(), 1u);
   v1::Stats stats;
