@@ -34,7 +34,6 @@ add_custom_target(memgate_docs ALL DEPENDS ${_doc_outputs})
 
 set(_docdir ${CMAKE_INSTALL_DATADIR}/doc/memgate)
 install(FILES ${_doc}/memgate.txt ${_doc}/memgatectl.txt README.md DESTINATION ${_docdir})
-install(FILES examples/README-grpc.md DESTINATION ${_docdir})
 if(MEMGATE_HELP2MAN)
   install(FILES ${_doc}/memgate.1.gz ${_doc}/memgatectl.1.gz
           DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
