@@ -8,6 +8,7 @@
 #include "backends/redis/get_holder.h"
 #include "backends/redis/reply_fields.h"
 #include "backends/redis/scripts.h"
+#include "backends/redis/touch_plan.h"
 #include "backends/redis/value_digest.h"
 #include "common/absl_compat.h"
 
@@ -176,22 +177,7 @@ Plan<ArithResult> RawCodec::Arith(const ArithRequest& request) const {
 }
 
 Plan<TouchResult> RawCodec::Touch(const TouchRequest& request) const {
-  const std::string redis_key = RedisKey(request.key);
-  const ExpiryArg expiry = ResetExpiry(request.exptime);
-  const std::string_view keys[] = {redis_key};
-  const std::string_view args[] = {expiry.kind, expiry.seconds};
-  Plan<TouchResult> plan;
-  plan.commands.push_back(FormatEvalSha(RawTouchScript(), keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
-    const redisReply& reply = *replies[0];
-    TouchResult result;
-    if (reply.type != REDIS_REPLY_INTEGER) {
-      return ErrorResult<TouchResult>(std::string(kUnexpectedReply));
-    }
-    if (reply.integer == 0) result.outcome = TouchOutcome::kNotFound;
-    return result;
-  };
-  return plan;
+  return TouchPlan(RawTouchScript(), RedisKey(request.key), request.exptime);
 }
 
 }  // namespace memgate::backends::redis
