@@ -13,6 +13,7 @@
 #include "app/backend_factory.h"
 #include "app/backend_health.h"
 #include "server/config.h"
+#include "server/config_file.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
   // records every lock in a global graph: on the data path that costs more
   // than the cache work itself. memgate's lock order is fixed and tested.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  absl::StatusOr<Config> config = memgate::server::ParseCommandLine(argc, argv);
+  absl::StatusOr<Config> config = memgate::server::LoadConfiguration(argc, argv);
   if (!config.ok()) return Fail(std::string(config.status().message()));
   if (config->help) {
     std::fputs(memgate::server::Usage().c_str(), stdout);
@@ -69,6 +70,10 @@ int main(int argc, char** argv) {
     }
     admin_settings = std::move(*loaded);
   }
+  if (config->check_config) {
+    std::fputs(memgate::server::FormatConfig(*config).c_str(), stdout);
+    return 0;
+  }
 
   auto backend = memgate::app::MakeBackend(*config);
   if (!backend.ok()) return Fail(std::string(backend.status().message()));
@@ -87,6 +92,16 @@ int main(int argc, char** argv) {
   } detach_on_exit{**backend};
   for (const std::string& address : config->listen) {
     auto listener = server.Open(address);
+    if (!listener.ok()) return Fail(std::string(listener.status().message()));
+    std::fprintf(stderr, "memgate: listening on %s (listener %s)\n",
+                 listener->bound_address.c_str(), listener->options.id.c_str());
+  }
+  for (const memgate::server::ListenerConfig& l : config->listeners) {
+    auto listener = server.Open(memgate::server::ListenerOptions{
+        .id = l.id,
+        .address = l.address,
+        .max_clients = l.max_clients,
+        .idle_timeout = absl::ToChronoMilliseconds(l.idle_timeout)});
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
     std::fprintf(stderr, "memgate: listening on %s (listener %s)\n",
                  listener->bound_address.c_str(), listener->options.id.c_str());

@@ -2,8 +2,11 @@
 // -vv) do not fit absl::flags.
 #include "server/config.h"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -23,7 +26,8 @@ template <typename T>
 absl::Status ParseNumber(std::string_view flag, std::string_view text, T min, T max, T& out) {
   T value{};
   if (!absl::SimpleAtoi(ToAbsl(text), &value) || value < min || value > max) {
-    return Bad(flag, absl::StrCat("\"", ToAbsl(text), "\" is not a number from ", min, " to ", max));
+    return Bad(flag,
+               absl::StrCat("\"", ToAbsl(text), "\" is not a number from ", min, " to ", max));
   }
   out = value;
   return absl::OkStatus();
@@ -40,7 +44,8 @@ absl::Status ParseSize(std::string_view flag, std::string_view text, std::size_t
     if (multiplier != 1) digits.remove_suffix(1);
   }
   uint64_t value = 0;
-  if (!absl::SimpleAtoi(ToAbsl(digits), &value) || value == 0) return Bad(flag, "expects a size like 1m");
+  if (!absl::SimpleAtoi(ToAbsl(digits), &value) || value == 0)
+    return Bad(flag, "expects a size like 1m");
   value *= multiplier;
   if (value < 1024 || value > (uint64_t{1} << 30)) {
     return Bad(flag, "item size must be between 1k and 1024m");
@@ -49,13 +54,63 @@ absl::Status ParseSize(std::string_view flag, std::string_view text, std::size_t
   return absl::OkStatus();
 }
 
+// The operations flags: config file, metrics, logs, shutdown.
+constexpr std::string_view kOperationsFlags[] = {
+    "--config",     "--check-config", "--metrics",         "--log-level",
+    "--log-format", "--access-log",   "--shutdown-timeout"};
+
+bool IsOperationsFlag(std::string_view name) {
+  return std::find(std::begin(kOperationsFlags), std::end(kOperationsFlags), name) !=
+         std::end(kOperationsFlags);
+}
+
+absl::Status ParseOperationsFlag(std::string_view name, std::string_view v, Config& config) {
+  if (name == "--config" || name == "--check-config") {
+    config.config_file = std::string(v);
+    config.check_config = config.check_config || name == "--check-config";
+  } else if (name == "--metrics") {
+    config.metrics = std::string(v);
+  } else if (name == "--log-level") {
+    if (v != "error" && v != "warn" && v != "info" && v != "debug" && v != "trace") {
+      return Bad(name, "expects error, warn, info, debug or trace");
+    }
+    config.log_level = std::string(v);
+  } else if (name == "--log-format") {
+    if (v != "text" && v != "json") return Bad(name, "expects text or json");
+    config.log_format = std::string(v);
+  } else if (name == "--access-log") {
+    config.access_log = std::string(v);
+  } else if (name == "--shutdown-timeout") {
+    if (!absl::ParseDuration(ToAbsl(v), &config.shutdown_timeout) ||
+        config.shutdown_timeout < absl::ZeroDuration()) {
+      return Bad(name, "expects a duration like 10s or 500ms");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
-  Config config;
+  return ParseCommandLine(argc, argv, Config{});
+}
+
+absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv, Config base) {
+  Config config = std::move(base);
+  config.args.clear();
   std::vector<std::string> addresses;  // -l, possibly comma-separated
   std::optional<uint32_t> port;        // -p
   for (int i = 0; i < argc; ++i) config.args.emplace_back(argv[i]);
+  // The first listener flag replaces the config file's listeners, the first
+  // --grpc-header its headers.
+  auto listener_flag = [&config] {
+    if (config.listeners_from_flags) return;
+    config.listeners_from_flags = true;
+    config.listen.clear();
+    config.listen_fds.clear();
+    config.listeners.clear();
+  };
+  bool header_flag = false;
 
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -99,7 +154,9 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         uint32_t p = 0;
         status = ParseNumber<uint32_t>(name, *v, 0, 65535, p);
         port = p;
+        listener_flag();
       } else if (name == "-l" || name == "--listen-addr") {
+        listener_flag();
         for (absl::string_view a : absl::StrSplit(ToAbsl(*v), ',', absl::SkipEmpty())) {
           addresses.emplace_back(FromAbsl(a));
         }
@@ -119,9 +176,11 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
       } else if (name == "-c" || name == "--conn-limit") {
         status = ParseNumber<uint64_t>(name, *v, 1, 1'000'000, config.max_connections);
       } else if (name == "--listen") {
+        listener_flag();
         config.listen.emplace_back(*v);
       } else if (name == "--listen-fd") {
         int fd = 0;
+        listener_flag();
         status = ParseNumber<int>(name, *v, 0, 1 << 20, fd);
         config.listen_fds.push_back(fd);
       } else if (name == "--backend") {
@@ -154,6 +213,7 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
       } else if (name == "--grpc-tls-ca") {
         config.grpc_tls_ca = std::string(*v);
       } else if (name == "--grpc-header") {
+        if (!std::exchange(header_flag, true)) config.grpc_headers.clear();
         config.grpc_headers.emplace_back(*v);
       } else if (name == "--admin") {
         config.admin = std::string(*v);
@@ -163,6 +223,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         config.admin_tls_cert = std::string(*v);
       } else if (name == "--admin-tls-key") {
         config.admin_tls_key = std::string(*v);
+      } else if (IsOperationsFlag(name)) {
+        status = ParseOperationsFlag(name, *v, config);
       } else {
         return Bad(arg, "unknown flag");
       }
@@ -173,7 +235,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
   // -l/-p keep memcached's meaning; with neither, and no --listen or
   // --listen-fd, memgate listens on 127.0.0.1:11211 (loopback, unlike
   // memcached's all-interfaces default).
-  const bool explicit_listeners = !config.listen.empty() || !config.listen_fds.empty();
+  const bool explicit_listeners =
+      !config.listen.empty() || !config.listen_fds.empty() || !config.listeners.empty();
   if (port.has_value() || !addresses.empty() || !explicit_listeners) {
     if (addresses.empty()) addresses.emplace_back("127.0.0.1");
     for (const std::string& a : addresses) {
@@ -242,6 +305,19 @@ Admin service (gRPC):
   --admin-token-file F   require "authorization: Bearer <token>"
   --admin-insecure       allow a non-loopback admin address without a token
   --admin-tls-cert F, --admin-tls-key F   serve the admin API over TLS
+
+Operations:
+  --config FILE          read settings from a YAML file (see
+                         examples/memgate.yaml); flags override it
+  --check-config FILE    validate FILE with the flags, print the effective
+                         configuration and exit (2 when invalid)
+  --metrics ADDR         serve Prometheus metrics on http://ADDR/metrics
+                         (default off)
+  --log-level L          error, warn, info (default), debug or trace
+  --log-format F         text (default) or json (one object per line)
+  --access-log FILE      one line per closed client connection
+  --shutdown-timeout D   on SIGTERM/SIGINT, how long clients get to
+                         receive their replies (default 10s)
 
 Other:
   -u USER                accepted for memcached compatibility (ignored)
