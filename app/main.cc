@@ -14,6 +14,8 @@
 #include "app/backend_health.h"
 #include "server/config.h"
 #include "server/config_file.h"
+#include "server/metrics/metrics_http_server.h"
+#include "server/metrics/server_metrics.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -90,6 +92,17 @@ int main(int argc, char** argv) {
     memgate::app::BackendHolder& holder;
     ~DetachOnExit() { holder.Detach(); }
   } detach_on_exit{**backend};
+  // Before any listener opens, so a bad --metrics address serves no one.
+  std::unique_ptr<memgate::server::metrics::MetricsHttpServer> metrics;
+  if (!config->metrics.empty()) {
+    auto started = memgate::server::metrics::MetricsHttpServer::Start(config->metrics, [&server] {
+      return memgate::server::metrics::CollectServerMetrics(server);
+    });
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    metrics = std::move(*started);
+    std::fprintf(stderr, "memgate: metrics on http://%s/metrics\n",
+                 metrics->bound_address().c_str());
+  }
   for (const std::string& address : config->listen) {
     auto listener = server.Open(address);
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
@@ -145,6 +158,7 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
+  if (metrics) metrics->Stop();
   backend_health.reset();
   if (admin) admin->Stop();
   (*backend)->Detach();
