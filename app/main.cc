@@ -8,12 +8,15 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "admin/admin_server.h"
 #include "app/backend_factory.h"
 #include "app/backend_health.h"
 #include "server/config.h"
 #include "server/config_file.h"
+#include "server/lifecycle_log.h"
+#include "server/log.h"
 #include "server/metrics/metrics_http_server.h"
 #include "server/metrics/server_metrics.h"
 #include "server/server.h"
@@ -24,8 +27,30 @@ namespace {
 using memgate::server::Config;
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "memgate: %s\n", message.c_str());
+  memgate::server::LogError(message);
   return 2;
+}
+
+void LogListening(const memgate::server::ListenerInfo& listener, int fd = -1) {
+  std::string message =
+      absl::StrCat("listening on ", listener.bound_address, " (listener ", listener.options.id);
+  if (fd >= 0) absl::StrAppend(&message, ", fd ", fd);
+  message += ")";
+  memgate::server::LogInfo(message, {memgate::server::Field("address", listener.bound_address),
+                                     memgate::server::Field("listener", listener.options.id)});
+}
+
+// The log's level and format, and the access log, as configured.
+absl::Status SetUpLogs(const Config& config) {
+  auto& logger = memgate::server::Logger::Get();
+  absl::StatusOr<memgate::server::LogLevel> level =
+      memgate::server::ParseLogLevel(memgate::server::EffectiveLogLevel(config));
+  if (!level.ok()) return level.status();
+  logger.SetLevel(*level);
+  logger.SetFormat(config.log_format == "json" ? memgate::server::LogFormat::kJson
+                                               : memgate::server::LogFormat::kText);
+  if (config.access_log.empty()) return absl::OkStatus();
+  return logger.OpenAccessLog(config.access_log);
 }
 
 }  // namespace
@@ -55,6 +80,9 @@ int main(int argc, char** argv) {
     std::printf("memgate %s (memcached protocol %s)\n", MEMGATE_VERSION, MEMGATE_PROTOCOL_VERSION);
     return 0;
   }
+  if (absl::Status logs = SetUpLogs(*config); !logs.ok()) {
+    return Fail(std::string(logs.message()));
+  }
 
   // Admin flags are checked before any listener opens: a memgate that exits
   // for a bad flag must not have served anyone.
@@ -67,9 +95,7 @@ int main(int argc, char** argv) {
                                                      .tls_key_file = config->admin_tls_key,
                                                      .args = config->args});
     if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-    for (const std::string& warning : loaded->warnings) {
-      std::fprintf(stderr, "memgate: warning: %s\n", warning.c_str());
-    }
+    for (const std::string& warning : loaded->warnings) memgate::server::LogWarn(warning);
     admin_settings = std::move(*loaded);
   }
   if (config->check_config) {
@@ -86,6 +112,7 @@ int main(int argc, char** argv) {
                                      .max_connections = config->max_connections,
                                      .max_item_size = config->max_item_size});
   (*backend)->Attach(server);
+  memgate::server::LifecycleLog lifecycle_log(server.events(), server.stats());
   // Whatever way main leaves, a backend on the server's loops lets go of
   // them before the server (and its loops) is destroyed.
   struct DetachOnExit {
@@ -100,14 +127,14 @@ int main(int argc, char** argv) {
     });
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics = std::move(*started);
-    std::fprintf(stderr, "memgate: metrics on http://%s/metrics\n",
-                 metrics->bound_address().c_str());
+    memgate::server::LogInfo(
+        absl::StrCat("metrics on http://", metrics->bound_address(), "/metrics"),
+        {memgate::server::Field("address", metrics->bound_address())});
   }
   for (const std::string& address : config->listen) {
     auto listener = server.Open(address);
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
-    std::fprintf(stderr, "memgate: listening on %s (listener %s)\n",
-                 listener->bound_address.c_str(), listener->options.id.c_str());
+    LogListening(*listener);
   }
   for (const memgate::server::ListenerConfig& l : config->listeners) {
     auto listener = server.Open(memgate::server::ListenerOptions{
@@ -116,21 +143,20 @@ int main(int argc, char** argv) {
         .max_clients = l.max_clients,
         .idle_timeout = absl::ToChronoMilliseconds(l.idle_timeout)});
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
-    std::fprintf(stderr, "memgate: listening on %s (listener %s)\n",
-                 listener->bound_address.c_str(), listener->options.id.c_str());
+    LogListening(*listener);
   }
   for (int fd : config->listen_fds) {
     auto listener = server.listeners().Adopt(fd, {});
     if (listener.ok()) {
-      std::fprintf(stderr, "memgate: listening on %s (listener %s, fd %d)\n",
-                   listener->bound_address.c_str(), listener->options.id.c_str(), fd);
+      LogListening(*listener, fd);
       continue;
     }
     // Not a listening socket: serve it as one client connection.
     if (absl::Status served = server.Serve(fd); !served.ok()) {
       return Fail(std::string(served.message()));
     }
-    std::fprintf(stderr, "memgate: serving connected fd %d\n", fd);
+    memgate::server::LogInfo(absl::StrCat("serving connected fd ", fd),
+                             {memgate::server::Field("fd", static_cast<uint64_t>(fd))});
   }
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
@@ -141,8 +167,12 @@ int main(int argc, char** argv) {
       return Fail(std::string(started.status().message()));
     }
     admin = std::move(*started);
-    std::fprintf(stderr, "memgate: admin listening on %s%s%s\n", admin->bound_address().c_str(),
-                 admin->tls() ? " (TLS)" : "", admin->token_required() ? " (token required)" : "");
+    memgate::server::LogInfo(
+        absl::StrCat("admin listening on ", admin->bound_address(), admin->tls() ? " (TLS)" : "",
+                     admin->token_required() ? " (token required)" : ""),
+        {memgate::server::Field("address", admin->bound_address()),
+         memgate::server::Field("tls", admin->tls() ? "yes" : "no"),
+         memgate::server::Field("token", admin->token_required() ? "yes" : "no")});
   }
   // A remote backend's reachability shows in the admin server's health.
   std::unique_ptr<memgate::app::BackendHealthReporter> backend_health;
@@ -152,12 +182,26 @@ int main(int argc, char** argv) {
           admin->health().SetServingStatus(memgate::app::kBackendHealthService, serving);
         });
   }
-  std::fprintf(stderr, "memgate: %s backend, %d threads, ready\n",
-               std::string(server.backend().Name()).c_str(), server.options().threads);
+  // The start-up summary; tests and scripts wait for its "ready".
+  memgate::server::LogInfo(
+      absl::StrCat(std::string(server.backend().Name()), " backend, ", server.options().threads,
+                   " threads, ready"),
+      {memgate::server::Field("version", MEMGATE_VERSION),
+       memgate::server::Field("backend", std::string(server.backend().Name())),
+       memgate::server::Field("threads", static_cast<uint64_t>(server.options().threads)),
+       memgate::server::Field("listeners", static_cast<uint64_t>(server.listeners().List().size())),
+       memgate::server::Field("max_connections", server.options().max_connections),
+       memgate::server::Field("memory_limit_mb", config->memory_limit_mb),
+       memgate::server::Field("admin", admin ? admin->bound_address() : "none"),
+       memgate::server::Field("metrics", metrics ? metrics->bound_address() : "none"),
+       memgate::server::Field("config_file", config->config_file),
+       memgate::server::Field("log_level", memgate::server::EffectiveLogLevel(*config))});
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
+  memgate::server::LogInfo(
+      absl::StrCat("signal ", signal_number, ", shutting down"),
+      {memgate::server::Field("signal", static_cast<uint64_t>(signal_number))});
   if (metrics) metrics->Stop();
   backend_health.reset();
   if (admin) admin->Stop();
