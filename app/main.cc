@@ -202,6 +202,13 @@ int main(int argc, char** argv) {
   memgate::server::LogInfo(
       absl::StrCat("signal ", signal_number, ", shutting down"),
       {memgate::server::Field("signal", static_cast<uint64_t>(signal_number))});
+  // Replies to what clients have sent go out before memgate exits.
+  if (!server.Drain(config->shutdown_timeout)) {
+    memgate::server::LogWarn(
+        absl::StrCat("shutdown timeout (", absl::FormatDuration(config->shutdown_timeout),
+                     ") reached; closing the clients left"),
+        {memgate::server::Field("clients", static_cast<uint64_t>(server.clients().Count()))});
+  }
   if (metrics) metrics->Stop();
   backend_health.reset();
   if (admin) admin->Stop();

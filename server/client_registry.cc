@@ -107,6 +107,18 @@ std::size_t ClientRegistry::DisconnectAll(std::string_view listener_id, Disconne
   return connections.size();
 }
 
+std::size_t ClientRegistry::DrainAll() {
+  auto connections = Matching({});
+  for (const auto& connection : connections) connection->Drain();
+  return connections.size();
+}
+
+bool ClientRegistry::AwaitEmpty(absl::Duration timeout) const {
+  auto empty = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return per_listener_.empty(); };
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&empty), timeout);
+}
+
 std::size_t ClientRegistry::Count() const {
   absl::MutexLock lock(&mu_);
   return clients_.size();

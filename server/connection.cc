@@ -92,6 +92,23 @@ void Connection::Disconnect(DisconnectReason reason) {
   asio::post(loop_, [self = Self(), reason] { self->Close(reason); });
 }
 
+void Connection::Drain() {
+  asio::post(loop_, [self = Self()] {
+    self->draining_ = true;
+    self->CloseIfDrained();
+  });
+}
+
+void Connection::CloseIfDrained() {
+  if (closed_ || processing_) return;
+  // Not yet accepted by the backend: nothing of its has been read.
+  if (!opened_) return Close(DisconnectReason::kShutdown);
+  if (writing_ || !out_.empty() || !slots_.empty() || in_begin_ != in_end_) return;
+  boost::system::error_code error;
+  if (socket_.available(error) > 0 && !error) return;
+  Close(DisconnectReason::kShutdown);
+}
+
 ClientSnapshot Connection::Snapshot() const {
   ClientSnapshot s;
   s.client = client_;
@@ -195,6 +212,7 @@ void Connection::ProcessInput() {
   Write();
   Read();
   if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty()) Close(close_reason_);
+  if (draining_) CloseIfDrained();
 }
 
 void Connection::MakeRoomForRead() {
