@@ -13,6 +13,7 @@
 #include "admin/admin_server.h"
 #include "app/backend_factory.h"
 #include "app/backend_health.h"
+#include "app/config_reload.h"
 #include "server/config.h"
 #include "server/config_file.h"
 #include "server/lifecycle_log.h"
@@ -40,6 +41,27 @@ void LogListening(const memgate::server::ListenerInfo& listener, int fd = -1) {
                                      memgate::server::Field("listener", listener.options.id)});
 }
 
+// A reload's outcome, one line each for what changed and what did not.
+void LogReload(const absl::StatusOr<memgate::app::ReloadReport>& report, const std::string& cause) {
+  if (!report.ok()) {
+    memgate::server::LogError(
+        absl::StrCat("reload (", cause, ") rejected, nothing changed: ", report.status().message()),
+        {memgate::server::Field("cause", cause)});
+    return;
+  }
+  for (const std::string& change : report->applied) {
+    memgate::server::LogInfo(absl::StrCat("reload: ", change),
+                             {memgate::server::Field("cause", cause)});
+  }
+  for (const std::string& kept : report->not_applied) {
+    memgate::server::LogWarn(absl::StrCat("reload: not applied: ", kept),
+                             {memgate::server::Field("cause", cause)});
+  }
+  memgate::server::LogInfo(absl::StrCat("reload (", cause, ") done: ", report->applied.size(),
+                                        " applied, ", report->not_applied.size(), " not applied"),
+                           {memgate::server::Field("cause", cause)});
+}
+
 // The log's level and format, and the access log, as configured.
 absl::Status SetUpLogs(const Config& config) {
   auto& logger = memgate::server::Logger::Get();
@@ -63,6 +85,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // reload
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -113,6 +136,7 @@ int main(int argc, char** argv) {
                                      .max_item_size = config->max_item_size});
   (*backend)->Attach(server);
   memgate::server::LifecycleLog lifecycle_log(server.events(), server.stats());
+  memgate::app::ConfigReloader reloader(server, *config);
   // Whatever way main leaves, a backend on the server's loops lets go of
   // them before the server (and its loops) is destroyed.
   struct DetachOnExit {
@@ -131,18 +155,14 @@ int main(int argc, char** argv) {
         absl::StrCat("metrics on http://", metrics->bound_address(), "/metrics"),
         {memgate::server::Field("address", metrics->bound_address())});
   }
-  for (const std::string& address : config->listen) {
-    auto listener = server.Open(address);
-    if (!listener.ok()) return Fail(std::string(listener.status().message()));
-    LogListening(*listener);
-  }
-  for (const memgate::server::ListenerConfig& l : config->listeners) {
+  for (const memgate::server::ListenerConfig& l : memgate::app::ConfiguredListeners(*config)) {
     auto listener = server.Open(memgate::server::ListenerOptions{
         .id = l.id,
         .address = l.address,
         .max_clients = l.max_clients,
         .idle_timeout = absl::ToChronoMilliseconds(l.idle_timeout)});
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
+    reloader.Track(l, listener->options.id);
     LogListening(*listener);
   }
   for (int fd : config->listen_fds) {
@@ -198,14 +218,16 @@ int main(int argc, char** argv) {
        memgate::server::Field("log_level", memgate::server::EffectiveLogLevel(*config))});
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    LogReload(reloader.Reload(), "SIGHUP");
+  }
   memgate::server::LogInfo(
       absl::StrCat("signal ", signal_number, ", shutting down"),
       {memgate::server::Field("signal", static_cast<uint64_t>(signal_number))});
   // Replies to what clients have sent go out before memgate exits.
-  if (!server.Drain(config->shutdown_timeout)) {
+  if (!server.Drain(reloader.shutdown_timeout())) {
     memgate::server::LogWarn(
-        absl::StrCat("shutdown timeout (", absl::FormatDuration(config->shutdown_timeout),
+        absl::StrCat("shutdown timeout (", absl::FormatDuration(reloader.shutdown_timeout()),
                      ") reached; closing the clients left"),
         {memgate::server::Field("clients", static_cast<uint64_t>(server.clients().Count()))});
   }

@@ -33,7 +33,15 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
         drain_timer_(loop_),
         on_accept_(on_accept),
         options_(std::move(options)),
+        max_clients_(options_.max_clients),
+        idle_timeout_ms_(options_.idle_timeout.count()),
         created_at_(std::chrono::system_clock::now()) {}
+
+  // The limits may change while the listener runs (config reload).
+  void SetLimits(uint32_t max_clients, std::chrono::milliseconds idle_timeout) {
+    max_clients_.store(max_clients, std::memory_order_relaxed);
+    idle_timeout_ms_.store(idle_timeout.count(), std::memory_order_relaxed);
+  }
 
   Acceptor& acceptor() { return acceptor_; }
   asio::io_context& loop() { return loop_; }
@@ -84,6 +92,9 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   ListenerInfo Info() const {
     ListenerInfo info;
     info.options = options_;
+    info.options.max_clients = max_clients_.load(std::memory_order_relaxed);
+    info.options.idle_timeout =
+        std::chrono::milliseconds(idle_timeout_ms_.load(std::memory_order_relaxed));
     info.bound_address = bound_address;
     info.state = draining ? ListenerState::kDraining : ListenerState::kAccepting;
     info.created_at = created_at_;
@@ -101,12 +112,11 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   void Accept() {
     if (!acceptor_.is_open()) return;
     const int target = pool_.NextIndex();
-    acceptor_.async_accept(
-        pool_.loop(target),
-        [self = shared_from_this(), target](const boost::system::error_code& error,
-                                            Socket socket) mutable {
-          self->OnAccept(error, std::move(socket), target);
-        });
+    acceptor_.async_accept(pool_.loop(target),
+                           [self = shared_from_this(), target](
+                               const boost::system::error_code& error, Socket socket) mutable {
+                             self->OnAccept(error, std::move(socket), target);
+                           });
   }
 
   void OnAccept(const boost::system::error_code& error, Socket socket, int target) {
@@ -135,6 +145,8 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   asio::steady_timer drain_timer_;
   const AcceptFn on_accept_;
   ListenerOptions options_;
+  std::atomic<uint32_t> max_clients_;
+  std::atomic<int64_t> idle_timeout_ms_;
   const std::chrono::system_clock::time_point created_at_;
 };
 
@@ -142,7 +154,8 @@ namespace {
 
 absl::Status OsError(std::string_view what, std::string_view address,
                      const boost::system::error_code& error) {
-  return absl::UnavailableError(absl::StrCat(ToAbsl(what), " ", ToAbsl(address), ": ", error.message()));
+  return absl::UnavailableError(
+      absl::StrCat(ToAbsl(what), " ", ToAbsl(address), ": ", error.message()));
 }
 
 // A unix socket path left behind by a dead process is removed; one that still
@@ -152,16 +165,16 @@ absl::Status ClearStaleUnixSocket(const Endpoint& endpoint, std::string_view add
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return absl::OkStatus();
   if (!S_ISSOCK(st.st_mode)) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", ToAbsl(address),
-                                               ": path exists and is not a socket"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", ToAbsl(address), ": path exists and is not a socket"));
   }
   asio::io_context io;
   asio::local::stream_protocol::socket probe(io);
   boost::system::error_code error;
   probe.connect(asio::local::stream_protocol::endpoint(path), error);
   if (!error) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", ToAbsl(address),
-                                               ": address already in use"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", ToAbsl(address), ": address already in use"));
   }
   ::unlink(path.c_str());
   return absl::OkStatus();
@@ -378,6 +391,18 @@ void ListenerManager::CloseAll(CloseMode mode) {
     for (const auto& l : listeners_) ids.push_back(l->options().id);
   }
   for (const auto& id : ids) Close(id, mode).IgnoreError();
+}
+
+absl::Status ListenerManager::UpdateLimits(std::string_view id, uint32_t max_clients,
+                                           std::chrono::milliseconds idle_timeout) {
+  std::shared_ptr<Listener> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    listener = Find(id);
+  }
+  if (!listener) return absl::NotFoundError(absl::StrCat("no listener \"", ToAbsl(id), "\""));
+  listener->SetLimits(max_clients, idle_timeout);
+  return absl::OkStatus();
 }
 
 std::vector<ListenerInfo> ListenerManager::List() const {

@@ -26,8 +26,8 @@
 namespace memgate::server {
 
 struct ListenerOptions {
-  std::string id;       // empty: one is generated ("l1", "l2", ...)
-  std::string address;  // host:port, [v6]:port or unix:/path; port 0 picks a free port
+  std::string id;            // empty: one is generated ("l1", "l2", ...)
+  std::string address;       // host:port, [v6]:port or unix:/path; port 0 picks a free port
   uint32_t max_clients = 0;  // 0: only the server-wide limit applies
   std::chrono::milliseconds idle_timeout{0};  // 0: never
 };
@@ -84,6 +84,12 @@ class ListenerManager {
   // as bound); its clients stay.
   absl::Status CloseAddress(std::string_view address);
   void CloseAll(CloseMode mode);
+
+  // Changes a listener's limits live (config reload): max_clients applies
+  // from the next accept, idle_timeout to clients accepted from then on.
+  // NOT_FOUND when no listener has this id.
+  absl::Status UpdateLimits(std::string_view id, uint32_t max_clients,
+                            std::chrono::milliseconds idle_timeout);
 
   std::vector<ListenerInfo> List() const;
   absl::StatusOr<ListenerInfo> Get(std::string_view id) const;

@@ -71,13 +71,20 @@ class ShutdownTest(unittest.TestCase):
     def test_clients_left_at_the_timeout_are_closed(self):
         server = harness.Memgate(args=["--shutdown-timeout", "1s"])
         self.addCleanup(server.stop)
-        stuck = harness.Client(server.address)
+        with harness.Client(server.address) as c:
+            c.request(b"set k 0 0 %d\r\n%s\r\n" % (len(VALUE), VALUE))
+        # Asks for 40 MB of replies and reads none: it can never be drained.
+        stuck = socket.create_connection(server.address)
         self.addCleanup(stuck.close)
-        stuck.send(b"set k 0 0 100\r\nonly part of the value")  # never completed
-        time.sleep(0.2)
+        threading.Thread(target=stuck.sendall, args=(b"get k\r\n" * GETS,), daemon=True).start()
+        # One that stopped sending mid-command does not hold shutdown up.
+        partial = harness.Client(server.address)
+        self.addCleanup(partial.close)
+        partial.send(b"set k 0 0 100\r\nonly part of the value")
+        time.sleep(0.5)
         started = time.monotonic()
         server.signal(signal.SIGTERM)
-        self.assertTrue(stuck.is_closed(timeout=5))
+        self.assertTrue(partial.is_closed(timeout=0.8))
         server.proc.wait(timeout=10)
         self.assertGreaterEqual(time.monotonic() - started, 0.9)
         self.assertEqual(server.proc.returncode, 0, server.log())
