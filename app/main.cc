@@ -187,6 +187,13 @@ int main(int argc, char** argv) {
       return Fail(std::string(started.status().message()));
     }
     admin = std::move(*started);
+    admin->SetReloadHandler([&reloader]() -> absl::StatusOr<memgate::admin::ReloadOutcome> {
+      absl::StatusOr<memgate::app::ReloadReport> report = reloader.Reload();
+      LogReload(report, "ReloadConfig");
+      if (!report.ok()) return report.status();
+      return memgate::admin::ReloadOutcome{.applied = std::move(report->applied),
+                                           .not_applied = std::move(report->not_applied)};
+    });
     memgate::server::LogInfo(
         absl::StrCat("admin listening on ", admin->bound_address(), admin->tls() ? " (TLS)" : "",
                      admin->token_required() ? " (token required)" : ""),
