@@ -47,10 +47,16 @@ inline bool AppendBackendError(ReplyWriter& out, const backends::BackendError& e
 // close after the reply.
 template <typename Result, typename Format>
 void Deliver(Session& session, uint64_t seq, int64_t started_us, Result& result, Format& format) {
+  ThreadCounters& c = session.counters();
+  BackendCallCounters& call = c.backend_calls[static_cast<std::size_t>(OperationOf<Result>())];
   if (started_us != 0) {
-    ThreadCounters& c = session.counters();
+    const auto us = static_cast<uint64_t>(SteadyMicros() - started_us);
     ThreadCounters::Add(c.backend_latency_samples);
-    ThreadCounters::Add(c.backend_latency_us, SteadyMicros() - started_us);
+    ThreadCounters::Add(c.backend_latency_us, us);
+    call.Observe(us);
+  }
+  if (const backends::BackendError* error = FailureOf(result)) {
+    BackendCallCounters::Add(error->close_connection ? call.closed : call.server_errors);
   }
   ReplyWriter out(session, seq);
   const bool close_after = format(out, result);

@@ -50,7 +50,7 @@ backends::StoreMode ModeFor(Verb verb) {
 }
 
 // Which `stats` output a backend Stats answer feeds.
-enum class StatsKind : uint8_t { kGeneral, kSettings, kBackend };
+enum class StatsKind : uint8_t { kGeneral, kSettings, kItems, kSlabs, kBackend };
 
 }  // namespace
 
@@ -344,6 +344,10 @@ void Dispatcher::Stats(const protocol::Command& command, Session& session) {
     kind = StatsKind::kGeneral;
   } else if (args == "settings") {
     kind = StatsKind::kSettings;
+  } else if (args == "items") {
+    kind = StatsKind::kItems;
+  } else if (args == "slabs") {
+    kind = StatsKind::kSlabs;
   } else if (args == "backend") {
     kind = StatsKind::kBackend;
   } else {
@@ -383,6 +387,12 @@ void Dispatcher::Stats(const protocol::Command& command, Session& session) {
         break;
       case StatsKind::kSettings:
         AppendSettingsStats(out.text(), sources);
+        break;
+      case StatsKind::kItems:
+        AppendItemsStats(out.text(), sources);
+        break;
+      case StatsKind::kSlabs:
+        AppendSlabsStats(out.text(), sources);
         break;
       case StatsKind::kBackend:
         AppendBackendStats(out.text(), sources);

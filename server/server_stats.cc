@@ -24,6 +24,24 @@ CounterTotals ServerStats::Totals() const {
   return t;
 }
 
+std::array<BackendCallTotals, kBackendOperations> ServerStats::BackendCalls() const {
+  std::array<BackendCallTotals, kBackendOperations> totals;
+  for (const auto& b : blocks_) {
+    for (std::size_t op = 0; op < kBackendOperations; ++op) {
+      const BackendCallCounters& c = b->backend_calls[op];
+      BackendCallTotals& t = totals[op];
+      for (std::size_t i = 0; i < t.buckets.size(); ++i) {
+        t.buckets[i] += c.buckets[i].load(std::memory_order_relaxed);
+      }
+      t.duration_us += c.duration_us.load(std::memory_order_relaxed);
+      t.timed += c.timed.load(std::memory_order_relaxed);
+      t.server_errors += c.server_errors.load(std::memory_order_relaxed);
+      t.closed += c.closed.load(std::memory_order_relaxed);
+    }
+  }
+  return totals;
+}
+
 int64_t ServerStats::LastBackendError() const {
   int64_t latest = 0;
   for (const auto& b : blocks_) {

@@ -3,10 +3,13 @@
 // sums the blocks.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include "server/backend_call_stats.h"
 
 namespace memgate::server {
 
@@ -46,6 +49,8 @@ struct alignas(64) ThreadCounters {
   std::atomic<int64_t> last_backend_error{0};
   // Which backend calls get timed; the owning thread alone touches it.
   uint32_t latency_tick = 0;
+  // Not reset by `stats reset`: Prometheus counters only grow.
+  std::array<BackendCallCounters, kBackendOperations> backend_calls;
 
   // Each block has a single writer: a relaxed load and store is enough.
   static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
@@ -68,6 +73,7 @@ class ServerStats {
   // gives the extra block used by code driven on no event loop (tests).
   ThreadCounters& ForThread(int index);
   CounterTotals Totals() const;
+  std::array<BackendCallTotals, kBackendOperations> BackendCalls() const;
   // The latest backend failure on any thread (unix seconds; 0: none yet).
   int64_t LastBackendError() const;
   void Reset();

@@ -7,7 +7,9 @@
 #include <charconv>
 #include <ctime>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/absl_compat.h"
 #include "server/protocol/reply.h"
 #include "server/version.h"
 
@@ -103,6 +105,69 @@ void AppendSettingsStats(std::string& out, const StatsSources& sources) {
   reply::AppendStat(out, "flush_enabled", sources.facts.flush_enabled ? "yes" : "no");
   reply::AppendStat(out, "backend", sources.backend_name);
   reply::AppendStat(out, "backend_pipelines_in_order", in_order ? "yes" : "no");
+  out.append(reply::kEnd);
+}
+
+void AppendItemsStats(std::string& out, const StatsSources& sources) {
+  const backends::StatsResult& b = sources.backend;
+  const uint64_t items = BackendStatNumber(b, "curr_items");
+  if (items > 0) {
+    auto stat = [&out](std::string_view name, uint64_t value) {
+      reply::AppendStat(out, absl::StrCat("items:1:", ToAbsl(name)), value);
+    };
+    auto backend = [&](std::string_view name, std::string_view from) {
+      stat(name, BackendStatNumber(b, from));
+    };
+    stat("number", items);
+    for (std::string_view zero : {"number_hot", "number_warm"}) stat(zero, 0);
+    stat("number_cold", items);
+    for (std::string_view zero : {"age_hot", "age_warm", "age"}) stat(zero, 0);
+    backend("mem_requested", "bytes");
+    backend("evicted", "evictions");
+    for (std::string_view zero :
+         {"evicted_nonzero", "evicted_time", "outofmemory", "tailrepairs"}) {
+      stat(zero, 0);
+    }
+    backend("reclaimed", "reclaimed");
+    backend("expired_unfetched", "expired_unfetched");
+    backend("evicted_unfetched", "evicted_unfetched");
+    for (std::string_view zero :
+         {"evicted_active", "crawler_reclaimed", "crawler_items_checked", "lrutail_reflocked",
+          "moves_to_cold", "moves_to_warm", "moves_within_lru", "direct_reclaims", "hits_to_hot",
+          "hits_to_warm", "hits_to_cold", "hits_to_temp"}) {
+      stat(zero, 0);
+    }
+  }
+  out.append(reply::kEnd);
+}
+
+void AppendSlabsStats(std::string& out, const StatsSources& sources) {
+  const backends::StatsResult& b = sources.backend;
+  const uint64_t items = BackendStatNumber(b, "curr_items");
+  const uint64_t bytes = BackendStatNumber(b, "bytes");
+  if (items > 0) {
+    const CounterTotals t = sources.stats.Totals();
+    auto stat = [&out](std::string_view name, uint64_t value) {
+      reply::AppendStat(out, absl::StrCat("1:", ToAbsl(name)), value);
+    };
+    stat("chunk_size", (bytes + items - 1) / items);
+    stat("chunks_per_page", items);
+    stat("total_pages", 1);
+    stat("total_chunks", items);
+    stat("used_chunks", items);
+    stat("free_chunks", 0);
+    stat("free_chunks_end", 0);
+    stat("get_hits", t.get_hits);
+    stat("cmd_set", t.cmd_set);
+    stat("delete_hits", t.delete_hits);
+    stat("incr_hits", t.incr_hits);
+    stat("decr_hits", t.decr_hits);
+    stat("cas_hits", t.cas_hits);
+    stat("cas_badval", t.cas_badval);
+    stat("touch_hits", t.touch_hits);
+  }
+  reply::AppendStat(out, "active_slabs", uint64_t{items > 0 ? 1u : 0u});
+  reply::AppendStat(out, "total_malloced", bytes);
   out.append(reply::kEnd);
 }
 

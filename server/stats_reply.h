@@ -46,6 +46,12 @@ uint64_t BackendStatNumber(const backends::StatsResult& result, std::string_view
 void AppendGeneralStats(std::string& out, const StatsSources& sources);
 // `stats settings`: memcached's names, for what a gateway has.
 void AppendSettingsStats(std::string& out, const StatsSources& sources);
+// `stats items` and `stats slabs` in memcached's format, for tools that
+// scrape memcached (memcached_exporter). memgate has no slab classes: every
+// item is in one class, 1, whose chunk size is the mean item size; with no
+// items the class is left out, as memcached leaves out empty classes.
+void AppendItemsStats(std::string& out, const StatsSources& sources);
+void AppendSlabsStats(std::string& out, const StatsSources& sources);
 // `stats backend`: the backend's name, health (whether a call failed in the
 // last minute), sampled call latency, then everything it reported.
 void AppendBackendStats(std::string& out, const StatsSources& sources);

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "absl/synchronization/mutex.h"
 #include "server/metrics/exposition.h"
@@ -56,6 +58,43 @@ void Commands(ExpositionWriter& w, const CounterTotals& t) {
   for (const Row& row : rows) {
     w.Sample("memgate_commands_total", {{"command", row.command}, {"status", row.status}},
              row.value);
+  }
+}
+
+void BackendCalls(ExpositionWriter& w, std::string_view backend,
+                  const std::array<BackendCallTotals, kBackendOperations>& calls) {
+  w.Family("memgate_backend_errors_total", "counter",
+           "Backend calls that failed, by operation and by what the client got: server_error "
+           "(SERVER_ERROR, connection kept) or closed (the backend closed the connection).");
+  for (std::size_t op = 0; op < kBackendOperations; ++op) {
+    const std::string_view operation = kBackendOperationNames[op];
+    w.Sample("memgate_backend_errors_total",
+             {{"backend", backend}, {"operation", operation}, {"reason", "server_error"}},
+             calls[op].server_errors);
+    w.Sample("memgate_backend_errors_total",
+             {{"backend", backend}, {"operation", operation}, {"reason", "closed"}},
+             calls[op].closed);
+  }
+  w.Family("memgate_backend_request_duration_seconds", "histogram",
+           "Duration of backend calls, from the call to its reply on the client's thread; one "
+           "call in 16 is timed.");
+  for (std::size_t op = 0; op < kBackendOperations; ++op) {
+    const std::string_view operation = kBackendOperationNames[op];
+    const BackendCallTotals& c = calls[op];
+    uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < c.buckets.size(); ++i) {
+      cumulative += c.buckets[i];
+      const std::string le = i < kCallDurationBucketsUs.size()
+                                 ? FormatValue(static_cast<double>(kCallDurationBucketsUs[i]) / 1e6)
+                                 : std::string("+Inf");
+      w.Sample("memgate_backend_request_duration_seconds_bucket",
+               {{"backend", backend}, {"operation", operation}, {"le", le}}, cumulative);
+    }
+    w.Sample("memgate_backend_request_duration_seconds_sum",
+             {{"backend", backend}, {"operation", operation}},
+             static_cast<double>(c.duration_us) / 1e6);
+    w.Sample("memgate_backend_request_duration_seconds_count",
+             {{"backend", backend}, {"operation", operation}}, c.timed);
   }
 }
 
@@ -129,13 +168,13 @@ std::string CollectServerMetrics(Server& server, absl::Duration backend_timeout)
   w.Family("memgate_written_bytes_total", "counter", "Bytes written to clients.");
   w.Sample("memgate_written_bytes_total", t.bytes_written);
 
-  w.Family("memgate_backend_errors_total", "counter", "Backend calls that failed.");
-  w.Sample("memgate_backend_errors_total", t.backend_errors);
-  w.Family("memgate_backend_request_duration_seconds", "summary",
-           "Duration of backend calls, sampled one call in 16.");
-  w.Sample("memgate_backend_request_duration_seconds_sum",
-           static_cast<double>(t.backend_latency_us) / 1e6);
-  w.Sample("memgate_backend_request_duration_seconds_count", t.backend_latency_samples);
+  BackendCalls(w, server.backend().Name(), stats.BackendCalls());
+  if (backend) {
+    w.Family("memgate_backend_reconnects_total", "counter",
+             "Connections to the backend made again after one failed.");
+    w.Sample("memgate_backend_reconnects_total", {{"backend", server.backend().Name()}},
+             BackendStatNumber(*backend, "redis_reconnects"));
+  }
   return w.Take();
 }
 

@@ -192,7 +192,7 @@ class StartupRefusalTest(unittest.TestCase):
 
 class UnixSocketTest(unittest.TestCase):
     def start(self, argv, path):
-        server = harness._Process(argv)
+        server = harness.Process(argv)
         self.addCleanup(server.stop)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -274,7 +274,7 @@ class SeveralInstancesTest(unittest.TestCase):
         ports = [harness.free_tcp_port(), harness.free_tcp_port()]
         servers = []
         for port in ports:
-            server = harness._Process([harness.MEMGATE, "-l", "127.0.0.1", "-p", str(port)])
+            server = harness.Process([harness.MEMGATE, "-l", "127.0.0.1", "-p", str(port)])
             self.addCleanup(server.stop)
             server.wait_for_line(r"memgate: .* ready$")
             servers.append(server)

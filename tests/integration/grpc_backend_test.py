@@ -48,7 +48,7 @@ def health_stubs(test):
     return health_pb2, health_pb2_grpc
 
 
-class Service(harness._Process):
+class Service(harness.Process):
     """An example BackendService on a free port (it logs the port)."""
 
     def __init__(self, argv):

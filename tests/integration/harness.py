@@ -73,7 +73,7 @@ class ServerError(Exception):
     pass
 
 
-class _Process:
+class Process:
     """A child process whose stderr is collected line by line."""
 
     def __init__(self, argv, pass_fds=()):
@@ -155,7 +155,7 @@ class _Process:
         return self.proc.returncode, graceful
 
 
-class Memgate(_Process):
+class Memgate(Process):
     """memgate on a free port: --listen 127.0.0.1:0 unless args say where."""
 
     def __init__(self, args=(), listen=("127.0.0.1:0",), threads=2,
@@ -192,7 +192,7 @@ class Memgate(_Process):
         return self.address[1]
 
 
-class Memcached(_Process):
+class Memcached(Process):
     """Debian's memcached on a free port, one worker thread, no UDP."""
 
     def __init__(self, args=(), binary=None, timeout=10.0):
@@ -234,7 +234,7 @@ class Memcached(_Process):
                           (self.address, timeout, self.log()))
 
 
-class RedisServer(_Process):
+class RedisServer(Process):
     """Debian's redis-server on a free port, no persistence."""
 
     def __init__(self, binary="redis-server", timeout=10.0):
@@ -454,5 +454,5 @@ def require_binary(test_case, path, what):
         test_case.fail("%s binary not found or not executable: %r" % (what, path))
 
 
-__all__ = ["parse_args", "free_tcp_port", "ServerError", "Memgate", "Memcached",
+__all__ = ["parse_args", "free_tcp_port", "ServerError", "Process", "Memgate", "Memcached",
            "Client", "stats", "wait_until", "temp_dir", "require_binary"]

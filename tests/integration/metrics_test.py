@@ -75,7 +75,8 @@ class MetricsTest(unittest.TestCase):
             'memgate_connections_total{listener="l1"}': 1,
             'memgate_listener_state{listener="l1",state="accepting"}': 1,
             'memgate_max_connections': 3,
-            'memgate_backend_errors_total': 0,
+            'memgate_backend_errors_total{backend="memory",operation="get",'
+            'reason="server_error"}': 0,
         }
         for name, value in expected.items():
             self.assertEqual(s.get(name), value, name + "\n" + text)
@@ -98,6 +99,68 @@ class MetricsTest(unittest.TestCase):
         s = samples(scrape(url)[1])
         self.assertEqual(s["memgate_connections_rejected_total"], 1)
         self.assertEqual(s['memgate_connections_total{listener="l1"}'], 1)
+
+    def test_stats_items_and_slabs_name_what_memcached_names(self):
+        """memcached_exporter and other scrapers of memcached read these."""
+        memcached = harness.Memcached()
+        self.addCleanup(memcached.stop)
+        server, _ = self.start()
+
+        def lines(address, command):
+            with harness.Client(address) as c:
+                raw = c.request(command, b"END\r\n")
+            self.assertTrue(raw.endswith(b"END\r\n"), raw)
+            out = [line.decode() for line in raw.split(b"\r\n")[:-2]]
+            for line in out:
+                self.assertRegex(line, r"^STAT [a-z_0-9:]+ \d+$")
+            return dict(line.split(" ")[1:] for line in out)
+
+        # Empty: no class at all.
+        for address in (memcached.address, server.address):
+            self.assertEqual(lines(address, b"stats items\r\n"), {})
+            self.assertEqual(sorted(lines(address, b"stats slabs\r\n")),
+                             ["active_slabs", "total_malloced"])
+        for address in (memcached.address, server.address):
+            with harness.Client(address) as c:
+                for i in range(3):
+                    c.request(b"set k%d 0 0 5\r\nhello\r\n" % i)
+                c.request(b"get k0\r\n", b"END\r\n")
+        mc_items = lines(memcached.address, b"stats items\r\n")
+        mg_items = lines(server.address, b"stats items\r\n")
+        strip = lambda names: sorted({n.split(":", 2)[2] for n in names})  # noqa: E731
+        self.assertEqual(strip(mg_items), strip(mc_items))
+        self.assertEqual(mg_items["items:1:number"], "3")
+        mc_slabs = lines(memcached.address, b"stats slabs\r\n")
+        mg_slabs = lines(server.address, b"stats slabs\r\n")
+        per_class = lambda names: sorted({n.split(":", 1)[1] for n in names if ":" in n})  # noqa: E731
+        self.assertEqual(per_class(mg_slabs), per_class(mc_slabs))
+        self.assertEqual(mg_slabs["1:used_chunks"], "3")
+        self.assertEqual(mg_slabs["1:get_hits"], "1")
+        self.assertEqual(mg_slabs["1:cmd_set"], "3")
+        self.assertEqual(mg_slabs["active_slabs"], "1")
+
+    def test_backend_failures_by_operation_and_duration_histogram(self):
+        port = harness.free_tcp_port()  # nothing listens there
+        server, url = self.start("--backend", "redis", "--redis-url",
+                                 "redis://127.0.0.1:%d" % port, "--redis-timeout", "200ms")
+        with harness.Client(server.address) as c:
+            for i in range(32):
+                self.assertTrue(c.request(b"get k%d\r\n" % i).startswith(b"SERVER_ERROR "))
+            self.assertTrue(c.request(b"set k 0 0 1\r\nx\r\n").startswith(b"SERVER_ERROR "))
+            s = samples(scrape(url)[1])
+        labels = 'backend="redis",operation="%s"'
+        self.assertEqual(s['memgate_backend_errors_total{%s,reason="server_error"}'
+                           % (labels % "get")], 32)
+        self.assertEqual(s['memgate_backend_errors_total{%s,reason="server_error"}'
+                           % (labels % "store")], 1)
+        self.assertEqual(s['memgate_backend_errors_total{%s,reason="closed"}'
+                           % (labels % "get")], 0)
+        # One call in 16 is timed: 2 of the 32 gets, all in the buckets.
+        self.assertEqual(s['memgate_backend_request_duration_seconds_count{%s}'
+                           % (labels % "get")], 2)
+        self.assertEqual(s['memgate_backend_request_duration_seconds_bucket{%s,le="+Inf"}'
+                           % (labels % "get")], 2)
+        self.assertIn('memgate_backend_reconnects_total{backend="redis"}', s)
 
     def test_other_paths_and_methods(self):
         server, url = self.start()
