@@ -1,5 +1,5 @@
-// One Redis command in wire form (RESP, formatted by hiredis) and the owned
-// reply hiredis parses for it.
+// One Redis command in wire form (RESP) and the owned reply hiredis parses
+// for it.
 #pragma once
 
 #include <memory>
@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/inlined_vector.h"
 #include "hiredis/hiredis.h"
 
 namespace memgate::backends::redis {
@@ -25,8 +26,15 @@ struct Command {
   const Script* script = nullptr;
 };
 
-// The RESP array of bulk strings for argv (binary-safe).
+// A request's commands and their replies, in order; most requests have one.
+using CommandList = absl::InlinedVector<Command, 1>;
+using ReplyList = absl::InlinedVector<Reply, 1>;
+
+// The RESP array of bulk strings for argv (binary-safe), the bytes
+// redisFormatCommandArgv makes, written without its sprintf per argument.
 Command FormatCommand(std::span<const std::string_view> argv);
+// The same, appended to `out` after one reservation.
+void AppendCommand(std::string& out, std::span<const std::string_view> argv);
 
 inline std::string_view ReplyText(const redisReply& reply) {
   return std::string_view(reply.str, reply.len);
