@@ -1,5 +1,5 @@
 // One Redis command in wire form (RESP) and the owned reply hiredis parses
-// for it.
+// for it (with reply_reader.h's reader).
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/container/inlined_vector.h"
+#include "backends/redis/reply_reader.h"
 #include "hiredis/hiredis.h"
 
 namespace memgate::backends::redis {
@@ -15,7 +16,7 @@ namespace memgate::backends::redis {
 struct Script;
 
 struct ReplyFree {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+  void operator()(redisReply* reply) const { FreeReply(reply); }
 };
 using Reply = std::unique_ptr<redisReply, ReplyFree>;
 

@@ -90,7 +90,7 @@ void RespConnection::Connect() {
 
 void RespConnection::OnConnected() {
   state_ = State::kHandshake;
-  reader_.reset(redisReaderCreate());
+  reader_.reset(CreateReplyReader());
   read_buffer_.resize(kReadChunk);
   StartRead();
   Handshake();
