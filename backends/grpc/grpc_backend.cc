@@ -131,17 +131,57 @@ GetResult FromProto(const grpc::Status& status, pb::GetRequest& request,
 GrpcBackend::GrpcBackend(std::shared_ptr<GrpcChannel> channel)
     : channel_(std::move(channel)), events_(channel_) {}
 
+GrpcBackend::~GrpcBackend() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* gated) { return *gated == 0; }, &gated_));
+}
+
+template <typename Request, typename Response>
+void GrpcBackend::Gated(std::span<const std::string_view> keys, KeyGate::Mode mode,
+                        GrpcChannel::AsyncMethod<Request, Response> method, Request request,
+                        GrpcChannel::CallDone<Request, Response> done) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++gated_;
+  }
+  auto issue = [this, method, request = std::move(request),
+                done = std::move(done)](KeyGate::Ticket ticket) mutable {
+    channel_->Call(method, std::move(request),
+                   [this, ticket, done = std::move(done)](
+                       const grpc::Status& status, Request& request, Response& response) mutable {
+                     gate_.Leave(ticket);
+                     std::move(done)(status, request, response);
+                     absl::MutexLock lock(&mu_);
+                     --gated_;
+                   });
+  };
+  if (keys.empty()) {
+    gate_.EnterBarrier(std::move(issue));
+  } else {
+    gate_.Enter(keys, mode, std::move(issue));
+  }
+}
+
 void GrpcBackend::Get(const ClientContext& client, const GetRequest& request,
                       Done<GetResult> done) {
+  if (request.keys.empty()) {
+    std::move(done)(GetResult{});
+    return;
+  }
   pb::GetRequest call;
   ToProto(client, call.mutable_client());
   for (std::string_view key : request.keys) call.add_keys(key.data(), key.size());
   if (request.touch_exptime.has_value()) call.set_touch_exptime(*request.touch_exptime);
-  channel_->Call(&Stub::async::Get, std::move(call),
-                 [done = std::move(done)](const grpc::Status& status, pb::GetRequest& request,
-                                          pb::GetResponse& response) mutable {
-                   std::move(done)(FromProto(status, request, response));
-                 });
+  // Plain reads of one key run together; a get-and-touch changes the item.
+  const KeyGate::Mode mode =
+      request.touch_exptime.has_value() ? KeyGate::Mode::kExclusive : KeyGate::Mode::kShared;
+  Gated<pb::GetRequest, pb::GetResponse>(
+      request.keys, mode, &Stub::async::Get, std::move(call),
+      [done = std::move(done)](const grpc::Status& status, pb::GetRequest& request,
+                               pb::GetResponse& response) mutable {
+        std::move(done)(FromProto(status, request, response));
+      });
 }
 
 void GrpcBackend::Store(const ClientContext& client, const StoreRequest& request,
@@ -154,15 +194,16 @@ void GrpcBackend::Store(const ClientContext& client, const StoreRequest& request
   call.set_exptime(request.exptime);
   call.set_value(request.value.data(), request.value.size());
   call.set_cas(request.cas);
-  channel_->Call(&Stub::async::Store, std::move(call),
-                 [done = std::move(done)](const grpc::Status& status, pb::StoreRequest&,
-                                          pb::StoreResponse& response) mutable {
-                   if (std::optional<BackendError> error = CallError(status, response)) {
-                     std::move(done)(StoreError(*std::move(error)));
-                     return;
-                   }
-                   std::move(done)(FromProto(response));
-                 });
+  Gated<pb::StoreRequest, pb::StoreResponse>(
+      {&request.key, 1}, KeyGate::Mode::kExclusive, &Stub::async::Store, std::move(call),
+      [done = std::move(done)](const grpc::Status& status, pb::StoreRequest&,
+                               pb::StoreResponse& response) mutable {
+        if (std::optional<BackendError> error = CallError(status, response)) {
+          std::move(done)(StoreError(*std::move(error)));
+          return;
+        }
+        std::move(done)(FromProto(response));
+      });
 }
 
 void GrpcBackend::Delete(const ClientContext& client, const DeleteRequest& request,
@@ -170,8 +211,8 @@ void GrpcBackend::Delete(const ClientContext& client, const DeleteRequest& reque
   pb::DeleteRequest call;
   ToProto(client, call.mutable_client());
   call.set_key(request.key.data(), request.key.size());
-  channel_->Call(
-      &Stub::async::Delete, std::move(call),
+  Gated<pb::DeleteRequest, pb::DeleteResponse>(
+      {&request.key, 1}, KeyGate::Mode::kExclusive, &Stub::async::Delete, std::move(call),
       [done = std::move(done)](const grpc::Status& status, pb::DeleteRequest&,
                                pb::DeleteResponse& response) mutable {
         if (std::optional<BackendError> error = CallError(status, response)) {
@@ -191,8 +232,8 @@ void GrpcBackend::Arith(const ClientContext& client, const ArithRequest& request
   call.set_op(request.op == ArithOp::kIncr ? pb::ARITH_OP_INCR : pb::ARITH_OP_DECR);
   call.set_key(request.key.data(), request.key.size());
   call.set_delta(request.delta);
-  channel_->Call(
-      &Stub::async::Arith, std::move(call),
+  Gated<pb::ArithRequest, pb::ArithResponse>(
+      {&request.key, 1}, KeyGate::Mode::kExclusive, &Stub::async::Arith, std::move(call),
       [done = std::move(done)](const grpc::Status& status, pb::ArithRequest&,
                                pb::ArithResponse& response) mutable {
         if (std::optional<BackendError> error = CallError(status, response)) {
@@ -209,8 +250,8 @@ void GrpcBackend::Touch(const ClientContext& client, const TouchRequest& request
   ToProto(client, call.mutable_client());
   call.set_key(request.key.data(), request.key.size());
   call.set_exptime(request.exptime);
-  channel_->Call(
-      &Stub::async::Touch, std::move(call),
+  Gated<pb::TouchRequest, pb::TouchResponse>(
+      {&request.key, 1}, KeyGate::Mode::kExclusive, &Stub::async::Touch, std::move(call),
       [done = std::move(done)](const grpc::Status& status, pb::TouchRequest&,
                                pb::TouchResponse& response) mutable {
         if (std::optional<BackendError> error = CallError(status, response)) {
@@ -226,8 +267,8 @@ void GrpcBackend::FlushAll(const ClientContext& client, const FlushRequest& requ
   pb::FlushAllRequest call;
   ToProto(client, call.mutable_client());
   call.set_delay_seconds(request.delay_seconds);
-  channel_->Call(
-      &Stub::async::FlushAll, std::move(call),
+  Gated<pb::FlushAllRequest, pb::FlushAllResponse>(
+      {}, KeyGate::Mode::kExclusive, &Stub::async::FlushAll, std::move(call),
       [done = std::move(done)](const grpc::Status& status, pb::FlushAllRequest&,
                                pb::FlushAllResponse& response) mutable {
         if (std::optional<BackendError> error = CallError(status, response)) {

@@ -5,24 +5,32 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string_view>
 
+#include "absl/synchronization/mutex.h"
 #include "backends/backend.h"
 #include "backends/grpc/grpc_channel.h"
 #include "backends/grpc/grpc_client_events.h"
+#include "backends/key_gate.h"
 
 namespace memgate::backends {
 
-// Completes on gRPC's threads; calls in flight need the channel, not the
-// backend (the channel's last owner waits for them). Meta commands stay off (the contract carries
-// no per-item access or recache state), and calls are not ordered in flight: gRPC may deliver two
-// calls out of issue order, so the server waits for each completion.
+// Completes on gRPC's threads. Pipelines: every command enters a KeyGate on
+// its keys, so a client's commands on different keys are in flight together
+// while commands on one key reach the service one after another, in call
+// order (plain gets of one key together), and flush_all waits for everything
+// called before it and holds everything called after it. Meta commands stay
+// off: the contract carries no per-item access or recache state.
 class GrpcBackend final : public Backend {
  public:
   explicit GrpcBackend(std::shared_ptr<GrpcChannel> channel);
+  // Waits for the calls it started (each at most a deadline, those held
+  // behind them after it), so never destroy it from inside a completion.
+  ~GrpcBackend() override;
 
   std::string_view Name() const override { return "grpc"; }
-  Capabilities capabilities() const override { return Capabilities{}; }
+  Capabilities capabilities() const override { return Capabilities{.in_order = true}; }
 
   void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
   void Store(const ClientContext& client, const StoreRequest& request,
@@ -43,8 +51,19 @@ class GrpcBackend final : public Backend {
   GrpcChannel& channel() { return *channel_; }
 
  private:
+  // Issues the call once the gate lets it through on `keys` (no keys: as a
+  // barrier) and lets the next one through when it completes, before `done`.
+  template <typename Request, typename Response>
+  void Gated(std::span<const std::string_view> keys, KeyGate::Mode mode,
+             GrpcChannel::AsyncMethod<Request, Response> method, Request request,
+             GrpcChannel::CallDone<Request, Response> done);
+
   std::shared_ptr<GrpcChannel> channel_;
   GrpcClientEvents events_;
+  KeyGate gate_;
+  absl::Mutex mu_;
+  // Entered into the gate and not yet completed.
+  int gated_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The stats both adapters report for a channel.

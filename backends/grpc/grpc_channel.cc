@@ -53,6 +53,9 @@ absl::StatusOr<std::shared_ptr<GrpcChannel>> GrpcChannel::Create(GrpcBackendOpti
   // A channel of its own, not one sharing connections (and their backoff)
   // with other channels to the same target in this process.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // No retry policy is configured, and the retry filter's per-call
+  // bookkeeping costs more than it saves.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   const std::size_t send_limit = options.max_item_size + kMessageOverhead;
   args.SetMaxSendMessageSize(
       static_cast<int>(std::min<std::size_t>(send_limit, std::numeric_limits<int>::max())));

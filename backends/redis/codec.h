@@ -19,8 +19,8 @@ namespace memgate::backends::redis {
 // commands, `decode` runs at once on an empty list.
 template <typename R>
 struct Plan {
-  std::vector<Command> commands;
-  absl::AnyInvocable<R(std::vector<Reply> replies) &&> decode;
+  CommandList commands;
+  absl::AnyInvocable<R(ReplyList replies) &&> decode;
 };
 
 class Codec {

@@ -6,15 +6,15 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "backends/redis/resp_command.h"
 
 namespace memgate::backends::redis {
 
 struct GetHolder {
-  std::vector<std::string> keys;  // the memcached keys, in request order
-  std::vector<Reply> replies;     // one per key
+  absl::InlinedVector<std::string, 1> keys;  // the memcached keys, in request order
+  ReplyList replies;                         // one per key
 };
 
 inline std::shared_ptr<GetHolder> MakeGetHolder(std::span<const std::string_view> keys) {

@@ -61,7 +61,7 @@ Plan<GetResult> MetaGet(std::string redis_key, const GetRequest& request) {
                                    meta.key_binary ? "1" : "0"};
   Plan<GetResult> plan;
   plan.commands.push_back(FormatEvalSha(McMetaGetScript(), keys, args));
-  plan.decode = [holder = MakeGetHolder(request.keys)](std::vector<Reply> replies) mutable {
+  plan.decode = [holder = MakeGetHolder(request.keys)](ReplyList replies) mutable {
     GetResult result;
     holder->replies = std::move(replies);
     const redisReply& reply = *holder->replies[0];
@@ -113,7 +113,7 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
       plan.commands.push_back(FormatCommand(argv));
     }
   }
-  plan.decode = [holder = MakeGetHolder(request.keys)](std::vector<Reply> replies) mutable {
+  plan.decode = [holder = MakeGetHolder(request.keys)](ReplyList replies) mutable {
     GetResult result;
     holder->replies = std::move(replies);
     for (std::size_t i = 0; i < holder->replies.size(); ++i) {
@@ -136,9 +136,7 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
       const std::string_view argv[] = {"DEL", redis_key};
       plan.commands.push_back(FormatCommand(argv));
     }
-    plan.decode = [](std::vector<Reply>) {
-      return StoreResult{.outcome = StoreOutcome::kTooLarge};
-    };
+    plan.decode = [](ReplyList) { return StoreResult{.outcome = StoreOutcome::kTooLarge}; };
     return plan;
   }
   const ExpiryArg expiry = StoreExpiry(request.exptime);
@@ -146,11 +144,11 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
   const std::string cas = absl::StrCat(request.cas);
   const std::string limit = absl::StrCat(max_item_size_);
   const std::string_view keys[] = {redis_key};
-  const std::string_view args[] = {ModeArg(request.mode), request.value, flags,
-                                   expiry.kind,           expiry.seconds, cas,
-                                   request.key_binary ? "1" : "0", limit};
+  const std::string_view args[] = {
+      ModeArg(request.mode),          request.value, flags, expiry.kind, expiry.seconds, cas,
+      request.key_binary ? "1" : "0", limit};
   plan.commands.push_back(FormatEvalSha(McStoreScript(), keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const redisReply& reply = *replies[0];
     const std::string_view tag = ReplyTag(reply);
     StoreResult result;
@@ -184,7 +182,7 @@ Plan<DeleteResult> MemcachedCodec::Delete(const DeleteRequest& request) const {
     const std::string_view argv[] = {"DEL", redis_key};
     plan.commands.push_back(FormatCommand(argv));
   }
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const redisReply& reply = *replies[0];
     DeleteResult result;
     if (reply.type == REDIS_REPLY_INTEGER) {
@@ -226,7 +224,7 @@ Plan<ArithResult> MemcachedCodec::Arith(const ArithRequest& request) const {
                                    "0"};
   Plan<ArithResult> plan;
   plan.commands.push_back(FormatEvalSha(McArithScript(), keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const redisReply& reply = *replies[0];
     const std::string_view tag = ReplyTag(reply);
     ArithResult result;

@@ -42,7 +42,9 @@ Capabilities RawCodec::capabilities() const {
       .meta_commands = false, .access_state = false, .recache_state = false, .in_order = true};
 }
 
-std::string RawCodec::RedisKey(std::string_view key) const { return absl::StrCat(prefix_, ToAbsl(key)); }
+std::string RawCodec::RedisKey(std::string_view key) const {
+  return absl::StrCat(prefix_, ToAbsl(key));
+}
 
 Plan<GetResult> RawCodec::Get(const GetRequest& request) const {
   // One GET per key rather than MGET: MGET reads a key of another type as a
@@ -63,7 +65,7 @@ Plan<GetResult> RawCodec::Get(const GetRequest& request) const {
     }
   }
   plan.decode = [holder = MakeGetHolder(request.keys),
-                 with_cas = request.with_cas](std::vector<Reply> replies) mutable {
+                 with_cas = request.with_cas](ReplyList replies) mutable {
     GetResult result;
     holder->replies = std::move(replies);
     for (std::size_t i = 0; i < holder->replies.size(); ++i) {
@@ -85,23 +87,21 @@ Plan<StoreResult> RawCodec::Store(const StoreRequest& request) const {
   Plan<StoreResult> plan;
   const std::string redis_key = RedisKey(request.key);
   if (request.value.size() > max_item_size_) {
-    plan.decode = [](std::vector<Reply>) {
-      return StoreResult{.outcome = StoreOutcome::kTooLarge};
-    };
+    plan.decode = [](ReplyList) { return StoreResult{.outcome = StoreOutcome::kTooLarge}; };
     return plan;
   }
   const ExpiryArg expiry = StoreExpiry(request.exptime);
-  const bool compares = request.mode == StoreMode::kCas ||
-                        ((request.mode == StoreMode::kAppend ||
-                          request.mode == StoreMode::kPrepend) &&
-                         request.cas != 0);
+  const bool compares =
+      request.mode == StoreMode::kCas ||
+      ((request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend) &&
+       request.cas != 0);
   const std::string digest = compares ? DigestHex(request.cas) : std::string();
   const std::string limit = absl::StrCat(max_item_size_);
   const std::string_view keys[] = {redis_key};
   const std::string_view args[] = {ModeArg(request.mode), request.value, expiry.kind,
                                    expiry.seconds,        digest,        limit};
   plan.commands.push_back(FormatEvalSha(RawStoreScript(), keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const redisReply& reply = *replies[0];
     const std::string_view tag = ReplyTag(reply);
     StoreResult result;
@@ -125,13 +125,12 @@ Plan<StoreResult> RawCodec::Store(const StoreRequest& request) const {
 
 Plan<DeleteResult> RawCodec::Delete(const DeleteRequest& request) const {
   const std::string redis_key = RedisKey(request.key);
-  const std::string digest =
-      request.compare_cas ? DigestHex(*request.compare_cas) : std::string();
+  const std::string digest = request.compare_cas ? DigestHex(*request.compare_cas) : std::string();
   const std::string_view keys[] = {redis_key};
   const std::string_view args[] = {digest};
   Plan<DeleteResult> plan;
   plan.commands.push_back(FormatEvalSha(RawDeleteScript(), keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const std::string_view tag = ReplyTag(*replies[0]);
     DeleteResult result;
     if (tag == "F") {
@@ -153,7 +152,7 @@ Plan<ArithResult> RawCodec::Arith(const ArithRequest& request) const {
   const std::string_view args[] = {request.op == ArithOp::kIncr ? "i" : "d", delta};
   Plan<ArithResult> plan;
   plan.commands.push_back(FormatEvalSha(RawArithScript(), keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const redisReply& reply = *replies[0];
     const std::string_view tag = ReplyTag(reply);
     ArithResult result;

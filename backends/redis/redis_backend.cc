@@ -24,44 +24,60 @@ namespace {
 
 namespace asio = boost::asio;
 
-using Replies = absl::StatusOr<std::vector<Reply>>;
+using Replies = absl::StatusOr<ReplyList>;
 
-// Sends all of `commands` back to back on `lane` (one write) and calls
-// `done` once with every reply in order, or with the first failure.
-void SendAll(Lane& lane, std::vector<Command> commands, absl::AnyInvocable<void(Replies) &&> done) {
-  if (commands.size() == 1) {
-    lane.Send(std::move(commands[0]),
-              [done = std::move(done)](absl::StatusOr<Reply> reply) mutable {
-                if (!reply.ok()) return std::move(done)(reply.status());
-                std::vector<Reply> replies;
-                replies.push_back(*std::move(reply));
-                std::move(done)(std::move(replies));
-              });
-    return;
+// A request's result from its replies: a refusal by Redis (WRONGTYPE, OOM,
+// READONLY, CLUSTERDOWN...) answers by name, anything else goes through the
+// plan's decoder.
+template <typename R>
+R Conclude(Replies replies, absl::AnyInvocable<R(ReplyList) &&>& decode) {
+  if (!replies.ok()) return ErrorResult<R>(std::string(replies.status().message()));
+  for (const Reply& reply : *replies) {
+    if (reply->type == REDIS_REPLY_ERROR) return ErrorResult<R>(std::string(ReplyText(*reply)));
   }
-  struct Gather {
-    std::vector<Reply> replies;
-    std::size_t remaining = 0;
-    absl::Status error;
-    absl::AnyInvocable<void(Replies) &&> done;
-  };
-  auto gather = std::make_shared<Gather>();
-  gather->replies.resize(commands.size());
-  gather->remaining = commands.size();
-  gather->done = std::move(done);
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    lane.Send(std::move(commands[i]), [gather, i](absl::StatusOr<Reply> reply) {
-      if (reply.ok()) {
-        gather->replies[i] = *std::move(reply);
-      } else if (gather->error.ok()) {
-        gather->error = reply.status();
-      }
-      if (--gather->remaining > 0) return;
-      if (!gather->error.ok()) return std::move(gather->done)(gather->error);
-      std::move(gather->done)(std::move(gather->replies));
-    });
-  }
+  return std::move(decode)(*std::move(replies));
 }
+
+// One request's commands on a lane, sent back to back (one write): the
+// decoder, the caller's done and the replies gathered so far live in one
+// allocation, and each command's callback holds only a pointer to it.
+template <typename R>
+class Exchange {
+ public:
+  static void Start(Lane& lane, Plan<R> plan, Backend::Done<R> done) {
+    const std::size_t count = plan.commands.size();
+    auto* exchange = new Exchange(std::move(plan.decode), std::move(done), count);
+    for (std::size_t i = 0; i < count; ++i) {
+      lane.Send(std::move(plan.commands[i]), [exchange, i](absl::StatusOr<Reply> reply) {
+        exchange->OnReply(i, std::move(reply));
+      });
+    }
+  }
+
+ private:
+  Exchange(absl::AnyInvocable<R(ReplyList) &&> decode, Backend::Done<R> done, std::size_t count)
+      : decode_(std::move(decode)), done_(std::move(done)), remaining_(count) {
+    replies_.resize(count);
+  }
+
+  void OnReply(std::size_t i, absl::StatusOr<Reply> reply) {
+    if (reply.ok()) {
+      replies_[i] = *std::move(reply);
+    } else if (error_.ok()) {
+      error_ = reply.status();
+    }
+    if (--remaining_ > 0) return;
+    std::unique_ptr<Exchange> self(this);
+    Replies replies = error_.ok() ? Replies(std::move(replies_)) : Replies(error_);
+    std::move(done_)(Conclude(std::move(replies), decode_));
+  }
+
+  absl::AnyInvocable<R(ReplyList) &&> decode_;
+  Backend::Done<R> done_;
+  ReplyList replies_;
+  std::size_t remaining_;
+  absl::Status error_;
+};
 
 absl::StatusOr<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const RedisOptions& options) {
   const bool tls = options.endpoint.kind == RedisEndpoint::Kind::kTls;
@@ -249,9 +265,8 @@ void RedisBackend::OnClusterLoop(
   asio::post(loop->context(), [loop, work = std::move(work)]() mutable { std::move(work)(loop); });
 }
 
-void RedisBackend::OnClientLoop(
-    const ClientContext& client,
-    absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work) {
+template <typename Work>
+void RedisBackend::OnClientLoop(const ClientContext& client, Work work) {
   const std::shared_ptr<LoopConnections>& loop = loops_[LoopIndex(client)];
   if (loop->context.get_executor().running_in_this_thread()) {
     std::move(work)(loop, loop->LaneFor(client.id));
@@ -272,31 +287,27 @@ void RedisBackend::Run(const ClientContext& client, Plan<R> plan, Done<R> done) 
     std::move(done)(ErrorResult<R>(std::string(kNoLoops)));
     return;
   }
-  auto finish = [decode = std::move(plan.decode), done = std::move(done)](Replies replies) mutable {
-    if (!replies.ok()) {
-      return std::move(done)(ErrorResult<R>(std::string(replies.status().message())));
-    }
-    // A refusal by Redis (WRONGTYPE, OOM, READONLY, CLUSTERDOWN...) answers
-    // by name.
-    for (const Reply& reply : *replies) {
-      if (reply->type == REDIS_REPLY_ERROR) {
-        return std::move(done)(ErrorResult<R>(std::string(ReplyText(*reply))));
-      }
-    }
-    std::move(done)(std::move(decode)(*std::move(replies)));
-  };
   if (topology_ != nullptr) {
+    auto finish = [decode = std::move(plan.decode),
+                   done = std::move(done)](ClusterLoop::Replies replies) mutable {
+      if (!replies.ok()) return std::move(done)(Conclude<R>(replies.status(), decode));
+      ReplyList list(std::make_move_iterator(replies->begin()),
+                     std::make_move_iterator(replies->end()));
+      std::move(done)(Conclude<R>(std::move(list), decode));
+    };
+    std::vector<Command> commands(std::make_move_iterator(plan.commands.begin()),
+                                  std::make_move_iterator(plan.commands.end()));
     OnClusterLoop(client,
-                  [id = client.id, commands = std::move(plan.commands),
+                  [id = client.id, commands = std::move(commands),
                    finish = std::move(finish)](const std::shared_ptr<ClusterLoop>& loop) mutable {
                     loop->SendAll(id, std::move(commands), std::move(finish));
                   });
     return;
   }
-  OnClientLoop(client, [commands = std::move(plan.commands), finish = std::move(finish)](
+  OnClientLoop(client, [plan = std::move(plan), done = std::move(done)](
                            const std::shared_ptr<LoopConnections>&, Lane* lane) mutable {
-    if (lane == nullptr) return std::move(finish)(absl::UnavailableError(ToAbsl(kStopped)));
-    SendAll(*lane, std::move(commands), std::move(finish));
+    if (lane == nullptr) return std::move(done)(ErrorResult<R>(std::string(kStopped)));
+    Exchange<R>::Start(*lane, std::move(plan), std::move(done));
   });
 }
 

@@ -71,12 +71,11 @@ class RedisBackend final : public Backend {
   RedisBackend(std::shared_ptr<const RedisOptions> options,
                std::shared_ptr<boost::asio::ssl::context> tls);
 
-  // Runs `work` on the client's loop with the client's lane (nullptr once
-  // shut down): inline when called there, posted otherwise. There must be
-  // loops.
-  void OnClientLoop(
-      const ClientContext& client,
-      absl::AnyInvocable<void(const std::shared_ptr<LoopConnections>&, Lane*) &&> work);
+  // Runs work(loop, lane) on the client's loop with the client's lane
+  // (nullptr once shut down): inline when called there, posted otherwise.
+  // There must be loops.
+  template <typename Work>
+  void OnClientLoop(const ClientContext& client, Work work);
   // The same for a cluster backend, with the client's loop's router.
   void OnClusterLoop(const ClientContext& client,
                      absl::AnyInvocable<void(const std::shared_ptr<ClusterLoop>&) &&> work);

@@ -1,5 +1,5 @@
-// One Redis command in wire form (RESP, formatted by hiredis) and the owned
-// reply hiredis parses for it.
+// One Redis command in wire form (RESP) and the owned reply hiredis parses
+// for it (with reply_reader.h's reader).
 #pragma once
 
 #include <memory>
@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/inlined_vector.h"
+#include "backends/redis/reply_reader.h"
 #include "hiredis/hiredis.h"
 
 namespace memgate::backends::redis {
@@ -14,7 +16,7 @@ namespace memgate::backends::redis {
 struct Script;
 
 struct ReplyFree {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+  void operator()(redisReply* reply) const { FreeReply(reply); }
 };
 using Reply = std::unique_ptr<redisReply, ReplyFree>;
 
@@ -25,8 +27,15 @@ struct Command {
   const Script* script = nullptr;
 };
 
-// The RESP array of bulk strings for argv (binary-safe).
+// A request's commands and their replies, in order; most requests have one.
+using CommandList = absl::InlinedVector<Command, 1>;
+using ReplyList = absl::InlinedVector<Reply, 1>;
+
+// The RESP array of bulk strings for argv (binary-safe), the bytes
+// redisFormatCommandArgv makes, written without its sprintf per argument.
 Command FormatCommand(std::span<const std::string_view> argv);
+// The same, appended to `out` after one reservation.
+void AppendCommand(std::string& out, std::span<const std::string_view> argv);
 
 inline std::string_view ReplyText(const redisReply& reply) {
   return std::string_view(reply.str, reply.len);

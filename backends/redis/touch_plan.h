@@ -20,7 +20,7 @@ inline Plan<TouchResult> TouchPlan(const Script& script, std::string_view redis_
   const std::string_view args[] = {expiry.kind, expiry.seconds};
   Plan<TouchResult> plan;
   plan.commands.push_back(FormatEvalSha(script, keys, args));
-  plan.decode = [](std::vector<Reply> replies) {
+  plan.decode = [](ReplyList replies) {
     const redisReply& reply = *replies[0];
     TouchResult result;
     if (reply.type != REDIS_REPLY_INTEGER) {

@@ -16,9 +16,9 @@
 namespace memgate::backends::redis {
 namespace {
 
-// A reply object as hiredis builds it from the wire bytes.
+// A reply object as the connections' reader builds it from the wire bytes.
 Reply Parse(const std::string& resp) {
-  redisReader* reader = redisReaderCreate();
+  redisReader* reader = CreateReplyReader();
   redisReaderFeed(reader, resp.data(), resp.size());
   void* reply = nullptr;
   EXPECT_EQ(redisReaderGetReply(reader, &reply), REDIS_OK);
