@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -14,12 +13,9 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "admin/admin_requests.h"
 #include "common/absl_compat.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -30,7 +26,6 @@ namespace memgate::admin {
 namespace {
 
 using server::ClientSnapshot;
-using server::CloseMode;
 using server::DisconnectReason;
 using server::Event;
 using server::ListenerInfo;
@@ -38,15 +33,7 @@ using server::ListenerState;
 
 constexpr std::string_view kListenersPrefix = "listeners/";
 constexpr std::string_view kClientsPrefix = "clients/";
-constexpr int32_t kDefaultPageSize = 100;
-constexpr int32_t kMaxPageSize = 1000;
 constexpr std::size_t kWatcherQueue = 1024;
-constexpr std::size_t kMaxListenerIdLength = 63;
-constexpr std::string_view kExpectedAuthorization = "expected 'authorization: Bearer <token>'";
-
-grpc::Status Invalid(std::string message) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
-}
 
 // absl and gRPC share the canonical code numbers.
 grpc::Status ToGrpc(const absl::Status& status) {
@@ -66,84 +53,17 @@ void SetDuration(std::chrono::nanoseconds d, google::protobuf::Duration* out) {
   out->set_nanos(static_cast<int32_t>(d.count() % 1'000'000'000));
 }
 
-// INVALID_ARGUMENT for a negative or malformed duration.
-grpc::Status ToMillis(const google::protobuf::Duration& d, std::string_view field,
-                      std::chrono::milliseconds& out) {
-  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() >= 1'000'000'000) {
-    return Invalid(absl::StrCat(ToAbsl(field), " must be a non-negative duration"));
-  }
-  if (d.seconds() > 100LL * 365 * 24 * 3600) {
-    return Invalid(absl::StrCat(ToAbsl(field), " is too long"));
-  }
-  out = std::chrono::seconds(d.seconds()) +
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(d.nanos()));
-  return grpc::Status::OK;
-}
-
 std::string ListenerName(std::string_view id) {
   return id.empty() ? std::string() : absl::StrCat(ToAbsl(kListenersPrefix), ToAbsl(id));
 }
 
 std::string ClientName(uint64_t id) { return absl::StrCat(ToAbsl(kClientsPrefix), id); }
 
-// "listeners/ID" or "ID" -> ID.
-grpc::Status ParseListenerName(std::string_view name, std::string& id) {
-  if (name.starts_with(kListenersPrefix)) name.remove_prefix(kListenersPrefix.size());
-  if (name.empty()) return Invalid("a listener name (\"listeners/ID\") is required");
-  if (name.find('/') != std::string_view::npos) {
-    return Invalid(absl::StrCat("bad listener name \"", ToAbsl(name), "\""));
-  }
-  id = std::string(name);
-  return grpc::Status::OK;
-}
-
-// "clients/ID" or "ID" -> ID.
-grpc::Status ParseClientName(std::string_view name, uint64_t& id) {
-  const std::string_view given = name;
-  if (name.starts_with(kClientsPrefix)) name.remove_prefix(kClientsPrefix.size());
-  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), id);
-  if (name.empty() || error != std::errc() || end != name.data() + name.size()) {
-    return Invalid(absl::StrCat("bad client name \"", ToAbsl(given),
-                                "\" (want \"clients/ID\" with a numeric ID)"));
-  }
-  return grpc::Status::OK;
-}
-
-// A ListClients page token: the first client id of the next page (ids only
-// grow, so a page boundary stays valid while clients come and go) and the
-// listener filter it was issued for, so it cannot be reused with another.
-std::string PageToken(uint64_t first_id, std::string_view listener) {
-  return absl::WebSafeBase64Escape(absl::StrCat(first_id, "/", ToAbsl(listener)));
-}
-
-grpc::Status ParsePageToken(const std::string& token, std::string_view listener,
-                            uint64_t& first_id) {
-  std::string decoded;
-  if (!absl::WebSafeBase64Unescape(token, &decoded)) return Invalid("bad page_token");
-  const auto slash = decoded.find('/');
-  if (slash == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(decoded).substr(0, slash), &first_id)) {
-    return Invalid("bad page_token");
-  }
-  if (std::string_view(decoded).substr(slash + 1) != listener) {
-    return Invalid("page_token was issued for a different listener filter");
-  }
-  return grpc::Status::OK;
-}
-
 // NOT_FOUND when a filter names a listener that does not exist: a typo must
 // not look like an empty result.
 grpc::Status ListenerExists(server::ListenerManager& listeners, std::string_view id) {
   if (id.empty()) return grpc::Status::OK;
   return ToGrpc(listeners.Get(id).status());
-}
-
-bool ValidListenerId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxListenerIdLength) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
 }
 
 void ToProto(const ListenerInfo& info, v1::Listener* out) {
@@ -230,16 +150,6 @@ void ToProto(const Event& event, v1::Event* out) {
       break;
     }
   }
-}
-
-// Compares without an early exit, so the time taken says nothing about how
-// much of the token matched.
-bool SameToken(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return diff == 0;
 }
 
 }  // namespace
@@ -362,26 +272,11 @@ void AdminService::Shutdown() {
 }
 
 grpc::Status AdminService::Authorize(const grpc::CallbackServerContext& context) const {
-  if (options_.token.empty()) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        absl::StrCat("no authorization header: ", ToAbsl(kExpectedAuthorization)));
-  }
-  // RFC 6750: "Bearer", in any case, then one or more spaces and the token.
-  const absl::string_view value(it->second.data(), it->second.size());
-  const auto space = value.find(' ');
-  if (space == absl::string_view::npos ||
-      !absl::EqualsIgnoreCase(value.substr(0, space), "bearer")) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        absl::StrCat("the authorization header has no Bearer scheme: ",
-                                     ToAbsl(kExpectedAuthorization)));
-  }
-  if (!SameToken(FromAbsl(absl::StripAsciiWhitespace(value.substr(space))), options_.token)) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong admin token");
-  }
-  return grpc::Status::OK;
+  const auto it = metadata.find("authorization");
+  std::optional<std::string_view> header;
+  if (it != metadata.end()) header = std::string_view(it->second.data(), it->second.size());
+  return CheckAuthorization(header, options_.token);
 }
 
 template <typename Handler>
@@ -398,21 +293,8 @@ grpc::ServerUnaryReactor* AdminService::CreateListener(grpc::CallbackServerConte
                                                        const v1::CreateListenerRequest* request,
                                                        v1::Listener* response) {
   return Unary(context, [&]() -> grpc::Status {
-    const v1::Listener& wanted = request->listener();
-    if (wanted.address().empty()) return Invalid("listener.address is required");
-    if (!request->listener_id().empty() && !ValidListenerId(request->listener_id())) {
-      return Invalid(absl::StrCat("bad listener_id \"", request->listener_id(),
-                                  "\": use letters, digits, '-', '_' or '.', at most ",
-                                  kMaxListenerIdLength, " characters"));
-    }
-    server::ListenerOptions options{.id = request->listener_id(),
-                                    .address = wanted.address(),
-                                    .max_clients = wanted.max_clients()};
-    if (grpc::Status s =
-            ToMillis(wanted.idle_timeout(), "listener.idle_timeout", options.idle_timeout);
-        !s.ok()) {
-      return s;
-    }
+    server::ListenerOptions options;
+    if (grpc::Status s = ParseCreateListener(*request, options); !s.ok()) return s;
     absl::StatusOr<ListenerInfo> info = server_.listeners().Open(std::move(options));
     if (!info.ok()) return ToGrpc(info.status());
     ToProto(*info, response);
@@ -448,35 +330,15 @@ grpc::ServerUnaryReactor* AdminService::DeleteListener(grpc::CallbackServerConte
                                                        const v1::DeleteListenerRequest* request,
                                                        v1::Listener* response) {
   return Unary(context, [&]() -> grpc::Status {
-    std::string id;
-    if (grpc::Status s = ParseListenerName(request->name(), id); !s.ok()) return s;
-    CloseMode mode;
-    switch (request->mode()) {
-      case v1::DeleteListenerRequest::MODE_UNSPECIFIED:
-      case v1::DeleteListenerRequest::STOP_ACCEPTING:
-        mode = CloseMode::kStopAccepting;
-        break;
-      case v1::DeleteListenerRequest::DRAIN:
-        mode = CloseMode::kDrain;
-        break;
-      case v1::DeleteListenerRequest::CLOSE_NOW:
-        mode = CloseMode::kCloseNow;
-        break;
-      default:
-        return Invalid(absl::StrCat("unknown mode ", request->mode()));
-    }
-    std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
-    if (request->has_drain_timeout()) {
-      if (grpc::Status s = ToMillis(request->drain_timeout(), "drain_timeout", drain_timeout);
-          !s.ok()) {
-        return s;
-      }
-    }
+    DeleteListenerArgs args;
+    if (grpc::Status s = ParseDeleteListener(*request, args); !s.ok()) return s;
+    const std::string& id = args.id;
     absl::StatusOr<ListenerInfo> before = server_.listeners().Get(id);
     if (!before.ok()) return ToGrpc(before.status());
     // Close returns once the socket is closed (waiting holds only this gRPC
     // thread), so the address may be reused at once.
-    if (absl::Status closed = server_.listeners().Close(id, mode, drain_timeout); !closed.ok()) {
+    if (absl::Status closed = server_.listeners().Close(id, args.mode, args.drain_timeout);
+        !closed.ok()) {
       return ToGrpc(closed);
     }
     // Still listed: draining until its clients leave. Gone: closed.
@@ -497,26 +359,16 @@ grpc::ServerUnaryReactor* AdminService::ListClients(grpc::CallbackServerContext*
                                                     const v1::ListClientsRequest* request,
                                                     v1::ListClientsResponse* response) {
   return Unary(context, [&]() -> grpc::Status {
-    std::string listener;
-    if (!request->listener().empty()) {
-      if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) return s;
-    }
-    if (request->page_size() < 0) return Invalid("page_size must not be negative");
-    const int32_t page_size =
-        request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
-    uint64_t first_id = 0;
-    if (!request->page_token().empty()) {
-      if (grpc::Status s = ParsePageToken(request->page_token(), listener, first_id); !s.ok()) {
-        return s;
-      }
-    }
+    ListClientsArgs args;
+    if (grpc::Status s = ParseListClients(*request, args); !s.ok()) return s;
+    const std::string& listener = args.listener;
     if (grpc::Status s = ListenerExists(server_.listeners(), listener); !s.ok()) return s;
     const std::vector<ClientSnapshot> clients = server_.clients().List(listener);
     response->set_total_size(static_cast<int32_t>(clients.size()));
     auto it =
-        std::lower_bound(clients.begin(), clients.end(), first_id,
+        std::lower_bound(clients.begin(), clients.end(), args.first_id,
                          [](const ClientSnapshot& c, uint64_t id) { return c.client.id < id; });
-    for (int32_t n = 0; it != clients.end() && n < page_size; ++it, ++n) {
+    for (int32_t n = 0; it != clients.end() && n < args.page_size; ++it, ++n) {
       ToProto(*it, response->add_clients());
     }
     if (it != clients.end()) response->set_next_page_token(PageToken(it->client.id, listener));
@@ -627,10 +479,8 @@ grpc::ServerWriteReactor<v1::Event>* AdminService::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   if (grpc::Status s = Authorize(*context); !s.ok()) return EventWriter::Failed(std::move(s));
   std::string listener;
-  if (!request->listener().empty()) {
-    if (grpc::Status s = ParseListenerName(request->listener(), listener); !s.ok()) {
-      return EventWriter::Failed(std::move(s));
-    }
+  if (grpc::Status s = ParseWatchEvents(*request, listener); !s.ok()) {
+    return EventWriter::Failed(std::move(s));
   }
   if (grpc::Status s = ListenerExists(server_.listeners(), listener); !s.ok()) {
     return EventWriter::Failed(std::move(s));

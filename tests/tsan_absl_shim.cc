@@ -1,8 +1,11 @@
-// Test-only: teaches ThreadSanitizer about absl::Mutex and absl::Notification
-// when the system's libabsl was not built with -fsanitize=thread (Debian's is
-// not), so a TSan run reports real races instead of every guarded access.
-// Each function here overrides the library's, calls it through dlsym and adds
-// acquire/release annotations. Linked into the tests only in TSan builds.
+// Test-only: teaches ThreadSanitizer about absl::Mutex, absl::CondVar and
+// absl::Notification when the system's libabsl was not built with
+// -fsanitize=thread (Debian's is not), so a TSan run reports real races
+// instead of every guarded access. Each function here overrides the
+// library's, calls it through dlsym and adds acquire/release annotations.
+// The overrides are exported from the test binary, so they also cover the
+// mutexes inside Debian's gRPC, which uses abseil's. Linked into the tests
+// only in TSan builds.
 #include <dlfcn.h>
 #include <sanitizer/tsan_interface.h>
 
@@ -81,6 +84,44 @@ bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
   __tsan_acquire(this);
   return r;
 }
+void Mutex::ReaderLock() {
+  static auto real = Real<void (*)(Mutex*)>("_ZN4absl7debian35Mutex10ReaderLockEv");
+  real(this);
+  __tsan_acquire(this);
+}
+void Mutex::ReaderUnlock() {
+  static auto real = Real<void (*)(Mutex*)>("_ZN4absl7debian35Mutex12ReaderUnlockEv");
+  __tsan_release(this);
+  real(this);
+}
+void ReleasableMutexLock::Release() {
+  mu_->Unlock();
+  mu_ = nullptr;
+}
+// A wait gives up the mutex and takes it back inside the library, past the
+// overrides above.
+void CondVar::Wait(Mutex* mu) {
+  static auto real = Real<void (*)(CondVar*, Mutex*)>("_ZN4absl7debian37CondVar4WaitEPNS0_5MutexE");
+  __tsan_release(mu);
+  real(this, mu);
+  __tsan_acquire(mu);
+}
+bool CondVar::WaitWithTimeout(Mutex* mu, absl::Duration timeout) {
+  static auto real = Real<bool (*)(CondVar*, Mutex*, absl::Duration)>(
+      "_ZN4absl7debian37CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  __tsan_release(mu);
+  bool r = real(this, mu, timeout);
+  __tsan_acquire(mu);
+  return r;
+}
+bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {
+  static auto real = Real<bool (*)(CondVar*, Mutex*, absl::Time)>(
+      "_ZN4absl7debian37CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  __tsan_release(mu);
+  bool r = real(this, mu, deadline);
+  __tsan_acquire(mu);
+  return r;
+}
 void Notification::Notify() {
   static auto real = Real<void (*)(Notification*)>("_ZN4absl7debian312Notification6NotifyEv");
   __tsan_release(this);
@@ -91,6 +132,13 @@ void Notification::WaitForNotification() const {
       Real<void (*)(const Notification*)>("_ZNK4absl7debian312Notification19WaitForNotificationEv");
   real(this);
   __tsan_acquire(const_cast<Notification*>(this));
+}
+bool Notification::WaitForNotificationWithTimeout(absl::Duration timeout) const {
+  static auto real = Real<bool (*)(const Notification*, absl::Duration)>(
+      "_ZNK4absl7debian312Notification30WaitForNotificationWithTimeoutENS0_8DurationE");
+  bool notified = real(this, timeout);
+  if (notified) __tsan_acquire(const_cast<Notification*>(this));
+  return notified;
 }
 
 ABSL_NAMESPACE_END
