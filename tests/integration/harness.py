@@ -294,20 +294,25 @@ BACKENDS = ("memory", "simple-memory", "redis", "grpc")
 class Backend:
     """What memgate --backend NAME needs, started: nothing for the in-process
     backends, a redis-server of its own for redis, the example SQLite service
-    (sqlite_service: its binary) on a fresh database for grpc. args are
-    memgate's flags for it; stop() stops what was started."""
+    (sqlite_service: its binary) on a fresh database for grpc (in /dev/shm
+    when there is one: a write is then not an fsync). args are memgate's
+    flags for it; stop() stops what was started."""
 
-    def __init__(self, name, sqlite_service=None, workdir=None):
+    def __init__(self, name, sqlite_service=None):
+        import tempfile
         self.name = name
         self.process = None
+        self.workdir = None
         self.args = ["--backend", name]
         if name == "redis":
             self.process = RedisServer()
             self.args += ["--redis-url", self.process.url]
         elif name == "grpc":
-            if not sqlite_service or not workdir:
-                raise ServerError("--backend grpc needs the SQLite service and a directory")
-            self.argv = [sqlite_service, "--db", os.path.join(workdir, "kv.db")]
+            if not sqlite_service:
+                raise ServerError("--backend grpc needs the SQLite service's binary")
+            self.workdir = tempfile.mkdtemp(
+                prefix="memgate-grpc-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+            self.argv = [sqlite_service, "--db", os.path.join(self.workdir, "kv.db")]
             self.process = GrpcService(self.argv)
             self.args += ["--grpc-target", self.process.target]
         elif name not in BACKENDS:
@@ -328,8 +333,11 @@ class Backend:
             self.process = GrpcService(self.argv, port=port)
 
     def stop(self):
+        import shutil
         if self.process:
             self.process.stop()
+        if self.workdir:
+            shutil.rmtree(self.workdir, True)
 
 
 class Client:
