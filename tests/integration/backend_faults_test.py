@@ -1,14 +1,15 @@
 """Backends failing under load, through the real memgate: redis-server
-killed and restarted, and frozen past --redis-timeout; the gRPC service
-(the SQLite example) killed and restarted, and frozen past --grpc-timeout.
+killed and restarted, and frozen past --redis-timeout; a gRPC service (the
+Python example, the full contract) killed and restarted, and frozen past
+--grpc-timeout.
 Clients write and read all along and check every reply: while the backend
 is away they get SERVER_ERROR on a connection that stays open, memgate
 serves them again once it is back, and no get ever returns a value (or
 flags) other than the last one stored or one whose store failed (a failed
-write may or may not have happened); after a Redis restart, which starts
-empty, a key stored before it may also be gone.
+write may or may not have happened); after a restart of Redis or of the
+Python service, which start empty, a key stored before it may also be gone.
 
-  backend_faults_test.py --memgate PATH --sqlite-service PATH
+  backend_faults_test.py --memgate PATH --python-service PATH
 """
 
 import argparse
@@ -23,7 +24,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-SQLITE_SERVICE = None
+PYTHON_SERVICE = None
 
 _VALUE = re.compile(rb"VALUE (\S+) (\d+) (\d+)\r\n")
 
@@ -110,7 +111,8 @@ class Worker(threading.Thread):
             flags = int(m.group(2))
             self.hits += 1
         if not self.acceptable(key, flags, data, state):
-            self.wrong.append((b"get", key, flags, data, state.stored))
+            self.wrong.append((b"get", key, flags, data, "stored", state.stored,
+                               "in era", state.stored_era, "now", self.era[0]))
 
 
 class BackendFaultsTest(unittest.TestCase):
@@ -155,9 +157,9 @@ class BackendFaultsTest(unittest.TestCase):
 
         def fault():
             backend.kill()
+            era[0] += 1  # Redis comes back empty: what was stored may be gone
             time.sleep(0.5)
             backend.restart()
-            era[0] += 1  # Redis came back empty: older keys may be gone
 
         self.run_with_fault(server, fault, era)
 
@@ -173,19 +175,20 @@ class BackendFaultsTest(unittest.TestCase):
         self.run_with_fault(server, fault, [0])
 
     def test_grpc_service_killed_and_restarted_under_load(self):
-        # The SQLite service keeps its database: nothing stored may be lost.
-        backend = harness.Backend("grpc", SQLITE_SERVICE)
+        backend = harness.Backend("grpc", python_service=PYTHON_SERVICE)
         server = self.start(backend, "--grpc-timeout", "500ms")
+        era = [0]
 
         def fault():
             backend.kill()
+            era[0] += 1  # the service comes back empty
             time.sleep(0.5)
             backend.restart()
 
-        self.run_with_fault(server, fault, [0])
+        self.run_with_fault(server, fault, era)
 
     def test_grpc_service_slower_than_the_deadline(self):
-        backend = harness.Backend("grpc", SQLITE_SERVICE)
+        backend = harness.Backend("grpc", python_service=PYTHON_SERVICE)
         server = self.start(backend, "--grpc-timeout", "300ms")
 
         def fault():
@@ -198,8 +201,8 @@ class BackendFaultsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--sqlite-service", required=True)
+    parser.add_argument("--python-service", required=True)
     known, sys.argv[1:] = parser.parse_known_args(sys.argv[1:])
-    SQLITE_SERVICE = known.sqlite_service
+    PYTHON_SERVICE = known.python_service
     harness.parse_args()
     unittest.main(verbosity=2)

@@ -293,12 +293,14 @@ BACKENDS = ("memory", "simple-memory", "redis", "grpc")
 
 class Backend:
     """What memgate --backend NAME needs, started: nothing for the in-process
-    backends, a redis-server of its own for redis, the example SQLite service
-    (sqlite_service: its binary) on a fresh database for grpc (in /dev/shm
-    when there is one: a write is then not an fsync). args are memgate's
-    flags for it; stop() stops what was started."""
+    backends, a redis-server of its own for redis, and for grpc the example
+    SQLite service (sqlite_service: its binary; the plain contract) on a
+    fresh database (in /dev/shm when there is one: a write is then not an
+    fsync), or the example Python service (python_service: its script; the
+    full contract, in memory). args are memgate's flags for it; stop() stops
+    what was started."""
 
-    def __init__(self, name, sqlite_service=None):
+    def __init__(self, name, sqlite_service=None, python_service=None):
         import tempfile
         self.name = name
         self.process = None
@@ -308,11 +310,15 @@ class Backend:
             self.process = RedisServer()
             self.args += ["--redis-url", self.process.url]
         elif name == "grpc":
-            if not sqlite_service:
-                raise ServerError("--backend grpc needs the SQLite service's binary")
-            self.workdir = tempfile.mkdtemp(
-                prefix="memgate-grpc-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-            self.argv = [sqlite_service, "--db", os.path.join(self.workdir, "kv.db")]
+            if sqlite_service:
+                self.workdir = tempfile.mkdtemp(
+                    prefix="memgate-grpc-",
+                    dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+                self.argv = [sqlite_service, "--db", os.path.join(self.workdir, "kv.db")]
+            elif python_service:
+                self.argv = [sys.executable, python_service]
+            else:
+                raise ServerError("--backend grpc needs a service: SQLite's binary or Python's")
             self.process = GrpcService(self.argv)
             self.args += ["--grpc-target", self.process.target]
         elif name not in BACKENDS:
@@ -324,8 +330,8 @@ class Backend:
         self.process.stop()
 
     def restart(self):
-        """Starts the service again on the same port (Redis starts empty,
-        the SQLite service on the same database)."""
+        """Starts the service again on the same port (Redis and the Python
+        service start empty, the SQLite service on the same database)."""
         port = self.process.port
         if self.name == "redis":
             self.process = RedisServer(port=port)
