@@ -196,7 +196,8 @@ bool Connection::ContinueMultiGet() {
     multi_get_.reset();
     return true;
   }
-  // One part at a time, each once the output before it is nearly sent.
+  // One part at a time: each once every reply before it is complete and
+  // less than kMaxQueuedOutput waits to be sent.
   if (next_seq_ != head_seq_ || out_.size() + out_shared_bytes_ >= kMaxQueuedOutput) return false;
   dispatcher_.RetrievePart(multi_get_, *this);
   return true;
