@@ -18,12 +18,18 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t kInitialReadBuffer = 16 * 1024;
-// Stop reading and parsing while this many replies are outstanding or this
-// much output is queued, so one client cannot grow our memory without bound.
-constexpr uint64_t kMaxOutstandingReplies = 1024;
+// Stop reading and parsing while this much output is queued, or while as many
+// replies are outstanding as would take about that much at the size this
+// client's replies have had (within the bounds below), so one client can
+// neither grow our memory without bound nor keep a backend connection it
+// shares with others busy with its replies for long.
 constexpr std::size_t kMaxQueuedOutput = 4 * 1024 * 1024;
 // On shutdown, how long a half-received command may wait for its rest.
 constexpr std::chrono::milliseconds kDrainGrace{200};
+constexpr uint64_t kMinOutstandingReplies = 1;
+constexpr uint64_t kMaxOutstandingReplies = 1024;
+// Until replies have been seen: 4 outstanding.
+constexpr std::size_t kInitialReplyBytes = kMaxQueuedOutput / 4;
 
 int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -47,6 +53,7 @@ Connection::Connection(Socket socket, asio::io_context& loop, int loop_index,
       parser_(protocol::ParserOptions{.max_item_size = options.max_item_size,
                                       .flush_enabled = options.flush_enabled}),
       idle_timer_(loop),
+      reply_bytes_(kInitialReplyBytes),
       connected_at_(std::chrono::system_clock::now()),
       last_activity_ns_(NowNanos()) {}
 
@@ -106,7 +113,7 @@ void Connection::CloseIfDrained() {
   if (closed_ || processing_) return;
   // Not yet accepted by the backend: nothing of its has been read.
   if (!opened_) return Close(DisconnectReason::kShutdown);
-  if (writing_ || !out_.empty() || !slots_.empty()) return;
+  if (writing_ || !out_.empty() || !slots_.empty() || multi_get_) return;
   boost::system::error_code error;
   if (socket_.available(error) > 0 && !error) return;
   if (in_begin_ != in_end_) {
@@ -177,11 +184,15 @@ void Connection::FinishReply(uint64_t seq, bool close_after) {
   if (seq != head_seq_) return;
   while (!slots_.empty() && slots_.front().done) {
     Slot& front = slots_.front();
+    std::size_t reply_bytes = front.bytes.size();
     for (SharedValue& value : front.shared) {
       value.at += out_.size();
       out_shared_bytes_ += value.data.size();
+      reply_bytes += value.data.size();
       out_shared_.push_back(std::move(value));
     }
+    // A moving average over about the last eight replies.
+    reply_bytes_ = reply_bytes_ - reply_bytes_ / 8 + reply_bytes / 8;
     out_.append(front.bytes);
     const bool close = front.close_after;
     slots_.pop_front();
@@ -191,26 +202,49 @@ void Connection::FinishReply(uint64_t seq, bool close_after) {
       close_after_flush_ = true;
       slots_.clear();
       head_seq_ = next_seq_;
+      multi_get_.reset();
       break;
     }
   }
   if (!processing_) ProcessInput();
 }
 
+uint64_t Connection::MaxOutstandingReplies() const {
+  return std::clamp<uint64_t>(kMaxQueuedOutput / std::max<std::size_t>(1, reply_bytes_),
+                              kMinOutstandingReplies, kMaxOutstandingReplies);
+}
+
 bool Connection::CanParse() const {
   if (closed_ || close_after_flush_ || in_begin_ == in_end_) return false;
   const uint64_t outstanding = next_seq_ - head_seq_;
   const std::size_t queued = out_.size() + out_shared_bytes_;
-  if (outstanding >= kMaxOutstandingReplies || queued >= kMaxQueuedOutput) return false;
+  if (outstanding >= MaxOutstandingReplies() || queued >= kMaxQueuedOutput) return false;
   // A backend that cannot keep a client's order gets one command at a time.
   return outstanding == 0 || dispatcher_.PipelinesInOrder();
+}
+
+bool Connection::ContinueMultiGet() {
+  if (multi_get_->Finished()) {
+    multi_get_.reset();
+    return true;
+  }
+  // One part at a time: each once every reply before it is complete and
+  // less than kMaxQueuedOutput waits to be sent.
+  if (next_seq_ != head_seq_ || out_.size() + out_shared_bytes_ >= kMaxQueuedOutput) return false;
+  dispatcher_.RetrievePart(multi_get_, *this);
+  return true;
 }
 
 void Connection::ProcessInput() {
   if (processing_ || closed_) return;
   processing_ = true;
   int parsed = 0;
-  while (CanParse()) {
+  while (!closed_) {
+    if (multi_get_) {
+      if (!ContinueMultiGet()) break;
+      continue;
+    }
+    if (!CanParse()) break;
     if (options_.reqs_per_event > 0 && parsed++ == options_.reqs_per_event) {
       // Yield to the loop's other connections; the rest is parsed on a
       // later turn.
@@ -233,6 +267,10 @@ void Connection::ProcessInput() {
     if (result.status == protocol::ParseResult::Status::kCommand) {
       commands_.store(commands_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       if (command_.verb == protocol::Verb::kQuit) close_reason_ = DisconnectReason::kClientClosed;
+      if (MultiGet::Wanted(command_)) {
+        multi_get_ = std::make_shared<MultiGet>(command_);
+        continue;
+      }
     }
     dispatcher_.Execute(result, command_, *this);
   }
@@ -240,7 +278,9 @@ void Connection::ProcessInput() {
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   Write();
   Read();
-  if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty()) Close(close_reason_);
+  if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty() && !multi_get_) {
+    Close(close_reason_);
+  }
   if (draining_) CloseIfDrained();
 }
 
@@ -271,8 +311,8 @@ void Connection::MakeRoomForRead() {
 }
 
 void Connection::Read() {
-  if (reading_ || closed_ || close_after_flush_) return;
-  if (next_seq_ - head_seq_ >= kMaxOutstandingReplies) return;
+  if (reading_ || closed_ || close_after_flush_ || multi_get_) return;
+  if (next_seq_ - head_seq_ >= MaxOutstandingReplies()) return;
   if (out_.size() + out_shared_bytes_ + sending_.size() + sending_shared_bytes_ >=
       kMaxQueuedOutput) {
     return;
@@ -381,6 +421,7 @@ void Connection::Close(DisconnectReason reason) {
   out_shared_.clear();
   out_shared_bytes_ = 0;
   head_seq_ = next_seq_;
+  multi_get_.reset();
   registry_.Remove(client_, reason);
   if (opened_) dispatcher_.backend().ClientClosed(client_);
 }

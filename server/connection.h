@@ -20,6 +20,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "server/dispatcher.h"
 #include "server/events.h"
+#include "server/multi_get.h"
 #include "server/protocol/parser.h"
 #include "server/session.h"
 
@@ -99,7 +100,12 @@ class Connection final : public Session {
   void Read();
   void OnRead(const boost::system::error_code& error, std::size_t bytes);
   void ProcessInput();
+  // How many replies may be outstanding, from the size of recent ones.
+  uint64_t MaxOutstandingReplies() const;
   bool CanParse() const;
+  // Asks for the next part of multi_get_ when the reply before it is out;
+  // false while it waits.
+  bool ContinueMultiGet();
   void MakeRoomForRead();
   void Write();
   // Points gather_ at sending_ with sending_shared_ spliced in.
@@ -141,6 +147,10 @@ class Connection final : public Session {
   std::size_t sending_shared_bytes_ = 0;
   std::vector<boost::asio::const_buffer> gather_;  // sending_ with its shared values
   std::string discard_;                            // where replies to a closed connection go
+  // A long retrieval being answered a part at a time; nothing after it is
+  // read or parsed meanwhile.
+  std::shared_ptr<MultiGet> multi_get_;
+  std::size_t reply_bytes_;  // the recent replies' average size
 
   bool opened_ = false;  // the backend accepted the client
   bool reading_ = false;

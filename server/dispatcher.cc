@@ -128,12 +128,27 @@ void Dispatcher::Run(const protocol::Command& command, Session& session) {
 }
 
 void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
-  const bool with_cas = command.verb == Verb::kGets || command.verb == Verb::kGats;
-  const bool touch = command.verb == Verb::kGat || command.verb == Verb::kGats;
-  const uint64_t requested = command.keys.size();
-  auto format = [with_cas, touch, requested](ReplyWriter& out, backends::GetResult& result) {
+  RetrieveKeys(command.verb, command.exptime,
+               std::span<const std::string_view>(command.keys.data(), command.keys.size()), nullptr,
+               session);
+}
+
+void Dispatcher::RetrievePart(const std::shared_ptr<MultiGet>& get, Session& session) {
+  const std::span<const std::string_view> keys = get->NextPart();
+  RetrieveKeys(get->verb(), get->exptime(), keys, get, session);
+}
+
+void Dispatcher::RetrieveKeys(Verb verb, int64_t exptime, std::span<const std::string_view> keys,
+                              std::shared_ptr<MultiGet> part_of, Session& session) {
+  const bool with_cas = verb == Verb::kGets || verb == Verb::kGats;
+  const bool touch = verb == Verb::kGat || verb == Verb::kGats;
+  const uint64_t requested = keys.size();
+  const bool end = part_of == nullptr || part_of->LastPart();
+  auto format = [with_cas, touch, requested, end, part_of = std::move(part_of)](
+                    ReplyWriter& out, backends::GetResult& result) {
     switch (result.outcome) {
       case GetOutcome::kError:
+        if (part_of) part_of->PartFailed();
         return AppendBackendError(out, result.error, false);
       case GetOutcome::kOk:
         break;
@@ -149,7 +164,9 @@ void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
       ThreadCounters::Add(c.touch_misses, requested - hits);
     }
     std::string& text = out.text();
+    std::size_t value_bytes = 0;
     for (backends::Hit& hit : result.hits) {
+      value_bytes += hit.value.size();
       if (ReplyWriter::Shares(hit)) {
         if (with_cas) {
           reply::AppendValueHeaderWithCas(text, hit.key, hit.flags, hit.value.size(), hit.cas);
@@ -163,13 +180,12 @@ void Dispatcher::Retrieve(const protocol::Command& command, Session& session) {
         reply::AppendValue(text, hit.key, hit.flags, hit.value);
       }
     }
-    out.Append(reply::kEnd);
+    if (end) out.Append(reply::kEnd);
+    if (part_of) part_of->PartAnswered(value_bytes);
     return false;
   };
-  backends::GetRequest request{
-      .keys = std::span<const std::string_view>(command.keys.data(), command.keys.size()),
-      .with_cas = with_cas};
-  if (touch) request.touch_exptime = command.exptime;
+  backends::GetRequest request{.keys = keys, .with_cas = with_cas};
+  if (touch) request.touch_exptime = exptime;
   backend_.Get(session.client(), request,
                Completion<backends::GetResult>(session, std::move(format)));
 }

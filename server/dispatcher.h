@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string_view>
 
 #include "backends/backend.h"
 #include "server/meta_dispatcher.h"
+#include "server/multi_get.h"
 #include "server/protocol/command.h"
 #include "server/protocol/parser.h"
 #include "server/server_stats.h"
@@ -26,6 +29,10 @@ class Dispatcher {
   void Execute(const protocol::ParseResult& parsed, const protocol::Command& command,
                Session& session);
 
+  // Asks for the next part of a retrieval answered a part at a time; its
+  // reply goes to a slot reserved now, with END after the last part.
+  void RetrievePart(const std::shared_ptr<MultiGet>& get, Session& session);
+
   // True when the backend may receive a client's next command before the
   // previous one completed.
   bool PipelinesInOrder() const { return capabilities_.in_order; }
@@ -38,6 +45,10 @@ class Dispatcher {
   // refused command was a store whose value was too large (as memcached does).
   void Refuse(const protocol::ParseResult& parsed, Session& session);
   void Retrieve(const protocol::Command& command, Session& session);
+  // `keys` of a retrieval, in one call: the whole of it, or a part of
+  // `part_of` (which hears how the part went).
+  void RetrieveKeys(protocol::Verb verb, int64_t exptime, std::span<const std::string_view> keys,
+                    std::shared_ptr<MultiGet> part_of, Session& session);
   void Store(const protocol::Command& command, Session& session);
   void Delete(const protocol::Command& command, Session& session);
   void Arith(const protocol::Command& command, Session& session);

@@ -237,10 +237,12 @@ class Memcached(Process):
 class RedisServer(Process):
     """Debian's redis-server on a free port, no persistence."""
 
-    def __init__(self, binary="redis-server", timeout=10.0):
+    def __init__(self, binary="redis-server", timeout=10.0, port=None):
+        """port: that one (once), else a free one (retried if taken meanwhile)."""
         last = None
-        for _ in range(5):  # the chosen port can be taken meanwhile: retry
-            port = free_tcp_port()
+        wanted = port
+        for _ in range(5 if wanted is None else 1):
+            port = wanted or free_tcp_port()
             argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                     "--appendonly", "no", "--daemonize", "no"]
             try:
@@ -273,6 +275,75 @@ class RedisServer(Process):
                 time.sleep(0.05)
         raise ServerError("redis-server did not answer on port %d within %.0fs:\n%s" %
                           (self.port, timeout, self.log()))
+
+
+class GrpcService(Process):
+    """A memgate.backend.v1 service (the examples) that logs the address it
+    listens on; --listen 127.0.0.1:PORT is appended, 0 picks a free port."""
+
+    def __init__(self, argv, port=0, timeout=20.0):
+        super().__init__(list(argv) + ["--listen", "127.0.0.1:%d" % port])
+        m = self.wait_for_line(r"listening on (\S+):(\d+)$", timeout)
+        self.port = int(m.group(2))
+        self.target = "%s:%s" % (m.group(1), m.group(2))
+
+
+BACKENDS = ("memory", "simple-memory", "redis", "grpc")
+
+
+class Backend:
+    """What memgate --backend NAME needs, started: nothing for the in-process
+    backends, a redis-server of its own for redis, and for grpc the example
+    SQLite service (sqlite_service: its binary; the plain contract) on a
+    fresh database (in /dev/shm when there is one: a write is then not an
+    fsync), or the example Python service (python_service: its script; the
+    full contract, in memory). args are memgate's flags for it; stop() stops
+    what was started."""
+
+    def __init__(self, name, sqlite_service=None, python_service=None):
+        import tempfile
+        self.name = name
+        self.process = None
+        self.workdir = None
+        self.args = ["--backend", name]
+        if name == "redis":
+            self.process = RedisServer()
+            self.args += ["--redis-url", self.process.url]
+        elif name == "grpc":
+            if sqlite_service:
+                self.workdir = tempfile.mkdtemp(
+                    prefix="memgate-grpc-",
+                    dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+                self.argv = [sqlite_service, "--db", os.path.join(self.workdir, "kv.db")]
+            elif python_service:
+                self.argv = [sys.executable, python_service]
+            else:
+                raise ServerError("--backend grpc needs a service: SQLite's binary or Python's")
+            self.process = GrpcService(self.argv)
+            self.args += ["--grpc-target", self.process.target]
+        elif name not in BACKENDS:
+            raise ServerError("unknown backend %r" % name)
+
+    def kill(self):
+        """SIGKILLs the service (redis-server or the gRPC service)."""
+        self.process.proc.kill()
+        self.process.stop()
+
+    def restart(self):
+        """Starts the service again on the same port (Redis and the Python
+        service start empty, the SQLite service on the same database)."""
+        port = self.process.port
+        if self.name == "redis":
+            self.process = RedisServer(port=port)
+        else:
+            self.process = GrpcService(self.argv, port=port)
+
+    def stop(self):
+        import shutil
+        if self.process:
+            self.process.stop()
+        if self.workdir:
+            shutil.rmtree(self.workdir, True)
 
 
 class Client:
@@ -324,8 +395,7 @@ class Client:
                     raise TimeoutError("send blocked for %.1fs" % self.timeout)
                 # Keep draining replies so a server that answers while we
                 # send a large request cannot deadlock us.
-                r, w, _ = select.select([self.sock], [self.sock], [], left)
-                if r:
+                if self._poll(select.POLLIN | select.POLLOUT, left) & select.POLLIN:
                     self._recv_some()
             except (BrokenPipeError, ConnectionResetError):
                 self.closed_by_peer = True
@@ -353,8 +423,21 @@ class Client:
     def _wait_readable(self, timeout):
         if timeout <= 0:
             return False
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        return bool(r)
+        return bool(self._poll(select.POLLIN, timeout))
+
+    def _poll(self, events, timeout):
+        """The events that happened within timeout seconds (poll, not
+        select: descriptors past 1024 are fine)."""
+        poller = select.poll()
+        poller.register(self.sock, events)
+        ready = poller.poll(max(0.0, timeout) * 1000)
+        if not ready:
+            return 0
+        revents = ready[0][1]
+        # A hang-up or an error reads as readable: the next recv reports it.
+        if revents & (select.POLLHUP | select.POLLERR):
+            revents |= select.POLLIN
+        return revents & events
 
     def _take(self, n):
         out, self.buf = self.buf[:n], self.buf[n:]
@@ -431,6 +514,15 @@ def stats(client):
     return out
 
 
+def rss_kib(pid):
+    """A process's resident set size (VmRSS) in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise ServerError("no VmRSS for pid %d" % pid)
+
+
 def wait_until(predicate, timeout=5.0, interval=0.02):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -455,4 +547,5 @@ def require_binary(test_case, path, what):
 
 
 __all__ = ["parse_args", "free_tcp_port", "ServerError", "Process", "Memgate", "Memcached",
-           "Client", "stats", "wait_until", "temp_dir", "require_binary"]
+           "RedisServer", "GrpcService", "BACKENDS", "Backend", "Client", "stats",
+           "rss_kib", "wait_until", "temp_dir", "require_binary"]

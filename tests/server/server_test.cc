@@ -7,9 +7,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/testing/delayed_backend.h"
 #include "gtest/gtest.h"
@@ -61,6 +64,60 @@ class FailingBackend final : public backends::Backend {
 
  private:
   backends::BackendError error_;
+};
+
+// The memory backend, with each Get's key count recorded; the Get numbered
+// `fail_get` (from 0) fails instead.
+class PartRecordingBackend final : public backends::Backend {
+ public:
+  explicit PartRecordingBackend(int fail_get = -1) : fail_get_(fail_get) {}
+  std::string_view Name() const override { return "recording"; }
+  backends::Capabilities capabilities() const override { return inner_.capabilities(); }
+  void Get(const backends::ClientContext& client, const backends::GetRequest& request,
+           Done<backends::GetResult> done) override {
+    if (request.keys.size() > 1) {
+      absl::MutexLock lock(&mu_);
+      parts_.push_back(request.keys.size());
+      if (static_cast<int>(parts_.size()) - 1 == fail_get_) {
+        std::move(done)({.outcome = backends::GetOutcome::kError, .error = {"part failed", false}});
+        return;
+      }
+    }
+    inner_.Get(client, request, std::move(done));
+  }
+  void Store(const backends::ClientContext& client, const backends::StoreRequest& request,
+             Done<backends::StoreResult> done) override {
+    inner_.Store(client, request, std::move(done));
+  }
+  void Delete(const backends::ClientContext& client, const backends::DeleteRequest& request,
+              Done<backends::DeleteResult> done) override {
+    inner_.Delete(client, request, std::move(done));
+  }
+  void Arith(const backends::ClientContext& client, const backends::ArithRequest& request,
+             Done<backends::ArithResult> done) override {
+    inner_.Arith(client, request, std::move(done));
+  }
+  void Touch(const backends::ClientContext& client, const backends::TouchRequest& request,
+             Done<backends::TouchResult> done) override {
+    inner_.Touch(client, request, std::move(done));
+  }
+  void FlushAll(const backends::ClientContext& client, const backends::FlushRequest& request,
+                Done<backends::FlushResult> done) override {
+    inner_.FlushAll(client, request, std::move(done));
+  }
+  void Stats(Done<backends::StatsResult> done) override { inner_.Stats(std::move(done)); }
+
+  // The key counts of the multi-key Gets so far.
+  std::vector<std::size_t> parts() const {
+    absl::MutexLock lock(&mu_);
+    return parts_;
+  }
+
+ private:
+  MemoryBackend inner_;
+  const int fail_get_;
+  mutable absl::Mutex mu_;
+  std::vector<std::size_t> parts_ ABSL_GUARDED_BY(mu_);
 };
 
 // A running server on a free loopback port.
@@ -222,6 +279,51 @@ TEST(ServerTest, WaitsForEachCommandWhenTheBackendCannotKeepOrder) {
   request += "append n 0 0 1\r\nx\r\nget n\r\n";
   expected += "STORED\r\nVALUE n 0 3\r\n50x\r\nEND\r\n";
   EXPECT_EQ(client.Call(request, "END\r\n"), expected);
+}
+
+// A get of `keys` keys k0..k(keys-1) where the even ones hold "v<i>", and
+// what memcached answers to it.
+std::pair<std::string, std::string> LongGet(TestClient& client, int keys) {
+  std::string request = "get";
+  std::string reply;
+  for (int i = 0; i < keys; ++i) {
+    absl::StrAppend(&request, " k", i);
+    if (i % 2 != 0) continue;
+    const std::string value = absl::StrCat("v", i);
+    client.Call(absl::StrCat("set k", i, " 3 0 ", value.size(), "\r\n", value, "\r\n"));
+    absl::StrAppend(&reply, "VALUE k", i, " 3 ", value.size(), "\r\n", value, "\r\n");
+  }
+  return {request + "\r\n", reply};
+}
+
+TEST(ServerTest, ALongGetIsAnsweredAPartAtATime) {
+  PartRecordingBackend backend;
+  RunningServer running(backend, {.threads = 1});
+  TestClient client(running.address);
+  auto [request, reply] = LongGet(client, 2000);
+  EXPECT_EQ(client.Call(request + "version\r\n", "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n"),
+            reply + "END\r\nVERSION " MEMGATE_PROTOCOL_VERSION "\r\n");
+  // 16 keys first; small values make the next parts as large as allowed.
+  EXPECT_EQ(backend.parts(), (std::vector<std::size_t>{16, 1024, 960}));
+  EXPECT_EQ(client.Call("get k0 k1 k2\r\n", "END\r\n"),
+            "VALUE k0 3 2\r\nv0\r\nVALUE k2 3 2\r\nv2\r\nEND\r\n");
+}
+
+TEST(ServerTest, AFailedPartEndsALongGetWithItsError) {
+  PartRecordingBackend backend(/*fail_get=*/1);
+  RunningServer running(backend, {.threads = 1});
+  TestClient client(running.address);
+  auto [request, reply] = LongGet(client, 100);
+  // The first part's values, then the error; no END, and the rest is not
+  // asked for. The connection goes on.
+  std::string first_part;
+  for (int i = 0; i < 16; i += 2) {
+    absl::StrAppend(&first_part, "VALUE k", i, " 3 ", absl::StrCat("v", i).size(), "\r\nv", i,
+                    "\r\n");
+  }
+  EXPECT_EQ(client.Call(request + "version\r\n", "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n"),
+            first_part + "SERVER_ERROR part failed\r\nVERSION " MEMGATE_PROTOCOL_VERSION "\r\n");
+  EXPECT_EQ(backend.parts(), (std::vector<std::size_t>{16, 84}));
 }
 
 TEST(ServerTest, BackendErrorKeepsTheConnection) {
