@@ -22,6 +22,7 @@
 #include "server/events.h"
 #include "server/protocol/parser.h"
 #include "server/session.h"
+#include "server/socket_reader.h"
 
 namespace memgate::server {
 
@@ -105,6 +106,7 @@ class Connection final : public Session {
   void Close(DisconnectReason reason);
 
   Socket socket_;
+  SocketReader reader_;
   boost::asio::io_context& loop_;
   Dispatcher& dispatcher_;
   ServerStats& stats_;
