@@ -15,12 +15,10 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/container/inlined_vector.h"
-#include "absl/hash/hash.h"
 #include "backends/arith.h"
 #include "backends/expiry.h"
 #include "backends/memory/item_allocator.h"
 #include "backends/meta_item.h"
-#include "common/absl_compat.h"
 
 namespace memgate::backends {
 
@@ -90,9 +88,8 @@ void MemoryBackend::SweeperLoop() {
 Shard& MemoryBackend::ShardFor(std::string_view key, uint32_t* table_hash) {
   // One hash per call: abseil's string hash (std::hash's, which
   // absl::Hash<std::string_view> falls back to, is twice the work). The
-  // table gets the low 32 bits (items keep them, so a rehash or an erase
-  // never hashes a key again); the shard comes from the high ones.
-  const uint64_t h = absl::Hash<absl::string_view>{}(ToAbsl(key));
+  // table gets the low 32 bits; the shard comes from the high ones.
+  const uint64_t h = memory_internal::KeyHashOf(key);
   *table_hash = static_cast<uint32_t>(h);
   return *shards_[(h >> 32) % shards_.size()];
 }
@@ -105,7 +102,7 @@ bool MemoryBackend::IsFlushed(uint32_t item_time, int64_t now) const {
 }
 
 bool MemoryBackend::IsLive(const Item& item, int64_t now) const {
-  return !IsExpired(item.expires_at, now) && !IsFlushed(item.time, now);
+  return !IsExpired(item.expires_at, now) && !IsFlushed(item.atime, now);
 }
 
 // Finds `key` in `shard`, dropping it (and counting why) when it has expired
@@ -120,7 +117,7 @@ Item* MemoryBackend::LookupLocked(Shard& shard, std::string_view key, uint32_t h
     shard.Remove(item, bytes_);
     return nullptr;
   }
-  if (IsFlushed(item->time, now)) {
+  if (IsFlushed(item->atime, now)) {
     ++shard.get_flushed;
     shard.Remove(item, bytes_);
     return nullptr;
@@ -249,12 +246,12 @@ void SetState(Item& item, const MetaItemState& state) {
 }
 
 // A new item with `old`'s metadata (flags, expiry, access and meta state)
-// and `value`: what incr/decr and md I put in its place.
-Item* CopyWithValue(const Item& old, std::string_view value) {
-  Item* item = Item::Create(old.key(), old.hash, value, {});
+// and `value`: what incr/decr and md I put in its place. `hash` is the key's
+// table hash.
+Item* CopyWithValue(const Item& old, uint32_t hash, std::string_view value) {
+  Item* item = Item::Create(old.key(), hash, value, {});
   item->flags = old.flags;
   item->expires_at = old.expires_at;
-  item->time = old.time;
   item->atime = old.atime;
   item->fetched = old.fetched;
   item->stale = old.stale;
@@ -310,7 +307,6 @@ void MemoryBackend::MetaGet(std::string_view key, const MetaGetFields& fields,
       // A stub for the client that wins the right to recache.
       Item* stub = Item::Create(key, hash, {}, {});
       stub->cas = NextCas();
-      stub->time = ToItemTime(now);
       SetState(*stub, NewItemState(0, now, fields.key_binary));
       if (ReplaceLocked(shard, nullptr, stub, now)) {
         item = stub;
@@ -403,7 +399,6 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   Item* item = Item::Create(key, hash, first, second);  // before `old` goes: it may be a part
   item->flags = flags;
   item->cas = new_cas;
-  item->time = ToItemTime(now);
   SetState(*item, store_stale ? StaleReplacement(StateOf(*old), now, request.key_binary)
                               : NewItemState(expires_at, now, request.key_binary));
   if (!ReplaceLocked(shard, old, item, now)) return fail_set(StoreOutcome::kNoMemory);
@@ -448,7 +443,7 @@ void MemoryBackend::Delete(const ClientContext& client, const DeleteRequest& req
     } else if (request.invalidate) {
       // Stale, with a new cas (a copy: Hits read the cas without the lock),
       // and open for a new recache winner.
-      Item* copy = CopyWithValue(*item, item->value());
+      Item* copy = CopyWithValue(*item, hash, item->value());
       copy->cas = NextCas();
       MetaItemState state = StateOf(*copy);
       Invalidate(request.ttl, now, state);
@@ -482,7 +477,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
         result.outcome = ArithOutcome::kNotFound;
       } else {
         item = Item::Create(request.key, hash, FormatArithValue(request.initial, 0), {});
-        item->time = item->atime = ToItemTime(now);
+        item->atime = ToItemTime(now);
         result.value = request.initial;
         created = true;
       }
@@ -494,8 +489,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
       result.value = ApplyArith(request.op, *current, request.delta);
       // memcached rewrites in place when the number still fits, keeping the
       // item's length (space padded).
-      item = CopyWithValue(*old, FormatArithValue(result.value, old->value_len));
-      item->time = ToItemTime(now);
+      item = CopyWithValue(*old, hash, FormatArithValue(result.value, old->value_len));
     }
     if (item != nullptr) {
       item->cas = NextCas();

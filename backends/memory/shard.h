@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/memory/item.h"
+#include "backends/memory/table_allocator.h"
 
 namespace memgate::backends::memory_internal {
 
@@ -17,7 +18,7 @@ struct Shard {
   static constexpr uint64_t kNoTail = std::numeric_limits<uint64_t>::max();
 
   absl::Mutex mu;
-  absl::flat_hash_set<Item*, KeyHash, KeyEq> items ABSL_GUARDED_BY(mu);
+  absl::flat_hash_set<Item*, KeyHash, KeyEq, TableAllocator<Item*>> items ABSL_GUARDED_BY(mu);
   Item* lru_head ABSL_GUARDED_BY(mu) = nullptr;  // most recently used
   Item* lru_tail ABSL_GUARDED_BY(mu) = nullptr;  // eviction candidate
   // The LRU tail's cas, readable without the lock. Cas numbers are handed out
