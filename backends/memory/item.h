@@ -100,9 +100,17 @@ struct HashedKey {
   uint32_t hash;
 };
 
+// A stored item with its table hash, to erase it without hashing its key
+// again.
+struct HashedItem {
+  const Item* item;
+  uint32_t hash;
+};
+
 struct KeyHash {
   using is_transparent = void;
   std::size_t operator()(const HashedKey& key) const { return key.hash; }
+  std::size_t operator()(const HashedItem& item) const { return item.hash; }
   std::size_t operator()(const Item* item) const {
     return static_cast<uint32_t>(KeyHashOf(item->key()));
   }
@@ -113,6 +121,8 @@ struct KeyEq {
   bool operator()(const Item* a, const Item* b) const { return a == b || a->key() == b->key(); }
   bool operator()(const Item* a, const HashedKey& b) const { return a->key() == b.key; }
   bool operator()(const HashedKey& a, const Item* b) const { return a.key == b->key(); }
+  bool operator()(const Item* a, const HashedItem& b) const { return a == b.item; }
+  bool operator()(const HashedItem& a, const Item* b) const { return a.item == b; }
 };
 
 }  // namespace memgate::backends::memory_internal

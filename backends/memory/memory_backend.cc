@@ -114,12 +114,12 @@ Item* MemoryBackend::LookupLocked(Shard& shard, std::string_view key, uint32_t h
   if (IsExpired(item->expires_at, now)) {
     ++shard.get_expired;
     if (!item->fetched) ++shard.expired_unfetched;
-    shard.Remove(item, bytes_);
+    shard.Remove(item, hash, bytes_);
     return nullptr;
   }
   if (IsFlushed(item->atime, now)) {
     ++shard.get_flushed;
-    shard.Remove(item, bytes_);
+    shard.Remove(item, hash, bytes_);
     return nullptr;
   }
   return item;
@@ -203,7 +203,7 @@ bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
   return true;
 }
 
-bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t now) {
+bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, uint32_t hash, int64_t now) {
   const uint64_t needed = item->charge();
   const uint64_t freed = old != nullptr ? old->charge() : 0;
   uint64_t reserved = 0;
@@ -219,7 +219,7 @@ bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t n
     }
     reserved = needed - freed;
   }
-  if (old != nullptr) shard.Remove(old, bytes_);
+  if (old != nullptr) shard.Remove(old, hash, bytes_);
   shard.Insert(item, bytes_, reserved);
   return true;
 }
@@ -282,7 +282,7 @@ void MemoryBackend::Get(const ClientContext& client, const GetRequest& request,
       const int64_t expires_at =
           request.touch_exptime ? AbsoluteExpiry(*request.touch_exptime, now) : 0;
       if (expires_at == kAlreadyExpired) {
-        shard.Remove(item, bytes_);  // the caller still gets this copy
+        shard.Remove(item, hash, bytes_);  // the caller still gets this copy
       } else {
         if (request.touch_exptime) item->expires_at = ToItemTime(expires_at);
         shard.Bump(item);
@@ -308,7 +308,7 @@ void MemoryBackend::MetaGet(std::string_view key, const MetaGetFields& fields,
       Item* stub = Item::Create(key, hash, {}, {});
       stub->cas = NextCas();
       SetState(*stub, NewItemState(0, now, fields.key_binary));
-      if (ReplaceLocked(shard, nullptr, stub, now)) {
+      if (ReplaceLocked(shard, nullptr, stub, hash, now)) {
         item = stub;
         created = true;
       }
@@ -334,7 +334,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
 
   // A set that fails leaves no stale value behind (memcached does the same).
   const auto fail_set = [&](StoreOutcome outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    if (mode == StoreMode::kSet && old != nullptr) shard.Remove(old, bytes_);
+    if (mode == StoreMode::kSet && old != nullptr) shard.Remove(old, hash, bytes_);
     return Stored{outcome};
   };
   if (value.size() > options_.max_item_size) return fail_set(StoreOutcome::kTooLarge);
@@ -390,7 +390,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   const uint64_t new_cas = NextCas();
   if (expires_at == kAlreadyExpired) {
     // Stored and immediately invisible: what was there is gone.
-    if (old != nullptr) shard.Remove(old, bytes_);
+    if (old != nullptr) shard.Remove(old, hash, bytes_);
     return {StoreOutcome::kStored, new_cas};
   }
   const uint64_t charge = Item::ChargeFor(key.size(), first.size() + second.size());
@@ -401,7 +401,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   item->cas = new_cas;
   SetState(*item, store_stale ? StaleReplacement(StateOf(*old), now, request.key_binary)
                               : NewItemState(expires_at, now, request.key_binary));
-  if (!ReplaceLocked(shard, old, item, now)) return fail_set(StoreOutcome::kNoMemory);
+  if (!ReplaceLocked(shard, old, item, hash, now)) return fail_set(StoreOutcome::kNoMemory);
   return {StoreOutcome::kStored, new_cas};
 }
 
@@ -448,12 +448,12 @@ void MemoryBackend::Delete(const ClientContext& client, const DeleteRequest& req
       MetaItemState state = StateOf(*copy);
       Invalidate(request.ttl, now, state);
       SetState(*copy, state);
-      shard.Remove(item, bytes_);
+      shard.Remove(item, hash, bytes_);
       shard.Insert(copy, bytes_);
       --shard.total_items;  // the same item, not a new one
       result.outcome = DeleteOutcome::kDeleted;
     } else {
-      shard.Remove(item, bytes_);
+      shard.Remove(item, hash, bytes_);
       result.outcome = DeleteOutcome::kDeleted;
     }
   }
@@ -497,7 +497,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
       result.ttl = ApplyArithSteps(request, created, now, expires_at);
       item->expires_at = ToItemTime(expires_at);
       result.cas = item->cas;
-      if (!ReplaceLocked(shard, old, item, now)) {
+      if (!ReplaceLocked(shard, old, item, hash, now)) {
         result = ArithResult{.outcome = ArithOutcome::kNoMemory};
       }
     }
@@ -519,7 +519,7 @@ void MemoryBackend::Touch(const ClientContext& client, const TouchRequest& reque
     } else {
       const int64_t expires_at = AbsoluteExpiry(request.exptime, now);
       if (expires_at == kAlreadyExpired) {
-        shard.Remove(item, bytes_);
+        shard.Remove(item, hash, bytes_);
       } else {
         item->expires_at = ToItemTime(expires_at);
         shard.Bump(item);

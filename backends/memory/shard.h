@@ -96,7 +96,12 @@ struct Shard {
 
   // Drops the table's reference; outstanding Hits keep the memory alive.
   void Remove(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    items.erase(item);
+    Remove(item, static_cast<uint32_t>(KeyHashOf(item->key())), total_bytes);
+  }
+  // The same, for an item whose table hash the caller has.
+  void Remove(Item* item, uint32_t hash, std::atomic<uint64_t>& total_bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    items.erase(HashedItem{item, hash});
     Unlink(item);
     total_bytes.fetch_sub(item->charge(), std::memory_order_relaxed);
     item->Unref();
