@@ -1,6 +1,7 @@
 // Small blocks from per-thread free lists rather than from malloc, for what
 // an event loop allocates and frees for every command: completion state and
-// Asio's read and write operations. Such a block is almost always allocated
+// Asio's write operations (reads use one operation per connection, see
+// socket_reader.h). Such a block is almost always allocated
 // and freed on the same loop, so reusing it there needs no lock. Blocks freed
 // on another thread go to that thread's lists (or back to the heap once it
 // exits).

@@ -43,6 +43,7 @@ Connection::Connection(Socket socket, asio::io_context& loop, int loop_index,
                        Dispatcher& dispatcher, ServerStats& stats, ClientRegistry& registry,
                        backends::ClientContext client, ConnectionOptions options)
     : socket_(std::move(socket)),
+      reader_(loop, socket_),
       loop_(loop),
       dispatcher_(dispatcher),
       stats_(stats),
@@ -319,11 +320,10 @@ void Connection::Read() {
   }
   MakeRoomForRead();
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_),
-      asio::bind_allocator(block_cache::Allocator<void>(),
-                           [self = Self()](const boost::system::error_code& error,
-                                           std::size_t bytes) { self->OnRead(error, bytes); }));
+  reader_.Start(asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_), Self(),
+                [](void* self, const boost::system::error_code& error, std::size_t bytes) {
+                  static_cast<Connection*>(self)->OnRead(error, bytes);
+                });
 }
 
 void Connection::OnRead(const boost::system::error_code& error, std::size_t bytes) {

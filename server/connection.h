@@ -23,6 +23,7 @@
 #include "server/multi_get.h"
 #include "server/protocol/parser.h"
 #include "server/session.h"
+#include "server/socket_reader.h"
 
 namespace memgate::server {
 
@@ -116,6 +117,7 @@ class Connection final : public Session {
   void CloseIfDrained();
 
   Socket socket_;
+  SocketReader reader_;
   boost::asio::io_context& loop_;
   Dispatcher& dispatcher_;
   ServerStats& stats_;

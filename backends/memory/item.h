@@ -10,7 +10,10 @@
 #include <new>
 #include <string_view>
 
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "backends/memory/item_allocator.h"
+#include "common/absl_compat.h"
 
 namespace memgate::backends::memory_internal {
 
@@ -26,10 +29,12 @@ struct Item {
   Item* lru_prev = nullptr;
   Item* lru_next = nullptr;
   uint32_t expires_at = 0;  // unix seconds, 0 = never; guarded by the shard mutex
-  uint32_t time = 0;        // unix seconds when stored, for flush_all
-  uint32_t atime = 0;       // unix seconds of the last access; guarded by the shard mutex
+  // Unix seconds of the last access, a store counting as one (memcached's
+  // it->time). flush_all drops items by it: an item is looked up, and so
+  // dropped if a flush has passed, before any access moves it forward, so it
+  // is before a flush exactly when the store was. Guarded by the shard mutex.
+  uint32_t atime = 0;
   uint32_t value_len = 0;
-  uint32_t hash = 0;  // the table's hash of the key (see ShardFor)
   uint16_t key_len = 0;
   // Guarded by the shard mutex.
   bool fetched : 1 = false;
@@ -37,9 +42,10 @@ struct Item {
   bool token_sent : 1 = false;  // a client has been told it won the recache
   bool key_binary : 1 = false;  // stored with a base64 (b) key
   bool active : 1 = false;      // accessed since it last came to the LRU front
-  // Key, then value, right after the header (not after its padding): 55
-  // bytes of header, so a 13-byte key and a 100-byte value take a 168-byte
-  // slab slot (see item_allocator.h).
+  // Key, then value, right after the header (not after its padding): 47
+  // bytes of header, so a 13-byte key and a 100-byte value take a 160-byte
+  // slab slot (see item_allocator.h). The table's hash is not kept: a rehash
+  // or an erase hashes the key again, which costs less than 4 bytes an item.
   char bytes[];
 
   const char* data() const { return bytes; }
@@ -63,7 +69,6 @@ struct Item {
     void* memory = ItemAllocator::Allocate(
         offsetof(Item, bytes) + key.size() + first.size() + second.size(), hash);
     Item* item = new (memory) Item();
-    item->hash = hash;
     item->key_len = static_cast<uint16_t>(key.size());
     item->value_len = static_cast<uint32_t>(first.size() + second.size());
     char* out = item->data();
@@ -83,16 +88,32 @@ struct Item {
   }
 };
 
+// abseil's string hash of a key: the low 32 bits are its shard table's
+// hash, the high ones pick the shard (see MemoryBackend::ShardFor).
+inline uint64_t KeyHashOf(std::string_view key) {
+  return absl::Hash<absl::string_view>{}(ToAbsl(key));
+}
+
 // A key with its table hash, computed once per call (ShardFor).
 struct HashedKey {
   std::string_view key;
   uint32_t hash;
 };
 
+// A stored item with its table hash, to erase it without hashing its key
+// again.
+struct HashedItem {
+  const Item* item;
+  uint32_t hash;
+};
+
 struct KeyHash {
   using is_transparent = void;
   std::size_t operator()(const HashedKey& key) const { return key.hash; }
-  std::size_t operator()(const Item* item) const { return item->hash; }
+  std::size_t operator()(const HashedItem& item) const { return item.hash; }
+  std::size_t operator()(const Item* item) const {
+    return static_cast<uint32_t>(KeyHashOf(item->key()));
+  }
 };
 
 struct KeyEq {
@@ -100,6 +121,8 @@ struct KeyEq {
   bool operator()(const Item* a, const Item* b) const { return a == b || a->key() == b->key(); }
   bool operator()(const Item* a, const HashedKey& b) const { return a->key() == b.key; }
   bool operator()(const HashedKey& a, const Item* b) const { return a.key == b->key(); }
+  bool operator()(const Item* a, const HashedItem& b) const { return a == b.item; }
+  bool operator()(const HashedItem& a, const Item* b) const { return a.item == b; }
 };
 
 }  // namespace memgate::backends::memory_internal

@@ -15,12 +15,10 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/container/inlined_vector.h"
-#include "absl/hash/hash.h"
 #include "backends/arith.h"
 #include "backends/expiry.h"
 #include "backends/memory/item_allocator.h"
 #include "backends/meta_item.h"
-#include "common/absl_compat.h"
 
 namespace memgate::backends {
 
@@ -90,9 +88,8 @@ void MemoryBackend::SweeperLoop() {
 Shard& MemoryBackend::ShardFor(std::string_view key, uint32_t* table_hash) {
   // One hash per call: abseil's string hash (std::hash's, which
   // absl::Hash<std::string_view> falls back to, is twice the work). The
-  // table gets the low 32 bits (items keep them, so a rehash or an erase
-  // never hashes a key again); the shard comes from the high ones.
-  const uint64_t h = absl::Hash<absl::string_view>{}(ToAbsl(key));
+  // table gets the low 32 bits; the shard comes from the high ones.
+  const uint64_t h = memory_internal::KeyHashOf(key);
   *table_hash = static_cast<uint32_t>(h);
   return *shards_[(h >> 32) % shards_.size()];
 }
@@ -105,7 +102,7 @@ bool MemoryBackend::IsFlushed(uint32_t item_time, int64_t now) const {
 }
 
 bool MemoryBackend::IsLive(const Item& item, int64_t now) const {
-  return !IsExpired(item.expires_at, now) && !IsFlushed(item.time, now);
+  return !IsExpired(item.expires_at, now) && !IsFlushed(item.atime, now);
 }
 
 // Finds `key` in `shard`, dropping it (and counting why) when it has expired
@@ -117,12 +114,12 @@ Item* MemoryBackend::LookupLocked(Shard& shard, std::string_view key, uint32_t h
   if (IsExpired(item->expires_at, now)) {
     ++shard.get_expired;
     if (!item->fetched) ++shard.expired_unfetched;
-    shard.Remove(item, bytes_);
+    shard.Remove(item, hash, bytes_);
     return nullptr;
   }
-  if (IsFlushed(item->time, now)) {
+  if (IsFlushed(item->atime, now)) {
     ++shard.get_flushed;
-    shard.Remove(item, bytes_);
+    shard.Remove(item, hash, bytes_);
     return nullptr;
   }
   return item;
@@ -206,7 +203,7 @@ bool MemoryBackend::MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now) {
   return true;
 }
 
-bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t now) {
+bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, uint32_t hash, int64_t now) {
   const uint64_t needed = item->charge();
   const uint64_t freed = old != nullptr ? old->charge() : 0;
   uint64_t reserved = 0;
@@ -222,7 +219,7 @@ bool MemoryBackend::ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t n
     }
     reserved = needed - freed;
   }
-  if (old != nullptr) shard.Remove(old, bytes_);
+  if (old != nullptr) shard.Remove(old, hash, bytes_);
   shard.Insert(item, bytes_, reserved);
   return true;
 }
@@ -249,12 +246,12 @@ void SetState(Item& item, const MetaItemState& state) {
 }
 
 // A new item with `old`'s metadata (flags, expiry, access and meta state)
-// and `value`: what incr/decr and md I put in its place.
-Item* CopyWithValue(const Item& old, std::string_view value) {
-  Item* item = Item::Create(old.key(), old.hash, value, {});
+// and `value`: what incr/decr and md I put in its place. `hash` is the key's
+// table hash.
+Item* CopyWithValue(const Item& old, uint32_t hash, std::string_view value) {
+  Item* item = Item::Create(old.key(), hash, value, {});
   item->flags = old.flags;
   item->expires_at = old.expires_at;
-  item->time = old.time;
   item->atime = old.atime;
   item->fetched = old.fetched;
   item->stale = old.stale;
@@ -285,7 +282,7 @@ void MemoryBackend::Get(const ClientContext& client, const GetRequest& request,
       const int64_t expires_at =
           request.touch_exptime ? AbsoluteExpiry(*request.touch_exptime, now) : 0;
       if (expires_at == kAlreadyExpired) {
-        shard.Remove(item, bytes_);  // the caller still gets this copy
+        shard.Remove(item, hash, bytes_);  // the caller still gets this copy
       } else {
         if (request.touch_exptime) item->expires_at = ToItemTime(expires_at);
         shard.Bump(item);
@@ -310,9 +307,8 @@ void MemoryBackend::MetaGet(std::string_view key, const MetaGetFields& fields,
       // A stub for the client that wins the right to recache.
       Item* stub = Item::Create(key, hash, {}, {});
       stub->cas = NextCas();
-      stub->time = ToItemTime(now);
       SetState(*stub, NewItemState(0, now, fields.key_binary));
-      if (ReplaceLocked(shard, nullptr, stub, now)) {
+      if (ReplaceLocked(shard, nullptr, stub, hash, now)) {
         item = stub;
         created = true;
       }
@@ -338,7 +334,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
 
   // A set that fails leaves no stale value behind (memcached does the same).
   const auto fail_set = [&](StoreOutcome outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu) {
-    if (mode == StoreMode::kSet && old != nullptr) shard.Remove(old, bytes_);
+    if (mode == StoreMode::kSet && old != nullptr) shard.Remove(old, hash, bytes_);
     return Stored{outcome};
   };
   if (value.size() > options_.max_item_size) return fail_set(StoreOutcome::kTooLarge);
@@ -394,7 +390,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   const uint64_t new_cas = NextCas();
   if (expires_at == kAlreadyExpired) {
     // Stored and immediately invisible: what was there is gone.
-    if (old != nullptr) shard.Remove(old, bytes_);
+    if (old != nullptr) shard.Remove(old, hash, bytes_);
     return {StoreOutcome::kStored, new_cas};
   }
   const uint64_t charge = Item::ChargeFor(key.size(), first.size() + second.size());
@@ -403,10 +399,9 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   Item* item = Item::Create(key, hash, first, second);  // before `old` goes: it may be a part
   item->flags = flags;
   item->cas = new_cas;
-  item->time = ToItemTime(now);
   SetState(*item, store_stale ? StaleReplacement(StateOf(*old), now, request.key_binary)
                               : NewItemState(expires_at, now, request.key_binary));
-  if (!ReplaceLocked(shard, old, item, now)) return fail_set(StoreOutcome::kNoMemory);
+  if (!ReplaceLocked(shard, old, item, hash, now)) return fail_set(StoreOutcome::kNoMemory);
   return {StoreOutcome::kStored, new_cas};
 }
 
@@ -448,17 +443,17 @@ void MemoryBackend::Delete(const ClientContext& client, const DeleteRequest& req
     } else if (request.invalidate) {
       // Stale, with a new cas (a copy: Hits read the cas without the lock),
       // and open for a new recache winner.
-      Item* copy = CopyWithValue(*item, item->value());
+      Item* copy = CopyWithValue(*item, hash, item->value());
       copy->cas = NextCas();
       MetaItemState state = StateOf(*copy);
       Invalidate(request.ttl, now, state);
       SetState(*copy, state);
-      shard.Remove(item, bytes_);
+      shard.Remove(item, hash, bytes_);
       shard.Insert(copy, bytes_);
       --shard.total_items;  // the same item, not a new one
       result.outcome = DeleteOutcome::kDeleted;
     } else {
-      shard.Remove(item, bytes_);
+      shard.Remove(item, hash, bytes_);
       result.outcome = DeleteOutcome::kDeleted;
     }
   }
@@ -482,7 +477,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
         result.outcome = ArithOutcome::kNotFound;
       } else {
         item = Item::Create(request.key, hash, FormatArithValue(request.initial, 0), {});
-        item->time = item->atime = ToItemTime(now);
+        item->atime = ToItemTime(now);
         result.value = request.initial;
         created = true;
       }
@@ -494,8 +489,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
       result.value = ApplyArith(request.op, *current, request.delta);
       // memcached rewrites in place when the number still fits, keeping the
       // item's length (space padded).
-      item = CopyWithValue(*old, FormatArithValue(result.value, old->value_len));
-      item->time = ToItemTime(now);
+      item = CopyWithValue(*old, hash, FormatArithValue(result.value, old->value_len));
     }
     if (item != nullptr) {
       item->cas = NextCas();
@@ -503,7 +497,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
       result.ttl = ApplyArithSteps(request, created, now, expires_at);
       item->expires_at = ToItemTime(expires_at);
       result.cas = item->cas;
-      if (!ReplaceLocked(shard, old, item, now)) {
+      if (!ReplaceLocked(shard, old, item, hash, now)) {
         result = ArithResult{.outcome = ArithOutcome::kNoMemory};
       }
     }
@@ -525,7 +519,7 @@ void MemoryBackend::Touch(const ClientContext& client, const TouchRequest& reque
     } else {
       const int64_t expires_at = AbsoluteExpiry(request.exptime, now);
       if (expires_at == kAlreadyExpired) {
-        shard.Remove(item, bytes_);
+        shard.Remove(item, hash, bytes_);
       } else {
         item->expires_at = ToItemTime(expires_at);
         shard.Bump(item);

@@ -133,10 +133,12 @@ class MemoryBackend final : public Backend {
   void EvictTailLocked(Shard& shard, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Puts `item` in place of `old` (null: none) once there is room for it;
   // `old` is no eviction candidate meanwhile. When no room can be made,
-  // `item` is dropped, `old` stays, and the answer is false.
-  bool ReplaceLocked(Shard& shard, Item* old, Item* item, int64_t now)
+  // `item` is dropped, `old` stays, and the answer is false. `hash` is
+  // their key's table hash.
+  bool ReplaceLocked(Shard& shard, Item* old, Item* item, uint32_t hash, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  // Whether the item stored at `item_time` is hidden by a flush_all at `now`.
+  // Whether the item last accessed (or stored) at `item_time` is hidden by
+  // a flush_all at `now` (see Item::atime).
   bool IsFlushed(uint32_t item_time, int64_t now) const;
   bool IsLive(const Item& item, int64_t now) const;
   // `key`'s item in `shard`, or null; drops it when it has expired or was

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/memory/item.h"
+#include "backends/memory/table_allocator.h"
 
 namespace memgate::backends::memory_internal {
 
@@ -17,7 +18,7 @@ struct Shard {
   static constexpr uint64_t kNoTail = std::numeric_limits<uint64_t>::max();
 
   absl::Mutex mu;
-  absl::flat_hash_set<Item*, KeyHash, KeyEq> items ABSL_GUARDED_BY(mu);
+  absl::flat_hash_set<Item*, KeyHash, KeyEq, TableAllocator<Item*>> items ABSL_GUARDED_BY(mu);
   Item* lru_head ABSL_GUARDED_BY(mu) = nullptr;  // most recently used
   Item* lru_tail ABSL_GUARDED_BY(mu) = nullptr;  // eviction candidate
   // The LRU tail's cas, readable without the lock. Cas numbers are handed out
@@ -95,7 +96,12 @@ struct Shard {
 
   // Drops the table's reference; outstanding Hits keep the memory alive.
   void Remove(Item* item, std::atomic<uint64_t>& total_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    items.erase(item);
+    Remove(item, static_cast<uint32_t>(KeyHashOf(item->key())), total_bytes);
+  }
+  // The same, for an item whose table hash the caller has.
+  void Remove(Item* item, uint32_t hash, std::atomic<uint64_t>& total_bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    items.erase(HashedItem{item, hash});
     Unlink(item);
     total_bytes.fetch_sub(item->charge(), std::memory_order_relaxed);
     item->Unref();
