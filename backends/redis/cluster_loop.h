@@ -21,6 +21,7 @@
 #include "backends/redis/cluster_slot_map.h"
 #include "backends/redis/cluster_topology.h"
 #include "backends/redis/loop_connections.h"
+#include "backends/redis/reply_gather.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -33,8 +34,6 @@ inline constexpr int kMaxRedirects = 5;
 
 class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
  public:
-  using Replies = absl::StatusOr<std::vector<Reply>>;
-
   ClusterLoop(boost::asio::io_context& loop, std::shared_ptr<ClusterTopology> topology,
               std::shared_ptr<boost::asio::ssl::context> tls);
 

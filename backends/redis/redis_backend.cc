@@ -14,6 +14,7 @@
 #include "backends/redis/memcached_codec.h"
 #include "backends/redis/raw_codec.h"
 #include "backends/redis/redis_flush.h"
+#include "backends/redis/reply_gather.h"
 #include "backends/redis/scripts.h"
 #include "boost/asio/post.hpp"
 #include "common/absl_compat.h"
@@ -23,8 +24,6 @@ namespace memgate::backends::redis {
 namespace {
 
 namespace asio = boost::asio;
-
-using Replies = absl::StatusOr<std::vector<Reply>>;
 
 // Sends all of `commands` back to back on `lane` (one write) and calls
 // `done` once with every reply in order, or with the first failure.
@@ -39,27 +38,10 @@ void SendAll(Lane& lane, std::vector<Command> commands, absl::AnyInvocable<void(
               });
     return;
   }
-  struct Gather {
-    std::vector<Reply> replies;
-    std::size_t remaining = 0;
-    absl::Status error;
-    absl::AnyInvocable<void(Replies) &&> done;
-  };
-  auto gather = std::make_shared<Gather>();
-  gather->replies.resize(commands.size());
-  gather->remaining = commands.size();
-  gather->done = std::move(done);
+  auto gather = std::make_shared<ReplyGather>(commands.size(), std::move(done));
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    lane.Send(std::move(commands[i]), [gather, i](absl::StatusOr<Reply> reply) {
-      if (reply.ok()) {
-        gather->replies[i] = *std::move(reply);
-      } else if (gather->error.ok()) {
-        gather->error = reply.status();
-      }
-      if (--gather->remaining > 0) return;
-      if (!gather->error.ok()) return std::move(gather->done)(gather->error);
-      std::move(gather->done)(std::move(gather->replies));
-    });
+    lane.Send(std::move(commands[i]),
+              [gather, i](absl::StatusOr<Reply> reply) { gather->Add(i, std::move(reply)); });
   }
 }
 
