@@ -306,9 +306,9 @@ TEST_F(MemcachedModeTest, IncrGrowsAndDecrPadsLikeMemcached) {
 
 TEST_F(MemcachedModeTest, IncrAcceptsWhatStrtoullAccepts) {
   const std::vector<std::pair<std::string, uint64_t>> cases = {
-      {"  5", 6}, {"005", 6},  {"5  ", 6}, {"+7", 8}, {"\t9", 10},
-      {"000000000000000000000000000042", 43}, {"-0", 1}, {"5 x", 6},
-      {"-18446744073709551615", 2},
+      {"  5", 6}, {"005", 6},  {"5  ", 6},
+      {"+7", 8},  {"\t9", 10}, {"000000000000000000000000000042", 43},
+      {"-0", 1},  {"5 x", 6},  {"-18446744073709551615", 2},
   };
   for (const auto& [stored, expected] : cases) {
     Set("n", stored);
@@ -319,9 +319,8 @@ TEST_F(MemcachedModeTest, IncrAcceptsWhatStrtoullAccepts) {
 }
 
 TEST_F(MemcachedModeTest, IncrRejectsNonNumericValues) {
-  for (const std::string stored :
-       {"", "abc", "1a2", "-1", "   ", "18446744073709551616", "x5", "+", "0x10",
-        "-9223372036854775808"}) {
+  for (const std::string stored : {"", "abc", "1a2", "-1", "   ", "18446744073709551616", "x5", "+",
+                                   "0x10", "-9223372036854775808"}) {
     Set("n", stored);
     const ArithResult r = SyncArith(b(), client_, ArithOp::kIncr, "n", 1);
     EXPECT_EQ(r.outcome, ArithOutcome::kNonNumeric) << "'" << stored << "'";

@@ -92,8 +92,8 @@ TEST_F(RawModeTest, RedisWritesReadThroughMemgateAndBack) {
 }
 
 TEST_F(RawModeTest, DigestMatchesWhatLuaComputes) {
-  for (const std::string value : {std::string(""), std::string("a"), std::string(1000, 'z'),
-                                  std::string("\0\xff", 2)}) {
+  for (const std::string value :
+       {std::string(""), std::string("a"), std::string(1000, 'z'), std::string("\0\xff", 2)}) {
     server_->Command({"SET", "d", value});
     const std::string lua = server_->Text(
         {"EVAL", "return string.sub(redis.sha1hex(redis.call('GET', KEYS[1])), 1, 15)", "1", "d"});
@@ -175,8 +175,8 @@ TEST_F(RawModeTest, OtherTypesAnswerWrongTypeAndAreNotOverwritten) {
   const GetResult got = SyncGet(b(), client_, {"h"});
   EXPECT_EQ(got.outcome, GetOutcome::kError);
   EXPECT_TRUE(absl::StartsWith(got.error.message, "WRONGTYPE")) << got.error.message;
-  for (StoreMode mode : {StoreMode::kSet, StoreMode::kAdd, StoreMode::kReplace,
-                         StoreMode::kAppend, StoreMode::kCas}) {
+  for (StoreMode mode : {StoreMode::kSet, StoreMode::kAdd, StoreMode::kReplace, StoreMode::kAppend,
+                         StoreMode::kCas}) {
     const StoreResult stored = Store(mode, "h", "v", 0, 0, 1);
     EXPECT_EQ(stored.outcome, StoreOutcome::kError);
     EXPECT_TRUE(absl::StrContains(stored.error.message, "WRONGTYPE")) << stored.error.message;
