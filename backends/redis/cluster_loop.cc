@@ -173,8 +173,25 @@ void ClusterLoop::OnReply(std::unique_ptr<Routed> routed, const std::string& hos
 
 void ClusterLoop::FlushAll(uint64_t client, FlushPolicy policy, const std::string& prefix,
                            Backend::Done<FlushResult> done) {
+  FlushAllBefore(std::chrono::steady_clock::now() + topology_->options().timeout, client, policy,
+                 prefix, std::move(done));
+}
+
+void ClusterLoop::FlushAllBefore(std::chrono::steady_clock::time_point deadline, uint64_t client,
+                                 FlushPolicy policy, const std::string& prefix,
+                                 Backend::Done<FlushResult> done) {
   if (stopped_) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
   SyncMap();
+  if (map_->masters.empty() && !topology_->settled() &&
+      std::chrono::steady_clock::now() < deadline) {
+    // Started a moment ago: the first map is on its way.
+    auto timer = std::make_shared<asio::steady_timer>(context_, std::chrono::milliseconds(10));
+    timer->async_wait([self = shared_from_this(), timer, deadline, client, policy, prefix,
+                       done = std::move(done)](boost::system::error_code) mutable {
+      self->FlushAllBefore(deadline, client, policy, prefix, std::move(done));
+    });
+    return;
+  }
   if (map_->masters.empty()) {
     topology_->RequestRefresh();
     return std::move(done)(
