@@ -365,44 +365,36 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
   }
   int64_t delay = request.delay_seconds;
   if (delay > kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
-  // A later flush_all, delayed or not, replaces one still waiting.
-  const uint64_t flush = flushes_->fetch_add(1, std::memory_order_acq_rel) + 1;
   if (topology_ != nullptr) {
-    OnClusterLoop(
-        client, [options = options_, flushes = flushes_, flush, delay, id = client.id,
-                 done = std::move(done)](const std::shared_ptr<ClusterLoop>& loop) mutable {
-          if (delay <= 0)
-            return loop->FlushAll(id, options->flush, options->prefix, std::move(done));
-          loop->flush_timer().expires_after(std::chrono::seconds(delay));
-          loop->flush_timer().async_wait(
-              [options, flushes, flush, keep = loop, id](boost::system::error_code ec) {
-                if (ec || keep->stopped() || flushes->load(std::memory_order_acquire) != flush)
-                  return;
-                keep->FlushAll(id, options->flush, options->prefix, [](FlushResult) {});
-              });
-          std::move(done)(FlushResult{});
-        });
+    OnClusterLoop(client, [options = options_, delay, id = client.id, done = std::move(done)](
+                              const std::shared_ptr<ClusterLoop>& loop) mutable {
+      if (delay <= 0) return loop->FlushAll(id, options->flush, options->prefix, std::move(done));
+      loop->flush_timer().expires_after(std::chrono::seconds(delay));
+      loop->flush_timer().async_wait([options, keep = loop, id](boost::system::error_code ec) {
+        if (ec || keep->stopped()) return;
+        keep->FlushAll(id, options->flush, options->prefix, [](FlushResult) {});
+      });
+      std::move(done)(FlushResult{});
+    });
     return;
   }
-  OnClientLoop(
-      client, [options = options_, flushes = flushes_, flush, delay, done = std::move(done)](
-                  const std::shared_ptr<LoopConnections>& loop, Lane* lane) mutable {
-        if (lane == nullptr)
-          return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
-        if (delay <= 0) {
-          StartFlush(options->flush, options->prefix, loop, *lane, std::move(done));
-          return;
-        }
-        // memcached answers at once and flushes when the time comes.
-        loop->flush_timer.expires_after(std::chrono::seconds(delay));
-        loop->flush_timer.async_wait([options, flushes, flush, keep = loop,
-                                      lane](boost::system::error_code ec) mutable {
+  OnClientLoop(client, [options = options_, delay, done = std::move(done)](
+                           const std::shared_ptr<LoopConnections>& loop, Lane* lane) mutable {
+    if (lane == nullptr) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
+    if (delay <= 0) {
+      StartFlush(options->flush, options->prefix, loop, *lane, std::move(done));
+      return;
+    }
+    // memcached answers at once and flushes when the time comes.
+    loop->flush_timer.expires_after(std::chrono::seconds(delay));
+    loop->flush_timer.async_wait(
+        [options, keep = loop, lane](boost::system::error_code ec) mutable {
           // The lanes are gone once the loop's connections are stopped.
-          if (ec || keep->stopped || flushes->load(std::memory_order_acquire) != flush) return;
+          if (ec || keep->stopped) return;
           StartFlush(options->flush, options->prefix, std::move(keep), *lane, [](FlushResult) {});
         });
-        std::move(done)(FlushResult{});
-      });
+    std::move(done)(FlushResult{});
+  });
 }
 
 void RedisBackend::Stats(Done<StatsResult> done) {

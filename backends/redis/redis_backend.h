@@ -8,7 +8,6 @@
 // the first call, then Shutdown before those loops stop.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -120,10 +119,6 @@ class RedisBackend final : public Backend {
   std::shared_ptr<ClusterTopology> topology_;
   std::vector<std::shared_ptr<ClusterLoop>> cluster_loops_;
   bool shut_down_ = false;
-  // Bumped by every flush_all: a delayed flush runs only if no flush_all
-  // came after it (from any loop), as memcached keeps one flush time.
-  const std::shared_ptr<std::atomic<uint64_t>> flushes_ =
-      std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 }  // namespace memgate::backends::redis

@@ -438,18 +438,6 @@ TEST_F(MemcachedModeTest, FlushWithDelayHappensLater) {
   EXPECT_EQ(Value("old"), std::nullopt);
 }
 
-TEST_F(MemcachedModeTest, LaterFlushReplacesADelayedOne) {
-  // As in memcached, which keeps one flush time: the delayed flush_all is
-  // replaced by the one after it, also when that one comes from a client on
-  // another event loop.
-  const ClientContext other{8, "127.0.0.1:40001", "test", 1};
-  EXPECT_EQ(SyncFlushAll(b(), client_, 1).outcome, FlushOutcome::kOk);
-  EXPECT_EQ(SyncFlushAll(b(), other).outcome, FlushOutcome::kOk);
-  Set("new", "1");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(Value("new"), "1");
-}
-
 TEST_F(MemcachedModeTest, ScriptsComeBackAfterScriptFlush) {
   Set("k", "1");
   server_->Command({"SCRIPT", "FLUSH"});
