@@ -33,6 +33,8 @@ class AdminServer {
   // grpc.health.v1 as served on this port: AdminService and the server as a
   // whole ("") are SERVING until Stop; other parts of memgate add their own.
   HealthService& health() { return *health_; }
+  // ReloadConfig's handler (see AdminService::SetReloadHandler).
+  void SetReloadHandler(ReloadHandler handler) { service_->SetReloadHandler(std::move(handler)); }
 
   // Ends watch streams, finishes in-flight calls (cancelling those still
   // running after a second) and stops. Idempotent.

@@ -686,3 +686,32 @@ grpc::ServerWriteReactor<v1::Event>* AdminService::WatchEvents(
 }
 
 }  // namespace memgate::admin
+
+namespace memgate::admin {
+
+void AdminService::SetReloadHandler(ReloadHandler handler) {
+  absl::MutexLock lock(&mu_);
+  reload_ = std::move(handler);
+}
+
+grpc::ServerUnaryReactor* AdminService::ReloadConfig(grpc::CallbackServerContext* context,
+                                                     const v1::ReloadConfigRequest* request,
+                                                     v1::ReloadConfigResponse* response) {
+  return Unary(context, [&]() -> grpc::Status {
+    ReloadHandler reload;
+    {
+      absl::MutexLock lock(&mu_);
+      reload = reload_;
+    }
+    if (!reload) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "reloading is not available");
+    }
+    absl::StatusOr<ReloadOutcome> outcome = reload();
+    if (!outcome.ok()) return ToGrpc(outcome.status());
+    for (const std::string& line : outcome->applied) response->add_applied(line);
+    for (const std::string& line : outcome->not_applied) response->add_not_applied(line);
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace memgate::admin

@@ -3,17 +3,26 @@
 // the thread-safe ListenerManager and ClientRegistry, never on an event loop.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "admin/backend_state.h"
 #include "memgate/admin/v1/admin.grpc.pb.h"
 #include "server/server.h"
 
 namespace memgate::admin {
+
+// What a config reload changed and what it left (ReloadConfig).
+struct ReloadOutcome {
+  std::vector<std::string> applied;
+  std::vector<std::string> not_applied;
+};
+using ReloadHandler = std::function<absl::StatusOr<ReloadOutcome>()>;
 
 struct AdminServiceOptions {
   // The command line the server was started with (ServerInfo.args).
@@ -36,6 +45,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   // Ends every WatchEvents stream (status UNAVAILABLE); later calls end at
   // once. Call before shutting the gRPC server down.
   void Shutdown();
+  // What ReloadConfig runs (on a gRPC thread); until set it answers
+  // FAILED_PRECONDITION.
+  void SetReloadHandler(ReloadHandler handler);
 
   grpc::ServerUnaryReactor* CreateListener(grpc::CallbackServerContext* context,
                                            const v1::CreateListenerRequest* request,
@@ -66,6 +78,9 @@ class AdminService final : public v1::AdminService::CallbackService {
                                           v1::ServerInfo* response) override;
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
                                                    const v1::WatchEventsRequest* request) override;
+  grpc::ServerUnaryReactor* ReloadConfig(grpc::CallbackServerContext* context,
+                                         const v1::ReloadConfigRequest* request,
+                                         v1::ReloadConfigResponse* response) override;
 
  private:
   class EventWriter;
@@ -82,6 +97,7 @@ class AdminService final : public v1::AdminService::CallbackService {
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::weak_ptr<server::EventSubscription>> watchers_ ABSL_GUARDED_BY(mu_);
+  ReloadHandler reload_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace memgate::admin

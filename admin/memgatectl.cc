@@ -54,6 +54,8 @@ commands:
   clients kill ID                    disconnect a client
   stats                              the memcached `stats` counters
   info                               version, backend and its state, threads, uptime, flags
+  reload                             re-read the config file (as SIGHUP);
+                                     prints what changed and what did not
   watch [--listener ID] [--count N]  print events as they happen (N: stop
                                      after N events)
   health [--service NAME]            grpc.health.v1 Check of the server (or of
@@ -377,6 +379,7 @@ class Ctl {
     if (group == "info") return Info(0);
     if (group == "watch") return Watch(0);
     if (group == "health") return Health(0);
+    if (group == "reload") return Reload(0);
     throw UsageError{"unknown command \"" + absl::StrJoin(w, " ") + "\""};
   }
 
@@ -601,6 +604,18 @@ class Ctl {
                        absl::StrCat(node.errors())});
     }
     PrintTable(nodes);
+  }
+
+  void Reload(std::size_t operands) {
+    NoOperands(operands);
+    v1::ReloadConfigResponse response;
+    Check(stub_->ReloadConfig(Context().get(), {}, &response));
+    if (options_.json) return PrintJson(response);
+    for (const std::string& line : response.applied()) std::printf("applied: %s\n", line.c_str());
+    for (const std::string& line : response.not_applied()) {
+      std::printf("not applied: %s\n", line.c_str());
+    }
+    if (response.applied().empty() && response.not_applied().empty()) std::printf("no changes\n");
   }
 
   void Watch(std::size_t operands) {

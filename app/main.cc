@@ -1,5 +1,6 @@
-// The memgate executable: parse flags, build the backend, open listeners, run
-// until SIGINT or SIGTERM (or the shutdown command, which raises SIGTERM).
+// The memgate executable: load the configuration, build the backend, open
+// listeners, run until SIGINT or SIGTERM (or the shutdown command, which
+// raises SIGTERM); SIGHUP reloads the config file.
 #include <pthread.h>
 #include <unistd.h>
 
@@ -10,12 +11,19 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "admin/admin_server.h"
 #include "app/backend_factory.h"
 #include "app/backend_health.h"
+#include "app/config_reload.h"
 #include "app/process.h"
 #include "server/config.h"
+#include "server/config_file.h"
+#include "server/lifecycle_log.h"
+#include "server/log.h"
+#include "server/metrics/metrics_http_server.h"
+#include "server/metrics/server_metrics.h"
 #include "server/server.h"
 #include "server/version.h"
 
@@ -24,7 +32,7 @@ namespace {
 using memgate::server::Config;
 
 int Fail(const std::string& message, int exit_code = 2) {
-  std::fprintf(stderr, "memgate: %s\n", message.c_str());
+  memgate::server::LogError(message);
   return exit_code;
 }
 
@@ -47,9 +55,52 @@ void ResolvePathsForDaemon(Config& config) {
 std::function<void(bool)> ShutdownHook(const Config& config) {
   if (!config.enable_shutdown) return nullptr;
   return [](bool graceful) {
-    std::fprintf(stderr, "memgate: shutdown%s command\n", graceful ? " graceful" : "");
+    memgate::server::LogInfo(graceful ? "shutdown graceful command" : "shutdown command");
     kill(getpid(), SIGTERM);
   };
+}
+
+void LogListening(const memgate::server::ListenerInfo& listener, int fd = -1) {
+  std::string message =
+      absl::StrCat("listening on ", listener.bound_address, " (listener ", listener.options.id);
+  if (fd >= 0) absl::StrAppend(&message, ", fd ", fd);
+  message += ")";
+  memgate::server::LogInfo(message, {memgate::server::Field("address", listener.bound_address),
+                                     memgate::server::Field("listener", listener.options.id)});
+}
+
+// A reload's outcome, one line each for what changed and what did not.
+void LogReload(const absl::StatusOr<memgate::app::ReloadReport>& report, const std::string& cause) {
+  if (!report.ok()) {
+    memgate::server::LogError(
+        absl::StrCat("reload (", cause, ") rejected, nothing changed: ", report.status().message()),
+        {memgate::server::Field("cause", cause)});
+    return;
+  }
+  for (const std::string& change : report->applied) {
+    memgate::server::LogInfo(absl::StrCat("reload: ", change),
+                             {memgate::server::Field("cause", cause)});
+  }
+  for (const std::string& kept : report->not_applied) {
+    memgate::server::LogWarn(absl::StrCat("reload: not applied: ", kept),
+                             {memgate::server::Field("cause", cause)});
+  }
+  memgate::server::LogInfo(absl::StrCat("reload (", cause, ") done: ", report->applied.size(),
+                                        " applied, ", report->not_applied.size(), " not applied"),
+                           {memgate::server::Field("cause", cause)});
+}
+
+// The log's level and format, and the access log, as configured.
+absl::Status SetUpLogs(const Config& config) {
+  auto& logger = memgate::server::Logger::Get();
+  absl::StatusOr<memgate::server::LogLevel> level =
+      memgate::server::ParseLogLevel(memgate::server::EffectiveLogLevel(config));
+  if (!level.ok()) return level.status();
+  logger.SetLevel(*level);
+  logger.SetFormat(config.log_format == "json" ? memgate::server::LogFormat::kJson
+                                               : memgate::server::LogFormat::kText);
+  if (config.access_log.empty()) return absl::OkStatus();
+  return logger.OpenAccessLog(config.access_log);
 }
 
 }  // namespace
@@ -62,6 +113,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // reload
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -69,7 +121,7 @@ int main(int argc, char** argv) {
   // records every lock in a global graph: on the data path that costs more
   // than the cache work itself. memgate's lock order is fixed and tested.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  absl::StatusOr<Config> config = memgate::server::ParseCommandLine(argc, argv);
+  absl::StatusOr<Config> config = memgate::server::LoadConfiguration(argc, argv);
   if (!config.ok()) {
     return Fail(std::string(config.status().message()),
                 memgate::server::ExitCodeFor(config.status()));
@@ -89,8 +141,28 @@ int main(int argc, char** argv) {
         MEMGATE_VERSION);
     return 0;
   }
-  for (const std::string& warning : config->warnings) {
-    std::fprintf(stderr, "memgate: warning: %s\n", warning.c_str());
+  if (absl::Status logs = SetUpLogs(*config); !logs.ok()) {
+    return Fail(std::string(logs.message()));
+  }
+  for (const std::string& warning : config->warnings) memgate::server::LogWarn(warning);
+
+  // Admin flags are checked before any listener opens: a memgate that exits
+  // for a bad flag must not have served anyone.
+  std::optional<memgate::admin::AdminSettings> admin_settings;
+  if (config->admin != "none") {
+    auto loaded = memgate::admin::LoadAdminSettings({.address = config->admin,
+                                                     .token_file = config->admin_token_file,
+                                                     .insecure = config->admin_insecure,
+                                                     .tls_cert_file = config->admin_tls_cert,
+                                                     .tls_key_file = config->admin_tls_key,
+                                                     .args = config->args});
+    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+    for (const std::string& warning : loaded->warnings) memgate::server::LogWarn(warning);
+    admin_settings = std::move(*loaded);
+  }
+  if (config->check_config) {
+    std::fputs(memgate::server::FormatConfig(*config).c_str(), stdout);
+    return 0;
   }
   // Before any thread exists: a fork keeps only the calling thread.
   if (config->daemonize) {
@@ -106,30 +178,13 @@ int main(int argc, char** argv) {
   }
   if (config->enable_coredumps) {
     if (absl::Status status = memgate::app::EnableCoredumps(); !status.ok()) {
-      std::fprintf(stderr, "memgate: warning: %s\n", std::string(status.message()).c_str());
+      memgate::server::LogWarn(std::string(status.message()));
     }
   }
   if (config->lock_memory) {
     if (absl::Status status = memgate::app::LockMemory(); !status.ok()) {
-      std::fprintf(stderr, "memgate: warning: %s\n", std::string(status.message()).c_str());
+      memgate::server::LogWarn(std::string(status.message()));
     }
-  }
-
-  // Admin flags are checked before any listener opens: a memgate that exits
-  // for a bad flag must not have served anyone.
-  std::optional<memgate::admin::AdminSettings> admin_settings;
-  if (config->admin != "none") {
-    auto loaded = memgate::admin::LoadAdminSettings({.address = config->admin,
-                                                     .token_file = config->admin_token_file,
-                                                     .insecure = config->admin_insecure,
-                                                     .tls_cert_file = config->admin_tls_cert,
-                                                     .tls_key_file = config->admin_tls_key,
-                                                     .args = config->args});
-    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-    for (const std::string& warning : loaded->warnings) {
-      std::fprintf(stderr, "memgate: warning: %s\n", warning.c_str());
-    }
-    admin_settings = std::move(*loaded);
   }
 
   auto backend = memgate::app::MakeBackend(*config);
@@ -144,36 +199,45 @@ int main(int argc, char** argv) {
                                      .cas_enabled = config->cas_enabled,
                                      .reqs_per_event = config->reqs_per_event,
                                      .on_shutdown = ShutdownHook(*config)});
-  const std::string unix_socket = "unix:" + config->unix_socket;
   (*backend)->Attach(server);
+  memgate::server::LifecycleLog lifecycle_log(server.events(), server.stats());
+  memgate::app::ConfigReloader reloader(server, *config);
   // Whatever way main leaves, a backend on the server's loops lets go of
   // them before the server (and its loops) is destroyed.
   struct DetachOnExit {
     memgate::app::BackendHolder& holder;
     ~DetachOnExit() { holder.Detach(); }
   } detach_on_exit{**backend};
-  for (const std::string& address : config->listen) {
-    auto listener = server.Open(memgate::server::ListenerOptions{
-        .address = address,
-        .idle_timeout = config->idle_timeout,
-        .backlog = config->listen_backlog,
-        .unix_mode = address == unix_socket ? config->unix_mask : 0});
+  // Before any listener opens, so a bad --metrics address serves no one.
+  std::unique_ptr<memgate::server::metrics::MetricsHttpServer> metrics;
+  if (!config->metrics.empty()) {
+    auto started = memgate::server::metrics::MetricsHttpServer::Start(config->metrics, [&server] {
+      return memgate::server::metrics::CollectServerMetrics(server);
+    });
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    metrics = std::move(*started);
+    memgate::server::LogInfo(
+        absl::StrCat("metrics on http://", metrics->bound_address(), "/metrics"),
+        {memgate::server::Field("address", metrics->bound_address())});
+  }
+  for (const memgate::server::ListenerConfig& l : memgate::app::ConfiguredListeners(*config)) {
+    auto listener = server.Open(memgate::app::ListenerOptionsFor(*config, l));
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
-    std::fprintf(stderr, "memgate: listening on %s (listener %s)\n",
-                 listener->bound_address.c_str(), listener->options.id.c_str());
+    reloader.Track(l, listener->options.id);
+    LogListening(*listener);
   }
   for (int fd : config->listen_fds) {
     auto listener = server.listeners().Adopt(fd, {});
     if (listener.ok()) {
-      std::fprintf(stderr, "memgate: listening on %s (listener %s, fd %d)\n",
-                   listener->bound_address.c_str(), listener->options.id.c_str(), fd);
+      LogListening(*listener, fd);
       continue;
     }
     // Not a listening socket: serve it as one client connection.
     if (absl::Status served = server.Serve(fd); !served.ok()) {
       return Fail(std::string(served.message()));
     }
-    std::fprintf(stderr, "memgate: serving connected fd %d\n", fd);
+    memgate::server::LogInfo(absl::StrCat("serving connected fd ", fd),
+                             {memgate::server::Field("fd", static_cast<uint64_t>(fd))});
   }
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
@@ -183,19 +247,29 @@ int main(int argc, char** argv) {
     if (!started.ok() && !config->admin_explicit) {
       // Several memgates started with memcached's flags alone must all run:
       // only the first gets the default admin port.
-      std::fprintf(stderr,
-                   "memgate: warning: admin API not started: %s (pass --admin to choose "
-                   "an address)\n",
-                   std::string(started.status().message()).c_str());
+      memgate::server::LogWarn(absl::StrCat("admin API not started: ", started.status().message(),
+                                            " (pass --admin to choose an address)"));
     } else if (!started.ok()) {
       server.Stop();
       return Fail(std::string(started.status().message()));
     } else {
       admin = std::move(*started);
-      std::fprintf(stderr, "memgate: admin listening on %s%s%s\n", admin->bound_address().c_str(),
-                   admin->tls() ? " (TLS)" : "",
-                   admin->token_required() ? " (token required)" : "");
     }
+  }
+  if (admin) {
+    admin->SetReloadHandler([&reloader]() -> absl::StatusOr<memgate::admin::ReloadOutcome> {
+      absl::StatusOr<memgate::app::ReloadReport> report = reloader.Reload();
+      LogReload(report, "ReloadConfig");
+      if (!report.ok()) return report.status();
+      return memgate::admin::ReloadOutcome{.applied = std::move(report->applied),
+                                           .not_applied = std::move(report->not_applied)};
+    });
+    memgate::server::LogInfo(
+        absl::StrCat("admin listening on ", admin->bound_address(), admin->tls() ? " (TLS)" : "",
+                     admin->token_required() ? " (token required)" : ""),
+        {memgate::server::Field("address", admin->bound_address()),
+         memgate::server::Field("tls", admin->tls() ? "yes" : "no"),
+         memgate::server::Field("token", admin->token_required() ? "yes" : "no")});
   }
   // A remote backend's reachability shows in the admin server's health.
   std::unique_ptr<memgate::app::BackendHealthReporter> backend_health;
@@ -205,12 +279,36 @@ int main(int argc, char** argv) {
           admin->health().SetServingStatus(memgate::app::kBackendHealthService, serving);
         });
   }
-  std::fprintf(stderr, "memgate: %s backend, %d threads, ready\n",
-               std::string(server.backend().Name()).c_str(), server.options().threads);
+  // The start-up summary; tests and scripts wait for its "ready".
+  memgate::server::LogInfo(
+      absl::StrCat(std::string(server.backend().Name()), " backend, ", server.options().threads,
+                   " threads, ready"),
+      {memgate::server::Field("version", MEMGATE_VERSION),
+       memgate::server::Field("backend", std::string(server.backend().Name())),
+       memgate::server::Field("threads", static_cast<uint64_t>(server.options().threads)),
+       memgate::server::Field("listeners", static_cast<uint64_t>(server.listeners().List().size())),
+       memgate::server::Field("max_connections", server.options().max_connections),
+       memgate::server::Field("memory_limit_mb", config->memory_limit_mb),
+       memgate::server::Field("admin", admin ? admin->bound_address() : "none"),
+       memgate::server::Field("metrics", metrics ? metrics->bound_address() : "none"),
+       memgate::server::Field("config_file", config->config_file),
+       memgate::server::Field("log_level", memgate::server::EffectiveLogLevel(*config))});
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "memgate: signal %d, shutting down\n", signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    LogReload(reloader.Reload(), "SIGHUP");
+  }
+  memgate::server::LogInfo(
+      absl::StrCat("signal ", signal_number, ", shutting down"),
+      {memgate::server::Field("signal", static_cast<uint64_t>(signal_number))});
+  // Replies to what clients have sent go out before memgate exits.
+  if (!server.Drain(reloader.shutdown_timeout())) {
+    memgate::server::LogWarn(
+        absl::StrCat("shutdown timeout (", absl::FormatDuration(reloader.shutdown_timeout()),
+                     ") reached; closing the clients left"),
+        {memgate::server::Field("clients", static_cast<uint64_t>(server.clients().Count()))});
+  }
+  if (metrics) metrics->Stop();
   backend_health.reset();
   if (admin) admin->Stop();
   (*backend)->Detach();

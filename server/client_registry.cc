@@ -24,16 +24,29 @@ void ClientRegistry::Add(const std::shared_ptr<Connection>& connection) {
 }
 
 void ClientRegistry::Remove(const backends::ClientContext& client, DisconnectReason reason) {
+  // The closing connection is still alive: its totals go with the event.
+  std::shared_ptr<Connection> connection;
   {
     absl::MutexLock lock(&mu_);
-    if (clients_.erase(client.id) == 0) return;
+    auto it = clients_.find(client.id);
+    if (it == clients_.end()) return;
+    connection = it->second.lock();
+    clients_.erase(it);
   }
   stats_.curr_connections.fetch_sub(1, std::memory_order_relaxed);
-  events_.Publish(Event{.type = Event::Type::kClientDisconnected,
-                        .client_id = client.id,
-                        .peer = client.peer,
-                        .listener_id = client.listener,
-                        .reason = reason});
+  Event event{.type = Event::Type::kClientDisconnected,
+              .client_id = client.id,
+              .peer = client.peer,
+              .listener_id = client.listener,
+              .reason = reason};
+  if (connection) {
+    const ClientSnapshot snapshot = connection->Snapshot();
+    event.connected_at = snapshot.connected_at;
+    event.commands = snapshot.commands;
+    event.bytes_in = snapshot.bytes_in;
+    event.bytes_out = snapshot.bytes_out;
+  }
+  events_.Publish(std::move(event));
   // Only now: a listener that closes when its count reaches 0 must publish
   // its kListenerClosed after this event.
   absl::MutexLock lock(&mu_);
@@ -57,8 +70,9 @@ std::vector<std::shared_ptr<Connection>> ClientRegistry::Matching(
 std::vector<ClientSnapshot> ClientRegistry::List(std::string_view listener_id) const {
   std::vector<ClientSnapshot> out;
   for (const auto& connection : Matching(listener_id)) out.push_back(connection->Snapshot());
-  std::sort(out.begin(), out.end(),
-            [](const ClientSnapshot& a, const ClientSnapshot& b) { return a.client.id < b.client.id; });
+  std::sort(out.begin(), out.end(), [](const ClientSnapshot& a, const ClientSnapshot& b) {
+    return a.client.id < b.client.id;
+  });
   return out;
 }
 
@@ -91,6 +105,18 @@ std::size_t ClientRegistry::DisconnectAll(std::string_view listener_id, Disconne
   auto connections = Matching(listener_id);
   for (const auto& connection : connections) connection->Disconnect(reason);
   return connections.size();
+}
+
+std::size_t ClientRegistry::DrainAll() {
+  auto connections = Matching({});
+  for (const auto& connection : connections) connection->Drain();
+  return connections.size();
+}
+
+bool ClientRegistry::AwaitEmpty(absl::Duration timeout) const {
+  auto empty = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return per_listener_.empty(); };
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&empty), timeout);
 }
 
 std::size_t ClientRegistry::Count() const {

@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/connection.h"
 #include "server/events.h"
 #include "server/server_stats.h"
@@ -38,6 +39,10 @@ class ClientRegistry {
   bool Disconnect(uint64_t id, DisconnectReason reason);
   // Disconnects every client of `listener_id` (all clients when empty).
   std::size_t DisconnectAll(std::string_view listener_id, DisconnectReason reason);
+  // Starts a graceful close of every client (Connection::Drain).
+  std::size_t DrainAll();
+  // Waits up to `timeout` for no client to be left; false on timeout.
+  bool AwaitEmpty(absl::Duration timeout) const;
 
   std::size_t Count() const;
   // Drops only after the client's kClientDisconnected event is published.

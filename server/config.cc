@@ -6,6 +6,7 @@
 #include <iterator>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -275,13 +276,63 @@ absl::Status CheckItemSize(const Config& config) {
   return absl::OkStatus();
 }
 
+// The operations flags: config file, metrics, logs, shutdown.
+constexpr std::string_view kOperationsFlags[] = {
+    "--config",     "--check-config", "--metrics",         "--log-level",
+    "--log-format", "--access-log",   "--shutdown-timeout"};
+
+bool IsOperationsFlag(std::string_view name) {
+  return std::find(std::begin(kOperationsFlags), std::end(kOperationsFlags), name) !=
+         std::end(kOperationsFlags);
+}
+
+absl::Status ParseOperationsFlag(std::string_view name, std::string_view v, Config& config) {
+  if (name == "--config" || name == "--check-config") {
+    config.config_file = std::string(v);
+    config.check_config = config.check_config || name == "--check-config";
+  } else if (name == "--metrics") {
+    config.metrics = std::string(v);
+  } else if (name == "--log-level") {
+    if (v != "error" && v != "warn" && v != "info" && v != "debug" && v != "trace") {
+      return Bad(name, "expects error, warn, info, debug or trace");
+    }
+    config.log_level = std::string(v);
+  } else if (name == "--log-format") {
+    if (v != "text" && v != "json") return Bad(name, "expects text or json");
+    config.log_format = std::string(v);
+  } else if (name == "--access-log") {
+    config.access_log = std::string(v);
+  } else if (name == "--shutdown-timeout") {
+    if (!absl::ParseDuration(ToAbsl(v), &config.shutdown_timeout) ||
+        config.shutdown_timeout < absl::ZeroDuration()) {
+      return Bad(name, "expects a duration like 10s or 500ms");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
-  Config config;
+  return ParseCommandLine(argc, argv, Config{});
+}
+
+absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv, Config base) {
+  Config config = std::move(base);
+  config.args.clear();
   std::vector<std::string> addresses;  // -l, possibly comma-separated
   std::optional<uint32_t> port;        // -p
   for (int i = 0; i < argc; ++i) config.args.emplace_back(argv[i]);
+  // The first listener flag replaces the config file's listeners, the first
+  // --grpc-header its headers.
+  auto listener_flag = [&config] {
+    if (config.listeners_from_flags) return;
+    config.listeners_from_flags = true;
+    config.listen.clear();
+    config.listen_fds.clear();
+    config.listeners.clear();
+  };
+  bool header_flag = false;
 
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -327,7 +378,9 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         uint32_t p = 0;
         status = ParseNumber<uint32_t>(name, *v, 0, 65535, p);
         port = p;
+        listener_flag();
       } else if (name == "-l" || name == "--listen-addr") {
+        listener_flag();
         for (absl::string_view a : absl::StrSplit(ToAbsl(*v), ',', absl::SkipEmpty())) {
           addresses.emplace_back(FromAbsl(a));
         }
@@ -340,15 +393,17 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
       } else if (name == "-t" || name == "--threads") {
         status = ParseNumber<int>(name, *v, 1, 256, config.threads);
       } else if (name == "-m" || name == "--memory-limit") {
-        status = ParseNumber<uint64_t>(name, *v, 1, uint64_t{1} << 22, config.memory_limit_mb);
+        status = ParseNumber<uint64_t>(name, *v, 1, kMaxMemoryLimitMb, config.memory_limit_mb);
       } else if (name == "-I" || name == "--max-item-size") {
         config.max_item_size = ParseSize(*v);
       } else if (name == "-c" || name == "--conn-limit") {
         status = ParseNumber<uint64_t>(name, *v, 1, 1'000'000, config.max_connections);
       } else if (name == "--listen") {
+        listener_flag();
         config.listen.emplace_back(*v);
       } else if (name == "--listen-fd") {
         int fd = 0;
+        listener_flag();
         status = ParseNumber<int>(name, *v, 0, 1 << 20, fd);
         config.listen_fds.push_back(fd);
       } else if (name == "--backend") {
@@ -383,6 +438,7 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
       } else if (name == "--grpc-tls-ca") {
         config.grpc_tls_ca = std::string(*v);
       } else if (name == "--grpc-header") {
+        if (!std::exchange(header_flag, true)) config.grpc_headers.clear();
         config.grpc_headers.emplace_back(*v);
       } else if (name == "--admin") {
         config.admin = std::string(*v);
@@ -395,6 +451,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
         config.admin_tls_key = std::string(*v);
       } else if (std::optional<absl::Status> done = ParseDropInValue(name, *v, config)) {
         status = *done;
+      } else if (IsOperationsFlag(name)) {
+        status = ParseOperationsFlag(name, *v, config);
       } else {
         return Bad(arg, "unknown flag");
       }
@@ -406,13 +464,15 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv) {
   // -s replaces the TCP listeners, as in memcached ("disables network
   // support"); -l/-p are then ignored.
   if (!config.unix_socket.empty()) {
+    config.listeners.clear();
     config.listen.push_back(absl::StrCat("unix:", config.unix_socket));
     return config;
   }
   // -l/-p keep memcached's meaning; with neither, and no --listen or
   // --listen-fd, memgate listens on 127.0.0.1:11211 (loopback, unlike
   // memcached's all-interfaces default).
-  const bool explicit_listeners = !config.listen.empty() || !config.listen_fds.empty();
+  const bool explicit_listeners =
+      !config.listen.empty() || !config.listen_fds.empty() || !config.listeners.empty();
   if (port.has_value() || !addresses.empty() || !explicit_listeners) {
     if (addresses.empty()) addresses.emplace_back("127.0.0.1");
     for (const std::string& a : addresses) {
@@ -521,6 +581,20 @@ Process:
   -r, --enable-coredumps raise the core file limit to its maximum
   -u USER                (compat) memgate does not change user
   -v, -vv, -vvv          log more
+
+Operations:
+  --config FILE          read settings from a YAML file (see
+                         examples/memgate.yaml); flags override it
+  --check-config FILE    validate FILE with the flags, print the effective
+                         configuration and exit (2 when invalid)
+  --metrics ADDR         serve Prometheus metrics on http://ADDR/metrics
+                         (default off)
+  --log-level L          error, warn, info (default), debug or trace
+  --log-format F         text (default) or json (one object per line)
+  --access-log FILE      one line per closed client connection
+  --shutdown-timeout D   on SIGTERM/SIGINT, how long clients get to
+                         receive their replies (default 10s)
+
   -V, --version          print the version
   -i, --license          print the license note
   -h, --help             this help

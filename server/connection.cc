@@ -22,6 +22,8 @@ constexpr std::size_t kInitialReadBuffer = 16 * 1024;
 // much output is queued, so one client cannot grow our memory without bound.
 constexpr uint64_t kMaxOutstandingReplies = 1024;
 constexpr std::size_t kMaxQueuedOutput = 4 * 1024 * 1024;
+// On shutdown, how long a half-received command may wait for its rest.
+constexpr std::chrono::milliseconds kDrainGrace{200};
 
 int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -91,6 +93,36 @@ void Connection::OnOpened(const backends::OpenResult& result) {
 
 void Connection::Disconnect(DisconnectReason reason) {
   asio::post(loop_, [self = Self(), reason] { self->Close(reason); });
+}
+
+void Connection::Drain() {
+  asio::post(loop_, [self = Self()] {
+    self->draining_ = true;
+    self->CloseIfDrained();
+  });
+}
+
+void Connection::CloseIfDrained() {
+  if (closed_ || processing_) return;
+  // Not yet accepted by the backend: nothing of its has been read.
+  if (!opened_) return Close(DisconnectReason::kShutdown);
+  if (writing_ || !out_.empty() || !slots_.empty()) return;
+  boost::system::error_code error;
+  if (socket_.available(error) > 0 && !error) return;
+  if (in_begin_ != in_end_) {
+    // A command cut short: its rest gets a moment to arrive (a value in
+    // transit), a client that stopped sending mid-command does not hold
+    // the shutdown up.
+    const auto quiet = std::chrono::nanoseconds(NowNanos() - last_activity_ns_.load());
+    if (quiet < kDrainGrace) {
+      idle_timer_.expires_after(kDrainGrace - quiet);
+      idle_timer_.async_wait([self = Self()](const boost::system::error_code& e) {
+        if (!e) self->CloseIfDrained();
+      });
+      return;
+    }
+  }
+  Close(DisconnectReason::kShutdown);
 }
 
 ClientSnapshot Connection::Snapshot() const {
@@ -209,6 +241,7 @@ void Connection::ProcessInput() {
   Write();
   Read();
   if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty()) Close(close_reason_);
+  if (draining_) CloseIfDrained();
 }
 
 void Connection::MakeRoomForRead() {

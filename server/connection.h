@@ -61,6 +61,10 @@ class Connection final : public Session {
   void Start();
   // Closes the connection from any thread.
   void Disconnect(DisconnectReason reason);
+  // Graceful shutdown, from any thread: the connection keeps answering what
+  // the client has sent and closes (kShutdown) once every reply is written
+  // and no more input is waiting.
+  void Drain();
   ClientSnapshot Snapshot() const;
 
   // Session.
@@ -103,6 +107,7 @@ class Connection final : public Session {
   void OnWrite(const boost::system::error_code& error, std::size_t bytes);
   void ArmIdleTimer();
   void Close(DisconnectReason reason);
+  void CloseIfDrained();
 
   Socket socket_;
   boost::asio::io_context& loop_;
@@ -144,6 +149,7 @@ class Connection final : public Session {
   bool resume_posted_ = false;  // a yield (-R) queued the next ProcessInput
   bool close_after_flush_ = false;
   bool closed_ = false;
+  bool draining_ = false;
   // Why the connection closes once close_after_flush_ is set.
   DisconnectReason close_reason_ = DisconnectReason::kError;
 

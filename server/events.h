@@ -36,11 +36,16 @@ struct Event {
   };
   Type type;
   std::chrono::system_clock::time_point time;
-  uint64_t client_id = 0;       // client events
-  std::string peer;             // client events
-  std::string listener_id;      // both
-  std::string address;          // listener events: the bound address
+  uint64_t client_id = 0;                                     // client events
+  std::string peer;                                           // client events
+  std::string listener_id;                                    // both
+  std::string address;                                        // listener events: the bound address
   DisconnectReason reason = DisconnectReason::kClientClosed;  // kClientDisconnected
+  // kClientDisconnected: what the client did, for the access log.
+  std::chrono::system_clock::time_point connected_at;
+  uint64_t commands = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
 };
 
 class EventSubscription {

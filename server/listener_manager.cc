@@ -33,7 +33,15 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
         drain_timer_(loop_),
         on_accept_(on_accept),
         options_(std::move(options)),
+        max_clients_(options_.max_clients),
+        idle_timeout_ms_(options_.idle_timeout.count()),
         created_at_(std::chrono::system_clock::now()) {}
+
+  // The limits may change while the listener runs (config reload).
+  void SetLimits(uint32_t max_clients, std::chrono::milliseconds idle_timeout) {
+    max_clients_.store(max_clients, std::memory_order_relaxed);
+    idle_timeout_ms_.store(idle_timeout.count(), std::memory_order_relaxed);
+  }
 
   Acceptor& acceptor() { return acceptor_; }
   asio::io_context& loop() { return loop_; }
@@ -84,6 +92,9 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   ListenerInfo Info() const {
     ListenerInfo info;
     info.options = options_;
+    info.options.max_clients = max_clients_.load(std::memory_order_relaxed);
+    info.options.idle_timeout =
+        std::chrono::milliseconds(idle_timeout_ms_.load(std::memory_order_relaxed));
     info.bound_address = bound_address;
     info.state = draining ? ListenerState::kDraining : ListenerState::kAccepting;
     info.created_at = created_at_;
@@ -134,6 +145,8 @@ class ListenerManager::Listener : public std::enable_shared_from_this<Listener> 
   asio::steady_timer drain_timer_;
   const AcceptFn on_accept_;
   ListenerOptions options_;
+  std::atomic<uint32_t> max_clients_;
+  std::atomic<int64_t> idle_timeout_ms_;
   const std::chrono::system_clock::time_point created_at_;
 };
 
@@ -384,6 +397,18 @@ void ListenerManager::CloseAll(CloseMode mode) {
     for (const auto& l : listeners_) ids.push_back(l->options().id);
   }
   for (const auto& id : ids) Close(id, mode).IgnoreError();
+}
+
+absl::Status ListenerManager::UpdateLimits(std::string_view id, uint32_t max_clients,
+                                           std::chrono::milliseconds idle_timeout) {
+  std::shared_ptr<Listener> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    listener = Find(id);
+  }
+  if (!listener) return absl::NotFoundError(absl::StrCat("no listener \"", ToAbsl(id), "\""));
+  listener->SetLimits(max_clients, idle_timeout);
+  return absl::OkStatus();
 }
 
 std::vector<ListenerInfo> ListenerManager::List() const {

@@ -87,6 +87,12 @@ class ListenerManager {
   absl::Status CloseAddress(std::string_view address);
   void CloseAll(CloseMode mode);
 
+  // Changes a listener's limits live (config reload): max_clients applies
+  // from the next accept, idle_timeout to clients accepted from then on.
+  // NOT_FOUND when no listener has this id.
+  absl::Status UpdateLimits(std::string_view id, uint32_t max_clients,
+                            std::chrono::milliseconds idle_timeout);
+
   std::vector<ListenerInfo> List() const;
   absl::StatusOr<ListenerInfo> Get(std::string_view id) const;
 

@@ -101,6 +101,20 @@ void Server::Stop() {
   pool_.Stop();
 }
 
+bool Server::Drain(absl::Duration timeout) {
+  if (stopped_) return true;
+  listeners_.CloseAll(CloseMode::kStopAccepting);
+  // Asked again each round: a client accepted just before its listener
+  // closed may register after the first round.
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    registry_.DrainAll();
+    const absl::Duration left = deadline - absl::Now();
+    if (registry_.AwaitEmpty(std::min(left, absl::Milliseconds(100)))) return true;
+    if (left <= absl::Milliseconds(100)) return false;
+  }
+}
+
 absl::StatusOr<ListenerInfo> Server::Open(std::string_view address) {
   return Open(ListenerOptions{.address = std::string(address)});
 }

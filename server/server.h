@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "backends/backend.h"
 #include "server/client_registry.h"
 #include "server/dispatcher.h"
@@ -46,6 +47,11 @@ class Server {
   void Start();
   // Closes every listener and client, then stops the event loops.
   void Stop();
+  // Graceful shutdown's first half: stops accepting and lets every client
+  // receive the replies to what it has sent, closing each (kShutdown) once
+  // it has. Returns when none is left, or false at `timeout`; Stop() then
+  // closes the rest.
+  bool Drain(absl::Duration timeout);
 
   // The seed's open(host, port): listen on one more address.
   absl::StatusOr<ListenerInfo> Open(std::string_view address);

@@ -365,20 +365,27 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
   }
   int64_t delay = request.delay_seconds;
   if (delay > kMaxRelativeExptime) delay -= SystemClock::Instance().Now();
+  const uint64_t flush = flushes_->fetch_add(1, std::memory_order_relaxed) + 1;
+  auto superseded = [flushes = flushes_, flush] {
+    return flushes->load(std::memory_order_relaxed) != flush;
+  };
   if (topology_ != nullptr) {
-    OnClusterLoop(client, [options = options_, delay, id = client.id, done = std::move(done)](
-                              const std::shared_ptr<ClusterLoop>& loop) mutable {
-      if (delay <= 0) return loop->FlushAll(id, options->flush, options->prefix, std::move(done));
-      loop->flush_timer().expires_after(std::chrono::seconds(delay));
-      loop->flush_timer().async_wait([options, keep = loop, id](boost::system::error_code ec) {
-        if (ec || keep->stopped()) return;
-        keep->FlushAll(id, options->flush, options->prefix, [](FlushResult) {});
-      });
-      std::move(done)(FlushResult{});
-    });
+    OnClusterLoop(client,
+                  [options = options_, delay, id = client.id, superseded,
+                   done = std::move(done)](const std::shared_ptr<ClusterLoop>& loop) mutable {
+                    if (delay <= 0)
+                      return loop->FlushAll(id, options->flush, options->prefix, std::move(done));
+                    loop->flush_timer().expires_after(std::chrono::seconds(delay));
+                    loop->flush_timer().async_wait(
+                        [options, keep = loop, id, superseded](boost::system::error_code ec) {
+                          if (ec || keep->stopped() || superseded()) return;
+                          keep->FlushAll(id, options->flush, options->prefix, [](FlushResult) {});
+                        });
+                    std::move(done)(FlushResult{});
+                  });
     return;
   }
-  OnClientLoop(client, [options = options_, delay, done = std::move(done)](
+  OnClientLoop(client, [options = options_, delay, superseded, done = std::move(done)](
                            const std::shared_ptr<LoopConnections>& loop, Lane* lane) mutable {
     if (lane == nullptr) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
     if (delay <= 0) {
@@ -388,9 +395,9 @@ void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& req
     // memcached answers at once and flushes when the time comes.
     loop->flush_timer.expires_after(std::chrono::seconds(delay));
     loop->flush_timer.async_wait(
-        [options, keep = loop, lane](boost::system::error_code ec) mutable {
+        [options, keep = loop, lane, superseded](boost::system::error_code ec) mutable {
           // The lanes are gone once the loop's connections are stopped.
-          if (ec || keep->stopped) return;
+          if (ec || keep->stopped || superseded()) return;
           StartFlush(options->flush, options->prefix, std::move(keep), *lane, [](FlushResult) {});
         });
     std::move(done)(FlushResult{});

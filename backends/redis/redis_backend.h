@@ -8,6 +8,7 @@
 // the first call, then Shutdown before those loops stop.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -112,6 +113,10 @@ class RedisBackend final : public Backend {
   const std::shared_ptr<boost::asio::ssl::context> tls_;
   const std::unique_ptr<Codec> codec_;
   const std::shared_ptr<RedisCounters> counters_;
+  // Counts flush_all commands: a delayed flush runs only if no flush_all
+  // came after it, on any loop (memcached's latest flush_all wins).
+  const std::shared_ptr<std::atomic<uint64_t>> flushes_ =
+      std::make_shared<std::atomic<uint64_t>>(0);
   // Written once by AttachLoops, read-only afterwards. Shared with handlers
   // queued on the loops.
   std::vector<std::shared_ptr<LoopConnections>> loops_;

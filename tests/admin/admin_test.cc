@@ -1011,5 +1011,56 @@ TEST(AdminServerTest, ServesOverTls) {
   EXPECT_FALSE(plain->GetServerInfo(Ctx(std::chrono::seconds(3)).get(), {}, &info).ok());
 }
 
+TEST(AdminReloadTest, ReloadConfigAppliesTheFileAndRejectsABadOne) {
+  const std::string path =
+      WriteTempFile("reload.yaml", "listeners:\n  - id: main\n    address: 127.0.0.1:0\n");
+  MemgateProcess memgate({"--config", path, "--admin", "127.0.0.1:0", "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials()));
+  const std::string main_address = memgate.listeners().at("main");
+
+  std::ofstream(path) << "listeners:\n  - id: main\n    address: " << main_address
+                      << "\n  - id: extra\n    address: 127.0.0.1:0\nthreads: 2\n"
+                      << "limits:\n  memory_mb: 8\n";
+  v1::ReloadConfigResponse response;
+  grpc::Status status = stub->ReloadConfig(Ctx().get(), {}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.applied_size(), 1);
+  EXPECT_TRUE(response.applied(0).starts_with("listener extra opened on 127.0.0.1:"))
+      << response.applied(0);
+  ASSERT_EQ(response.not_applied_size(), 1);
+  // -t on the command line wins over the file, so only the memory limit
+  // changed.
+  EXPECT_EQ(response.not_applied(0), "limits.memory_mb: changed; takes a restart");
+  v1::Listener extra;
+  v1::GetListenerRequest get;
+  get.set_name("listeners/extra");
+  ASSERT_TRUE(stub->GetListener(Ctx().get(), get, &extra).ok());
+  TestClient client(extra.bound_address());
+  EXPECT_EQ(client.Call("version\r\n").substr(0, 8), "VERSION ");
+
+  std::ofstream(path) << "listeners:\n  - id: main\n    address: nowhere\n";
+  status = stub->ReloadConfig(Ctx().get(), {}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            path +
+                ":3: listeners[0].address: bad address \"nowhere\": missing port (want "
+                "host:port, [v6]:port or unix:/path)");
+  v1::ListListenersResponse listeners;
+  ASSERT_TRUE(stub->ListListeners(Ctx().get(), {}, &listeners).ok());
+  EXPECT_EQ(listeners.listeners_size(), 2);
+}
+
+TEST(AdminReloadTest, ReloadConfigWithoutAConfigFileIsAFailedPrecondition) {
+  MemgateProcess memgate({"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  auto stub = v1::AdminService::NewStub(
+      grpc::CreateChannel(memgate.admin_address(), grpc::InsecureChannelCredentials()));
+  v1::ReloadConfigResponse response;
+  EXPECT_EQ(stub->ReloadConfig(Ctx().get(), {}, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
 }  // namespace
 }  // namespace memgate::admin

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <regex>
 #include <string>
@@ -263,6 +264,25 @@ TEST(MemgatectlTokenTest, SendsTheToken) {
   EXPECT_EQ(out, "SERVING\n");
   ::unlink(token_file.c_str());
   ::unlink(wrong_file.c_str());
+}
+
+TEST(MemgatectlReloadTest, ReloadPrintsWhatChanged) {
+  const std::string path =
+      WriteTempFile("ctl-reload.yaml", "listeners:\n  - id: main\n    address: 127.0.0.1:0\n");
+  MemgateProcess memgate({"--config", path, "--admin", "127.0.0.1:0", "-t", "1"});
+  ASSERT_TRUE(memgate.ready()) << memgate.Log();
+  const std::string ctl = std::string(MEMGATECTL_BINARY) + " --admin " + memgate.admin_address();
+  std::string out, err;
+  EXPECT_EQ(RunCommand(ctl + " reload", out, err), 0) << err;
+  EXPECT_EQ(out, "no changes\n");
+  std::ofstream(path) << "listeners:\n  - id: main\n    address: " << memgate.listeners().at("main")
+                      << "\nlimits:\n  max_connections: 5\n";
+  EXPECT_EQ(RunCommand(ctl + " reload", out, err), 0) << err;
+  EXPECT_EQ(out, "not applied: limits.max_connections: changed; takes a restart\n");
+  std::ofstream(path) << "bogus: 1\n";
+  EXPECT_EQ(RunCommand(ctl + " reload", out, err), 1);
+  EXPECT_EQ(err, "memgatectl: INVALID_ARGUMENT: " + path + ":1: bogus: unknown key\n");
+  ::unlink(path.c_str());
 }
 
 }  // namespace

@@ -352,10 +352,9 @@ struct FactoryNames {
 // real Redis Cluster.
 using BackendTypes = ::testing::Types<RedisClusterFactory>;
 #else
-using BackendTypes =
-    ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
-                     MetadataOverDelayedStoreFactory, RedisFactory, GrpcSqliteFactory,
-                     GrpcPythonFactory>;
+using BackendTypes = ::testing::Types<MemoryFactory, DelayedMemoryFactory, MetadataOverMapFactory,
+                                      MetadataOverDelayedStoreFactory, RedisFactory,
+                                      GrpcSqliteFactory, GrpcPythonFactory>;
 #endif
 TYPED_TEST_SUITE(BackendConformanceTest, BackendTypes, FactoryNames);
 
@@ -593,6 +592,15 @@ TYPED_TEST(BackendConformanceTest, FlushAllWithDelayHidesOlderItemsLater) {
   EXPECT_EQ(this->Value("new"), "3");
   this->clock_.Advance(100);
   EXPECT_EQ(this->Value("new"), "3");
+}
+
+TYPED_TEST(BackendConformanceTest, LaterFlushAllReplacesADelayedOne) {
+  if (this->KeepsOwnClock()) GTEST_SKIP() << "keeps its own clock";
+  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_, 10).outcome, FlushOutcome::kOk);
+  EXPECT_EQ(SyncFlushAll(*this->backend_, this->client_).outcome, FlushOutcome::kOk);
+  this->Set("new", "1");
+  this->clock_.Advance(20);
+  EXPECT_EQ(this->Value("new"), "1");
 }
 
 TYPED_TEST(BackendConformanceTest, RelativeExpiry) {

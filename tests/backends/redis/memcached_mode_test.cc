@@ -438,6 +438,15 @@ TEST_F(MemcachedModeTest, FlushWithDelayHappensLater) {
   EXPECT_EQ(Value("old"), std::nullopt);
 }
 
+// memcached keeps one flush time: a later flush_all replaces a delayed one.
+TEST_F(MemcachedModeTest, LaterFlushCancelsADelayedOne) {
+  EXPECT_EQ(SyncFlushAll(b(), client_, 1).outcome, FlushOutcome::kOk);
+  EXPECT_EQ(SyncFlushAll(b(), client_).outcome, FlushOutcome::kOk);
+  Set("new", "1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Value("new"), "1");
+}
+
 TEST_F(MemcachedModeTest, ScriptsComeBackAfterScriptFlush) {
   Set("k", "1");
   server_->Command({"SCRIPT", "FLUSH"});
