@@ -29,8 +29,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(server::Server& 
   admin->tls_ = tls;
   admin->token_required_ = !settings.token.empty();
   admin->service_ = std::make_unique<AdminService>(
-      server,
-      AdminServiceOptions{.args = std::move(settings.args), .token = std::move(settings.token)});
+      server, AdminServiceOptions{.args = std::move(settings.args),
+                                  .backend_state = std::move(settings.backend_state),
+                                  .token = std::move(settings.token)});
   admin->health_ = std::make_unique<HealthService>();
   admin->health_->SetServingStatus(v1::AdminService::service_full_name(), true);
 

@@ -152,6 +152,37 @@ void ToProto(const Event& event, v1::Event* out) {
   }
 }
 
+void ToProto(const BackendState& state, v1::BackendState* out) {
+  out->set_kind(state.kind);
+  out->set_target(state.target);
+  if (!state.reachable) {
+    out->set_reachability(v1::BackendState::LOCAL);
+  } else {
+    out->set_reachability(*state.reachable ? v1::BackendState::REACHABLE
+                                           : v1::BackendState::UNREACHABLE);
+  }
+  if (!state.redis) return;
+  const RedisBackendState& redis = *state.redis;
+  v1::RedisBackendState* r = out->mutable_redis();
+  r->set_mode(redis.mode);
+  r->set_connections(redis.connections);
+  r->set_connected(redis.connected);
+  r->set_connects(redis.connects);
+  r->set_reconnects(redis.reconnects);
+  r->set_commands(redis.commands);
+  r->set_errors(redis.errors);
+  r->set_timeouts(redis.timeouts);
+  r->set_cluster_slots_served(redis.cluster_slots_served);
+  for (const RedisClusterNodeState& node : redis.cluster_nodes) {
+    v1::RedisClusterNode* n = r->add_cluster_nodes();
+    n->set_address(node.address);
+    n->set_slots(node.slots);
+    n->set_connected(node.connected);
+    n->set_commands(node.commands);
+    n->set_errors(node.errors);
+  }
+}
+
 }  // namespace
 
 // One WatchEvents stream. A dedicated thread waits on the subscription and
@@ -471,6 +502,11 @@ grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContex
     response->set_pid(getpid());
     response->set_max_connections(server_.options().max_connections);
     response->set_max_item_size(server_.options().max_item_size);
+    if (options_.backend_state) {
+      ToProto(options_.backend_state(), response->mutable_backend_state());
+    } else {
+      response->mutable_backend_state()->set_kind(std::string(server_.backend().Name()));
+    }
     return grpc::Status::OK;
   });
 }

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "admin/backend_state.h"
 #include "memgate/admin/v1/admin.grpc.pb.h"
 #include "server/server.h"
 
@@ -26,6 +27,9 @@ using ReloadHandler = std::function<absl::StatusOr<ReloadOutcome>()>;
 struct AdminServiceOptions {
   // The command line the server was started with (ServerInfo.args).
   std::vector<std::string> args;
+  // ServerInfo.backend_state. Unset: only its kind, the backend's name, with
+  // reachability unspecified.
+  BackendStateSource backend_state;
   // When not empty, every AdminService call must carry
   // "authorization: Bearer <token>": a missing header is UNAUTHENTICATED, a
   // wrong token PERMISSION_DENIED.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "admin/backend_state.h"
 
 namespace memgate::admin {
 
@@ -35,6 +36,9 @@ struct AdminSettings {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::vector<std::string> args;
+  // The backend's state for GetServerInfo; not set by LoadAdminSettings
+  // (the backend does not exist yet), filled in before AdminServer::Start.
+  BackendStateSource backend_state;
   // For the operator, at start-up: settings that work but expose the API.
   std::vector<std::string> warnings;
 };

@@ -53,7 +53,7 @@ commands:
   clients get ID                     one client
   clients kill ID                    disconnect a client
   stats                              the memcached `stats` counters
-  info                               version, backend, threads, uptime, flags
+  info                               version, backend and its state, threads, uptime, flags
   reload                             re-read the config file (as SIGHUP);
                                      prints what changed and what did not
   watch [--listener ID] [--count N]  print events as they happen (N: stop
@@ -231,6 +231,19 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
       if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
     }
     std::printf("%s\n", line.c_str());
+  }
+}
+
+const char* ReachabilityName(v1::BackendState::Reachability reachability) {
+  switch (reachability) {
+    case v1::BackendState::LOCAL:
+      return "local";
+    case v1::BackendState::REACHABLE:
+      return "yes";
+    case v1::BackendState::UNREACHABLE:
+      return "no";
+    default:
+      return "-";
   }
 }
 
@@ -558,6 +571,39 @@ class Ctl {
                 {"max_connections", absl::StrCat(info.max_connections())},
                 {"max_item_size", absl::StrCat(info.max_item_size())},
                 {"args", absl::StrJoin(info.args(), " ")}});
+    PrintBackendState(info.backend_state());
+  }
+
+  static void PrintBackendState(const v1::BackendState& state) {
+    std::printf("\n");
+    std::vector<std::vector<std::string>> rows{{"backend_kind", state.kind()}};
+    if (!state.target().empty()) rows.push_back({"backend_target", state.target()});
+    rows.push_back({"backend_reachable", ReachabilityName(state.reachability())});
+    if (state.has_redis()) {
+      const v1::RedisBackendState& r = state.redis();
+      rows.push_back({"redis_mode", r.mode()});
+      rows.push_back({"redis_connections", absl::StrCat(r.connections())});
+      rows.push_back({"redis_connected", absl::StrCat(r.connected())});
+      rows.push_back({"redis_connects", absl::StrCat(r.connects())});
+      rows.push_back({"redis_reconnects", absl::StrCat(r.reconnects())});
+      rows.push_back({"redis_commands", absl::StrCat(r.commands())});
+      rows.push_back({"redis_errors", absl::StrCat(r.errors())});
+      rows.push_back({"redis_timeouts", absl::StrCat(r.timeouts())});
+      if (state.kind() == "redis-cluster") {
+        rows.push_back({"cluster_slots_served", absl::StrCat(r.cluster_slots_served())});
+      }
+    }
+    PrintTable(rows);
+    if (!state.has_redis() || state.redis().cluster_nodes().empty()) return;
+    std::printf("\n");
+    std::vector<std::vector<std::string>> nodes{
+        {"NODE", "SLOTS", "CONNECTED", "COMMANDS", "ERRORS"}};
+    for (const v1::RedisClusterNode& node : state.redis().cluster_nodes()) {
+      nodes.push_back({node.address(), node.slots().empty() ? "-" : node.slots(),
+                       absl::StrCat(node.connected()), absl::StrCat(node.commands()),
+                       absl::StrCat(node.errors())});
+    }
+    PrintTable(nodes);
   }
 
   void Reload(std::size_t operands) {

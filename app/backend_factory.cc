@@ -28,6 +28,7 @@ class MemoryHolder final : public BackendHolder {
                                                 .evictions = config.evictions_enabled,
                                                 .cas_enabled = config.cas_enabled}) {}
   backends::Backend& backend() override { return backend_; }
+  admin::BackendState State() override { return {.kind = "memory"}; }
 
  private:
   backends::MemoryBackend backend_;
@@ -40,6 +41,7 @@ class SimpleMemoryHolder final : public BackendHolder {
       : layer_(store_, backends::MetadataLayerOptions{.no_extra = config.no_extra,
                                                       .max_item_size = config.max_item_size}) {}
   backends::Backend& backend() override { return layer_; }
+  admin::BackendState State() override { return {.kind = "simple-memory"}; }
 
  private:
   backends::SimpleMemoryStore store_;
@@ -52,6 +54,30 @@ class RedisHolder final : public BackendHolder {
       : backend_(std::move(backend)) {}
   backends::Backend& backend() override { return *backend_; }
   std::optional<bool> Reachable() override { return backend_->Reachable(); }
+  admin::BackendState State() override {
+    const backends::redis::RedisBackendSnapshot s = backend_->Snapshot();
+    admin::RedisBackendState redis{
+        .mode = s.mode == backends::redis::RedisMode::kRaw ? "raw" : "memcached",
+        .connections = s.connections,
+        .connected = s.connected,
+        .connects = s.connects,
+        .reconnects = s.reconnects,
+        .commands = s.commands,
+        .errors = s.errors,
+        .timeouts = s.timeouts,
+        .cluster_slots_served = s.slots_served};
+    for (const backends::redis::ClusterTopology::NodeStats& node : s.nodes) {
+      redis.cluster_nodes.push_back({.address = node.address,
+                                     .slots = node.slots,
+                                     .connected = node.connected,
+                                     .commands = node.commands,
+                                     .errors = node.errors});
+    }
+    return {.kind = s.cluster ? "redis-cluster" : "redis",
+            .target = s.target,
+            .reachable = s.reachable,
+            .redis = std::move(redis)};
+  }
   void Attach(server::Server& server) override {
     pool_ = &server.io_pool();
     std::vector<boost::asio::io_context*> loops;
@@ -132,13 +158,17 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeRedis(const server::Config& c
 // metadata, else its plain store under the metadata layer.
 class GrpcHolder final : public BackendHolder {
  public:
-  explicit GrpcHolder(backends::GrpcBackendSelection selection)
-      : selection_(std::move(selection)) {}
+  GrpcHolder(backends::GrpcBackendSelection selection, std::string target)
+      : selection_(std::move(selection)), target_(std::move(target)) {}
   backends::Backend& backend() override { return *selection_.backend; }
   std::optional<bool> Reachable() override { return selection_.channel->Reachable(); }
+  admin::BackendState State() override {
+    return {.kind = "grpc", .target = target_, .reachable = Reachable()};
+  }
 
  private:
   backends::GrpcBackendSelection selection_;
+  const std::string target_;
 };
 
 absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const server::Config& config) {
@@ -160,7 +190,7 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const server::Config& co
         return std::make_unique<backends::MetadataLayer>(std::move(store), layer);
       });
   if (!selection.ok()) return selection.status();
-  return std::make_unique<GrpcHolder>(*std::move(selection));
+  return std::make_unique<GrpcHolder>(*std::move(selection), config.grpc_target);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "admin/backend_state.h"
 #include "backends/backend.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -25,6 +26,8 @@ class BackendHolder {
   // Whether the storage behind the backend can be reached, for the health
   // report; nullopt when there is nothing remote to reach. Thread-safe.
   virtual std::optional<bool> Reachable() { return std::nullopt; }
+  // What the admin API shows of the backend (GetServerInfo). Thread-safe.
+  virtual admin::BackendState State() = 0;
 };
 
 // INVALID_ARGUMENT for an unknown backend name or flags that do not fit it;

@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
   if (admin_settings) {
+    admin_settings->backend_state = [holder = backend->get()] { return holder->State(); };
     auto started = memgate::admin::AdminServer::Start(server, std::move(*admin_settings));
     if (!started.ok() && !config->admin_explicit) {
       // Several memgates started with memcached's flags alone must all run:

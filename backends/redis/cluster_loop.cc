@@ -73,30 +73,12 @@ std::shared_ptr<LoopConnections> ClusterLoop::Pool(const NodeAddress& address) {
 
 void ClusterLoop::SendAll(uint64_t client, std::vector<Command> commands,
                           absl::AnyInvocable<void(Replies) &&> done) {
-  struct Gather {
-    std::vector<Reply> replies;
-    std::size_t remaining = 0;
-    absl::Status error;
-    absl::AnyInvocable<void(Replies) &&> done;
-  };
-  auto gather = std::make_shared<Gather>();
-  gather->replies.resize(commands.size());
-  gather->remaining = commands.size();
-  gather->done = std::move(done);
+  auto gather = std::make_shared<ReplyGather>(commands.size(), std::move(done));
   for (std::size_t i = 0; i < commands.size(); ++i) {
     auto routed = std::make_unique<Routed>();
     routed->client = client;
     routed->deadline = std::chrono::steady_clock::now() + topology_->options().timeout;
-    routed->done = [gather, i](absl::StatusOr<Reply> reply) {
-      if (reply.ok()) {
-        gather->replies[i] = *std::move(reply);
-      } else if (gather->error.ok()) {
-        gather->error = reply.status();
-      }
-      if (--gather->remaining > 0) return;
-      if (!gather->error.ok()) return std::move(gather->done)(gather->error);
-      std::move(gather->done)(std::move(gather->replies));
-    };
+    routed->done = [gather, i](absl::StatusOr<Reply> reply) { gather->Add(i, std::move(reply)); };
     const std::optional<std::string_view> key = CommandKey(commands[i].bytes);
     if (!key) {
       std::move(routed->done)(absl::InternalError("redis cluster: a command without a key"));
@@ -191,8 +173,25 @@ void ClusterLoop::OnReply(std::unique_ptr<Routed> routed, const std::string& hos
 
 void ClusterLoop::FlushAll(uint64_t client, FlushPolicy policy, const std::string& prefix,
                            Backend::Done<FlushResult> done) {
+  FlushAllBefore(std::chrono::steady_clock::now() + topology_->options().timeout, client, policy,
+                 prefix, std::move(done));
+}
+
+void ClusterLoop::FlushAllBefore(std::chrono::steady_clock::time_point deadline, uint64_t client,
+                                 FlushPolicy policy, const std::string& prefix,
+                                 Backend::Done<FlushResult> done) {
   if (stopped_) return std::move(done)(ErrorResult<FlushResult>(std::string(kStopped)));
   SyncMap();
+  if (map_->masters.empty() && !topology_->settled() &&
+      std::chrono::steady_clock::now() < deadline) {
+    // Started a moment ago: the first map is on its way.
+    auto timer = std::make_shared<asio::steady_timer>(context_, std::chrono::milliseconds(10));
+    timer->async_wait([self = shared_from_this(), timer, deadline, client, policy, prefix,
+                       done = std::move(done)](boost::system::error_code) mutable {
+      self->FlushAllBefore(deadline, client, policy, prefix, std::move(done));
+    });
+    return;
+  }
   if (map_->masters.empty()) {
     topology_->RequestRefresh();
     return std::move(done)(

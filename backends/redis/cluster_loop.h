@@ -21,6 +21,7 @@
 #include "backends/redis/cluster_slot_map.h"
 #include "backends/redis/cluster_topology.h"
 #include "backends/redis/loop_connections.h"
+#include "backends/redis/reply_gather.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -33,8 +34,6 @@ inline constexpr int kMaxRedirects = 5;
 
 class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
  public:
-  using Replies = absl::StatusOr<std::vector<Reply>>;
-
   ClusterLoop(boost::asio::io_context& loop, std::shared_ptr<ClusterTopology> topology,
               std::shared_ptr<boost::asio::ssl::context> tls);
 
@@ -48,7 +47,8 @@ class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
   // redirection is a reply.
   void SendAll(uint64_t client, std::vector<Command> commands,
                absl::AnyInvocable<void(Replies) &&> done);
-  // flush_all on every master of the map.
+  // flush_all on every master of the map (waiting, like other commands,
+  // for the first map when started a moment ago).
   void FlushAll(uint64_t client, FlushPolicy policy, const std::string& prefix,
                 Backend::Done<FlushResult> done);
   // Fails what is queued and closes every connection.
@@ -72,6 +72,9 @@ class ClusterLoop : public std::enable_shared_from_this<ClusterLoop> {
   // Holds `routed` until the first refresh is over (or its deadline).
   void Park(std::unique_ptr<Routed> routed);
   void OnParkTimer();
+  void FlushAllBefore(std::chrono::steady_clock::time_point deadline, uint64_t client,
+                      FlushPolicy policy, const std::string& prefix,
+                      Backend::Done<FlushResult> done);
   // Adopts a newer slot map, closing the pools of nodes it no longer names.
   void SyncMap();
   std::shared_ptr<LoopConnections> Pool(const NodeAddress& address);

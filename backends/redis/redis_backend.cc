@@ -14,6 +14,7 @@
 #include "backends/redis/memcached_codec.h"
 #include "backends/redis/raw_codec.h"
 #include "backends/redis/redis_flush.h"
+#include "backends/redis/reply_gather.h"
 #include "backends/redis/scripts.h"
 #include "boost/asio/post.hpp"
 #include "common/absl_compat.h"
@@ -148,6 +149,16 @@ void AddClusterStats(const ClusterTopology& topology, StatsResult& result) {
   }
 }
 
+// A url that names what `endpoint` names, without the credentials.
+std::string UrlOf(const RedisEndpoint& endpoint) {
+  if (endpoint.kind == RedisEndpoint::Kind::kUnix) {
+    return absl::StrCat("unix://", endpoint.path,
+                        endpoint.db != 0 ? absl::StrCat("?db=", endpoint.db) : "");
+  }
+  return absl::StrCat(endpoint.kind == RedisEndpoint::Kind::kTls ? "rediss://" : "redis://",
+                      endpoint.Describe(), endpoint.db != 0 ? absl::StrCat("/", endpoint.db) : "");
+}
+
 constexpr std::string_view kNoLoops = "redis backend is not attached to event loops";
 constexpr std::string_view kStopped = "redis backend stopped";
 
@@ -247,6 +258,38 @@ bool RedisBackend::Reachable() const {
     return totals.connected.load(std::memory_order_relaxed) > 0;
   }
   return counters_->connected.load(std::memory_order_relaxed) > 0;
+}
+
+RedisBackendSnapshot RedisBackend::Snapshot() const {
+  RedisBackendSnapshot snapshot;
+  snapshot.cluster = !options_->cluster_seeds.empty();
+  if (snapshot.cluster) {
+    std::vector<std::string> seeds;
+    for (const RedisEndpoint& seed : options_->cluster_seeds) seeds.push_back(seed.Describe());
+    snapshot.target =
+        absl::StrCat(options_->endpoint.kind == RedisEndpoint::Kind::kTls ? "rediss+cluster://"
+                                                                          : "redis+cluster://",
+                     absl::StrJoin(seeds, ","));
+  } else {
+    snapshot.target = UrlOf(options_->endpoint);
+  }
+  snapshot.reachable = Reachable();
+  snapshot.mode = options_->mode;
+  RedisCounters cluster_totals;
+  if (topology_ != nullptr) {
+    topology_->AddTotals(cluster_totals);
+    snapshot.slots_served = topology_->map()->CoveredSlots();
+    snapshot.nodes = topology_->Nodes();
+  }
+  const RedisCounters& c = topology_ != nullptr ? cluster_totals : *counters_;
+  snapshot.connections = c.connections.load(std::memory_order_relaxed);
+  snapshot.connected = c.connected.load(std::memory_order_relaxed);
+  snapshot.connects = c.connects.load(std::memory_order_relaxed);
+  snapshot.reconnects = c.reconnects.load(std::memory_order_relaxed);
+  snapshot.commands = c.commands.load(std::memory_order_relaxed);
+  snapshot.errors = c.errors.load(std::memory_order_relaxed);
+  snapshot.timeouts = c.timeouts.load(std::memory_order_relaxed);
+  return snapshot;
 }
 
 std::size_t RedisBackend::LoopIndex(const ClientContext& client) const {

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +27,24 @@
 #include "boost/asio/ssl/context.hpp"
 
 namespace memgate::backends::redis {
+
+// What a Redis backend is doing, at one moment (for the admin API).
+struct RedisBackendSnapshot {
+  std::string target;  // the --redis-url without credentials
+  bool cluster = false;
+  bool reachable = false;
+  RedisMode mode = RedisMode::kMemcached;
+  int64_t connections = 0;
+  int64_t connected = 0;
+  uint64_t connects = 0;
+  uint64_t reconnects = 0;
+  uint64_t commands = 0;
+  uint64_t errors = 0;
+  uint64_t timeouts = 0;
+  // Cluster only.
+  int slots_served = 0;
+  std::vector<ClusterTopology::NodeStats> nodes;
+};
 
 class RedisBackend final : public Backend {
  public:
@@ -49,6 +69,8 @@ class RedisBackend final : public Backend {
   // Whether at least one connection can serve now (for health reporting).
   // Thread-safe.
   bool Reachable() const;
+  // Thread-safe, after AttachLoops.
+  RedisBackendSnapshot Snapshot() const;
 
   const RedisOptions& options() const { return *options_; }
 

@@ -235,22 +235,26 @@ class Memcached(Process):
 
 
 class RedisServer(Process):
-    """Debian's redis-server on a free port, no persistence."""
+    """Debian's redis-server on a free port, no persistence. `args` go to
+    redis-server too; `port` and `directory` keep a chosen port and working
+    directory (a cluster node's nodes.conf lives there)."""
 
-    def __init__(self, binary="redis-server", timeout=10.0, port=None):
-        """port: that one (once), else a free one (retried if taken meanwhile)."""
+    def __init__(self, binary="redis-server", timeout=10.0, args=(), port=None,
+                 directory=None):
         last = None
-        wanted = port
-        for _ in range(5 if wanted is None else 1):
-            port = wanted or free_tcp_port()
-            argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        for _ in range(1 if port else 5):  # a chosen port can be taken meanwhile: retry
+            chosen = port or free_tcp_port()
+            argv = [binary, "--port", str(chosen), "--bind", "127.0.0.1", "--save", "",
                     "--appendonly", "no", "--daemonize", "no"]
+            if directory:
+                argv += ["--dir", directory]
+            argv += list(args)
             try:
                 super().__init__(argv)
             except FileNotFoundError:
                 raise ServerError("redis-server not found at %r" % binary)
-            self.port = port
-            self.url = "redis://127.0.0.1:%d" % port
+            self.port = chosen
+            self.url = "redis://127.0.0.1:%d" % chosen
             try:
                 self._wait_ping(timeout)
                 return
@@ -344,6 +348,80 @@ class Backend:
             self.process.stop()
         if self.workdir:
             shutil.rmtree(self.workdir, True)
+
+
+def redis_text(port, *argv, timeout=2.0):
+    """One command to the Redis on `port`; a status, error or bulk reply
+    as text (a bulk's bytes decoded), or None when nothing answers."""
+    command = b"*%d\r\n" % len(argv)
+    for arg in argv:
+        arg = arg.encode() if isinstance(arg, str) else arg
+        command += b"$%d\r\n%s\r\n" % (len(arg), arg)
+    try:
+        with Client(("127.0.0.1", port), timeout=timeout) as c:
+            head = c.request(command, b"\r\n")
+            if head[:1] != b"$":
+                return head[1:-2].decode()
+            size = int(head[1:-2])
+            if size < 0:
+                return None
+            return c.read_until_size(size + 2)[:-2].decode()
+    except (OSError, TimeoutError, ConnectionError):
+        return None
+
+
+class RedisCluster:
+    """A Redis Cluster of 3 masters and 3 replicas on free loopback ports,
+    made with redis-cli --cluster create. The ports are chosen at once, so
+    memgate can be pointed at a cluster that is not there yet; start()
+    starts the nodes, creates the cluster and waits until every node says
+    cluster_state:ok."""
+
+    NODES = 6
+
+    def __init__(self, binary="redis-server", node_args=()):
+        import tempfile
+        self.binary = binary
+        self.node_args = list(node_args)
+        self.ports = [free_tcp_port() for _ in range(self.NODES)]
+        # The bus port would be port + 10000, which a free port may not leave.
+        self.bus_ports = [free_tcp_port() for _ in range(self.NODES)]
+        self.dirs = [tempfile.mkdtemp(prefix="memgate-cluster-") for _ in range(self.NODES)]
+        self.nodes = []
+        self.url = "redis+cluster://" + ",".join("127.0.0.1:%d" % p for p in self.ports[:2])
+
+    def start(self, timeout=30.0):
+        if self.nodes:
+            return
+        for port, bus, directory in zip(self.ports, self.bus_ports, self.dirs):
+            self.nodes.append(RedisServer(
+                self.binary, port=port, directory=directory,
+                args=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                      "--cluster-node-timeout", "2000", "--cluster-port", str(bus)]
+                + self.node_args))
+        create = subprocess.run(
+            ["redis-cli", "--cluster", "create"]
+            + ["127.0.0.1:%d" % p for p in self.ports]
+            + ["--cluster-replicas", "1", "--cluster-yes"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            timeout=timeout)
+        if create.returncode != 0:
+            raise ServerError("redis-cli --cluster create failed:\n" +
+                              create.stdout.decode("utf-8", "replace"))
+        if not wait_until(self.healthy, timeout=timeout, interval=0.1):
+            raise ServerError("redis cluster on %s did not become healthy" % self.ports)
+
+    def healthy(self):
+        return all("cluster_state:ok" in (redis_text(p, "CLUSTER", "INFO") or "")
+                   for p in self.ports)
+
+    def stop(self):
+        import shutil
+        for node in self.nodes:
+            node.stop()
+        self.nodes = []
+        for directory in self.dirs:
+            shutil.rmtree(directory, True)
 
 
 class Client:
@@ -466,6 +544,18 @@ class Client:
                                    (terminator, timeout, self.buf))
             self._recv_some()
 
+    def read_until_size(self, n, timeout=None):
+        """Reads exactly n bytes (more may stay buffered)."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while len(self.buf) < n:
+            if self.closed_by_peer:
+                raise ConnectionError("closed after %d of %d bytes" % (len(self.buf), n))
+            if not self._wait_readable(deadline - time.monotonic()):
+                raise TimeoutError("%d of %d bytes within %.1fs" % (len(self.buf), n, timeout))
+            self._recv_some()
+        return self._take(n)
+
     def request(self, data, terminator=b"\r\n", timeout=None):
         self.send(data)
         return self.read_until(terminator, timeout)
@@ -547,5 +637,5 @@ def require_binary(test_case, path, what):
 
 
 __all__ = ["parse_args", "free_tcp_port", "ServerError", "Process", "Memgate", "Memcached",
-           "RedisServer", "GrpcService", "BACKENDS", "Backend", "Client", "stats",
-           "rss_kib", "wait_until", "temp_dir", "require_binary"]
+           "RedisServer", "RedisCluster", "redis_text", "GrpcService", "BACKENDS", "Backend",
+           "Client", "stats", "rss_kib", "wait_until", "temp_dir", "require_binary"]

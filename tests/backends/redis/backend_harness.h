@@ -53,7 +53,8 @@ class LoopThreads {
 class AttachedBackend {
  public:
   AttachedBackend(RedisOptions options, int loops = 1) : loops_(loops) {
-    absl::StatusOr<std::unique_ptr<RedisBackend>> created = RedisBackend::Create(std::move(options));
+    absl::StatusOr<std::unique_ptr<RedisBackend>> created =
+        RedisBackend::Create(std::move(options));
     EXPECT_TRUE(created.ok()) << created.status();
     if (!created.ok()) return;
     backend_ = *std::move(created);

@@ -2,8 +2,10 @@
 // replicas): routing by slot, multi-key gets split by node and put back in
 // order, flush_all on every master, stats per node, resharding under traffic
 // with no client-visible error, a master killed under traffic (errors only
-// for its slots and only until the failover), and a cluster that is not
-// there yet at start.
+// for its slots and only until the failover), a shard lost for good under
+// Redis's default full coverage (CLUSTERDOWN for every key, passed on, then
+// recovery), a cluster on TLS only, and a cluster that is not there yet at
+// start.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -33,6 +35,7 @@ using backends::testing::SyncFlushAll;
 using backends::testing::SyncGet;
 using backends::testing::SyncStats;
 using backends::testing::SyncStore;
+using backends::testing::SyncValue;
 
 RedisOptions ClusterOptions(const std::string& url) {
   RedisOptions options;
@@ -331,6 +334,126 @@ TEST(ClusterStartTest, ServesOnceASeedAnswers) {
     if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(served);
+}
+
+TEST(ClusterCoverageTest, LostShardMeansClusterDownForEveryKeyUntilItIsBack) {
+  // Redis's default, cluster-require-full-coverage yes: once a shard has
+  // neither master nor replica, no node serves any key.
+  RedisCluster cluster;
+  const absl::Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  RedisOptions options = ClusterOptions(cluster.url(3));
+  options.timeout = std::chrono::milliseconds(500);
+  options.cluster_refresh = std::chrono::milliseconds(300);
+  AttachedBackend backend(options, 1);
+  ASSERT_TRUE(backend.ok());
+  const ClientContext client{1, "127.0.0.1:1", "test"};
+  const std::vector<ClusterNodeState> masters = cluster.Masters();
+  const ClusterNodeState& victim = masters[0];
+  int replica = 0;
+  for (const ClusterNodeState& node : cluster.Nodes()) {
+    if (node.master_id == victim.id) replica = node.port;
+  }
+  ASSERT_NE(replica, 0);
+  // A key on a master that stays up, and one on the shard that goes.
+  std::string survivor;
+  std::string lost;
+  for (int i = 0; survivor.empty() || lost.empty(); ++i) {
+    std::string key = absl::StrCat("c", i);
+    const int owner = OwnerOf(masters, key);
+    if (owner == victim.port && lost.empty()) lost = key;
+    if (owner != victim.port && survivor.empty()) survivor = key;
+  }
+  ASSERT_TRUE(Stored(*backend, client, survivor, "kept"));
+  ASSERT_TRUE(Stored(*backend, client, lost, "gone"));
+
+  cluster.ServerOn(replica)->Kill();
+  cluster.ServerOn(victim.port)->Kill();
+  // Until the other nodes have marked the shard failed; every answer on the
+  // way is the value written or an error, never anything else.
+  const std::string_view survivor_key = survivor;
+  std::string last_error;
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!absl::StrContains(last_error, "CLUSTERDOWN") && Clock::now() < deadline) {
+    const GetResult got = SyncGet(*backend, client, {survivor_key});
+    if (got.outcome == GetOutcome::kOk) {
+      ASSERT_EQ(got.hits.size(), 1u);
+      EXPECT_EQ(got.hits[0].value, "kept");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } else {
+      last_error = got.error.message;
+    }
+  }
+  EXPECT_TRUE(absl::StartsWith(last_error, "CLUSTERDOWN")) << last_error;
+  const StoreResult refused = SyncStore(*backend, client, StoreMode::kSet, survivor, "new");
+  EXPECT_EQ(refused.outcome, StoreOutcome::kError);
+  EXPECT_TRUE(absl::StrContains(refused.error.message, "CLUSTERDOWN")) << refused.error.message;
+  const std::string_view lost_key = lost;
+  EXPECT_EQ(SyncGet(*backend, client, {lost_key}).outcome, GetOutcome::kError);
+
+  // Back (empty: nothing was persisted), from the nodes' saved cluster
+  // config: memgate serves again without a restart.
+  ASSERT_TRUE(cluster.ServerOn(victim.port)->Start().ok());
+  ASSERT_TRUE(cluster.ServerOn(replica)->Start().ok());
+  const absl::Status healthy = cluster.WaitHealthy(std::chrono::seconds(30));
+  ASSERT_TRUE(healthy.ok()) << healthy;
+  bool served = false;
+  const auto recovery = Clock::now() + std::chrono::seconds(15);
+  while (!served && Clock::now() < recovery) {
+    served = Stored(*backend, client, survivor, "again") && Stored(*backend, client, lost, "again");
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(served);
+  EXPECT_EQ(SyncValue(*backend, client, survivor), "again");
+  EXPECT_EQ(SyncValue(*backend, client, lost), "again");
+}
+
+TEST(ClusterTlsTest, ServesOverTlsOnEveryNode) {
+  RedisCluster cluster({"--cluster-require-full-coverage", "no"}, /*tls=*/true);
+  const absl::Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ASSERT_TRUE(absl::StartsWith(cluster.url(), "rediss+cluster://")) << cluster.url();
+  RedisOptions options = ClusterOptions(cluster.url());
+  options.tls_ca_file = cluster.ca_file();
+  AttachedBackend backend(options, 2);
+  ASSERT_TRUE(backend.ok());
+  const ClientContext client{1, "127.0.0.1:1", "test"};
+  const std::vector<ClusterNodeState> masters = cluster.Masters();
+  std::vector<std::string> keys;
+  std::set<int> owners;
+  for (int i = 0; i < 30; ++i) {
+    keys.push_back(absl::StrCat("t", i));
+    owners.insert(OwnerOf(masters, keys.back()));
+  }
+  ASSERT_EQ(owners.size(), 3u);
+  for (const std::string& key : keys) ASSERT_TRUE(Stored(*backend, client, key, "v" + key)) << key;
+  std::vector<std::string_view> asked(keys.begin(), keys.end());
+  const GetResult got = SyncGet(*backend, client, asked);
+  ASSERT_EQ(got.outcome, GetOutcome::kOk) << got.error.message;
+  ASSERT_EQ(got.hits.size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(got.hits[i].value, "v" + keys[i]);
+  for (const std::string& key : keys) {
+    EXPECT_EQ(cluster.Text(OwnerOf(masters, key), {"HGET", key, "v"}), "v" + key);
+  }
+  // The map names the masters by their TLS ports (the only ones they have).
+  const StatsResult stats = SyncStats(*backend);
+  EXPECT_EQ(StatValue(stats, "redis_cluster_masters"), "3");
+  std::set<std::string> addresses;
+  for (int i = 0; i < 3; ++i) {
+    addresses.insert(
+        StatValue(stats, absl::StrCat("redis_cluster_node_", i, "_address")).value_or(""));
+  }
+  for (const ClusterNodeState& master : masters) {
+    EXPECT_TRUE(addresses.contains(absl::StrCat("127.0.0.1:", master.port))) << master.port;
+  }
+
+  // Without the cluster's certificate to trust, nothing is served.
+  RedisOptions untrusting = ClusterOptions(cluster.url());
+  untrusting.timeout = std::chrono::milliseconds(500);
+  AttachedBackend refused(untrusting, 1);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(SyncStore(*refused, client, StoreMode::kSet, "t0", "x").outcome, StoreOutcome::kError);
+  EXPECT_EQ(SyncValue(*backend, client, "t0"), "vt0");
 }
 
 }  // namespace

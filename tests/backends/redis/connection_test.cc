@@ -66,7 +66,8 @@ TEST(RedisConnectionTest, UnreachableAtStartAnswersErrorsThenServes) {
   EXPECT_FALSE(backend->Reachable());
 
   ASSERT_TRUE(server.Start().ok());
-  const std::optional<Clock::duration> serving = TimeUntilServing(*backend, std::chrono::seconds(5));
+  const std::optional<Clock::duration> serving =
+      TimeUntilServing(*backend, std::chrono::seconds(5));
   ASSERT_TRUE(serving.has_value()) << "not serving 5 s after Redis came up";
   EXPECT_TRUE(backend->Reachable());
   EXPECT_EQ(SyncValue(*backend, kClient, "probe"), "v");
@@ -200,8 +201,7 @@ TEST(RedisConnectionTest, AuthenticatesAsAnAclUserAndSelectsTheDatabase) {
   EXPECT_EQ(server.Text({"HGET", "app:k", "v"}, 2), "v");
   EXPECT_EQ(server.Text({"EXISTS", "app:k"}), "0");
 
-  RedisOptions wrong =
-      OptionsFor(absl::StrCat("redis://memgate:nope@127.0.0.1:", server.port()));
+  RedisOptions wrong = OptionsFor(absl::StrCat("redis://memgate:nope@127.0.0.1:", server.port()));
   AttachedBackend refused(wrong);
   ASSERT_TRUE(refused.ok());
   const StoreResult denied = Set(*refused, "k", "v");

@@ -17,9 +17,12 @@ constexpr int kNodes = 6;
 
 }  // namespace
 
-RedisCluster::RedisCluster(std::vector<std::string> extra_args) {
+RedisCluster::RedisCluster(std::vector<std::string> extra_args, bool tls) : tls_(tls) {
   for (int i = 0; i < kNodes; ++i) {
     RedisServerOptions options;
+    options.tls = tls;
+    // The first node makes the certificate the others use too.
+    if (tls && i > 0) options.certificate_dir = servers_.front()->dir();
     // The bus port would be port + 10000, which a free port may not leave.
     options.extra_args = {"--cluster-enabled",
                           "yes",
@@ -31,6 +34,10 @@ RedisCluster::RedisCluster(std::vector<std::string> extra_args) {
                           absl::StrCat(FreePort()),
                           "--cluster-replica-validity-factor",
                           "0"};
+    if (tls) {
+      options.extra_args.insert(options.extra_args.end(),
+                                {"--tls-cluster", "yes", "--tls-replication", "yes"});
+    }
     options.extra_args.insert(options.extra_args.end(), extra_args.begin(), extra_args.end());
     servers_.push_back(std::make_unique<RedisServer>(std::move(options)));
   }
@@ -41,7 +48,7 @@ void RedisCluster::ChoosePorts() {
 }
 
 std::string RedisCluster::url(int seeds) const {
-  std::string url = "redis+cluster://";
+  std::string url = tls_ ? "rediss+cluster://" : "redis+cluster://";
   for (int i = 0; i < seeds && i < kNodes; ++i) {
     absl::StrAppend(&url, i == 0 ? "" : ",", "127.0.0.1:", servers_[i]->port());
   }
@@ -49,7 +56,8 @@ std::string RedisCluster::url(int seeds) const {
 }
 
 int RedisCluster::Cli(const std::string& args) {
-  const std::string command = absl::StrCat("redis-cli ", args, " >/dev/null 2>&1");
+  const std::string tls = tls_ ? absl::StrCat("--tls --cacert ", ca_file(), " ") : "";
+  const std::string command = absl::StrCat("redis-cli ", tls, args, " >/dev/null 2>&1");
   return std::system(command.c_str());
 }
 
@@ -93,6 +101,7 @@ std::vector<ClusterNodeState> RedisCluster::Nodes() {
       if (!absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &node.port)) continue;
       node.master = absl::StrContains(fields[2], "master");
       node.failed = absl::StrContains(fields[2], "fail");
+      if (fields[3] != "-") node.master_id = std::string(fields[3]);
       for (std::size_t i = 8; i < fields.size(); ++i) {
         if (absl::StartsWith(fields[i], "[")) continue;  // a slot being migrated
         std::pair<absl::string_view, absl::string_view> range = absl::StrSplit(fields[i], '-');

@@ -75,8 +75,8 @@ std::string RedisServer::url() const {
 void RedisServer::MakeCertificate() {
   const std::string command =
       absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost",
-                   " -addext subjectAltName=DNS:localhost,IP:127.0.0.1", " -keyout ", dir_,
-                   "/key.pem -out ", dir_, "/ca.pem >/dev/null 2>&1");
+                   " -addext subjectAltName=DNS:localhost,IP:127.0.0.1", " -keyout ",
+                   certificate_dir(), "/key.pem -out ", ca_file(), " >/dev/null 2>&1");
   std::system(command.c_str());
 }
 
@@ -93,8 +93,8 @@ absl::Status RedisServer::Start() {
       "--dir",        dir_,     "--logfile", dir_ + "/redis.log"};
   if (options_.tls) {
     args.insert(args.end(), {"--port", "0", "--tls-port", absl::StrCat(port_), "--tls-cert-file",
-                             dir_ + "/ca.pem", "--tls-key-file", dir_ + "/key.pem",
-                             "--tls-ca-cert-file", dir_ + "/ca.pem", "--tls-auth-clients", "no"});
+                             ca_file(), "--tls-key-file", certificate_dir() + "/key.pem",
+                             "--tls-ca-cert-file", ca_file(), "--tls-auth-clients", "no"});
   } else {
     args.insert(args.end(), {"--port", absl::StrCat(port_)});
   }

@@ -24,6 +24,10 @@ struct RedisServerOptions {
   // TLS only (--port 0): a certificate for "localhost" and 127.0.0.1 is made
   // with openssl in the server's directory.
   bool tls = false;
+  // Where the TLS certificate is (made there when missing): servers that
+  // must trust each other, like the nodes of a cluster, share one. Empty:
+  // the server's own directory.
+  std::string certificate_dir;
   std::vector<std::string> extra_args;
 };
 
@@ -54,7 +58,7 @@ class RedisServer {
   int port() const { return port_; }
   const std::string& unix_path() const { return unix_path_; }
   const std::string& dir() const { return dir_; }
-  std::string ca_file() const { return dir_ + "/ca.pem"; }
+  std::string ca_file() const { return certificate_dir() + "/ca.pem"; }
   std::string url() const;
 
   // Runs one command on a fresh admin connection (plain TCP, or unix socket
@@ -70,6 +74,9 @@ class RedisServer {
 
  private:
   void MakeCertificate();
+  const std::string& certificate_dir() const {
+    return options_.certificate_dir.empty() ? dir_ : options_.certificate_dir;
+  }
 
   RedisServerOptions options_;
   std::string dir_;

@@ -1,10 +1,11 @@
 // --redis-url forms, --redis-timeout durations and the mode/flush flag values,
 // table-driven.
+#include "backends/redis/redis_url.h"
+
 #include <string>
 #include <vector>
 
 #include "backends/redis/redis_options.h"
-#include "backends/redis/redis_url.h"
 #include "gtest/gtest.h"
 
 namespace memgate::backends::redis {
@@ -57,10 +58,26 @@ TEST(RedisUrlTest, ParsesEveryForm) {
 
 TEST(RedisUrlTest, RejectsMalformedUrls) {
   for (const std::string url : {
-           "", "localhost:6379", "http://h", "redis://", "redis://:6379", "redis://h:",
-           "redis://h:0", "redis://h:65536", "redis://h:port", "redis://h/x", "redis://h/-1",
-           "redis://user@h", "redis://a:%zz@h", "redis://a:%4@h", "redis://[::1", "redis://[::1]x",
-           "unix://", "unix://relative.sock", "unix:///s?db=x", "unix:///s?x=1",
+           "",
+           "localhost:6379",
+           "http://h",
+           "redis://",
+           "redis://:6379",
+           "redis://h:",
+           "redis://h:0",
+           "redis://h:65536",
+           "redis://h:port",
+           "redis://h/x",
+           "redis://h/-1",
+           "redis://user@h",
+           "redis://a:%zz@h",
+           "redis://a:%4@h",
+           "redis://[::1",
+           "redis://[::1]x",
+           "unix://",
+           "unix://relative.sock",
+           "unix:///s?db=x",
+           "unix:///s?x=1",
        }) {
     EXPECT_FALSE(ParseRedisUrl(url).ok()) << url;
   }
