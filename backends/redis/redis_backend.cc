@@ -25,13 +25,13 @@ namespace {
 
 namespace asio = boost::asio;
 
-using Replies = absl::StatusOr<ReplyList>;
+using ReplyListOr = absl::StatusOr<ReplyList>;
 
 // A request's result from its replies: a refusal by Redis (WRONGTYPE, OOM,
 // READONLY, CLUSTERDOWN...) answers by name, anything else goes through the
 // plan's decoder.
 template <typename R>
-R Conclude(Replies replies, absl::AnyInvocable<R(ReplyList) &&>& decode) {
+R Conclude(ReplyListOr replies, absl::AnyInvocable<R(ReplyList) &&>& decode) {
   if (!replies.ok()) return ErrorResult<R>(std::string(replies.status().message()));
   for (const Reply& reply : *replies) {
     if (reply->type == REDIS_REPLY_ERROR) return ErrorResult<R>(std::string(ReplyText(*reply)));
@@ -69,7 +69,7 @@ class Exchange {
     }
     if (--remaining_ > 0) return;
     std::unique_ptr<Exchange> self(this);
-    Replies replies = error_.ok() ? Replies(std::move(replies_)) : Replies(error_);
+    ReplyListOr replies = error_.ok() ? ReplyListOr(std::move(replies_)) : ReplyListOr(error_);
     std::move(done_)(Conclude(std::move(replies), decode_));
   }
 
@@ -332,7 +332,7 @@ void RedisBackend::Run(const ClientContext& client, Plan<R> plan, Done<R> done) 
   }
   if (topology_ != nullptr) {
     auto finish = [decode = std::move(plan.decode),
-                   done = std::move(done)](ClusterLoop::Replies replies) mutable {
+                   done = std::move(done)](Replies replies) mutable {
       if (!replies.ok()) return std::move(done)(Conclude<R>(replies.status(), decode));
       ReplyList list(std::make_move_iterator(replies->begin()),
                      std::make_move_iterator(replies->end()));
