@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "admin/admin_requests.h"
+#include "admin/redacted_args.h"
 #include "common/absl_compat.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -498,7 +499,7 @@ grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContex
     SetDuration(
         std::chrono::seconds(std::max<int64_t>(0, std::time(nullptr) - server_.start_time())),
         response->mutable_uptime());
-    for (const std::string& arg : options_.args) response->add_args(arg);
+    for (const std::string& arg : RedactedArgs(options_.args)) response->add_args(arg);
     response->set_pid(getpid());
     response->set_max_connections(server_.options().max_connections);
     response->set_max_item_size(server_.options().max_item_size);

@@ -320,10 +320,16 @@ void Connection::Read() {
   }
   MakeRoomForRead();
   reading_ = true;
-  reader_.Start(asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_), Self(),
-                [](void* self, const boost::system::error_code& error, std::size_t bytes) {
-                  static_cast<Connection*>(self)->OnRead(error, bytes);
-                });
+  // No reply since the last read (a command still arriving, noreply
+  // commands): no write will find a reset that came with that read's data.
+  const bool try_first = next_seq_ == seq_at_read_;
+  seq_at_read_ = next_seq_;
+  reader_.Start(
+      asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_), Self(),
+      [](void* self, const boost::system::error_code& error, std::size_t bytes) {
+        static_cast<Connection*>(self)->OnRead(error, bytes);
+      },
+      try_first);
 }
 
 void Connection::OnRead(const boost::system::error_code& error, std::size_t bytes) {

@@ -140,8 +140,9 @@ class Connection final : public Session {
   std::deque<Slot> slots_;
   uint64_t head_seq_ = 0;
   uint64_t next_seq_ = 0;
-  std::string out_;      // ready to send
-  std::string sending_;  // owned by the write in flight
+  uint64_t seq_at_read_ = 0;  // next_seq_ when the last read started
+  std::string out_;           // ready to send
+  std::string sending_;       // owned by the write in flight
   // The values that go out between out_'s (sending_'s) bytes, and their size.
   std::vector<SharedValue> out_shared_;
   std::vector<SharedValue> sending_shared_;

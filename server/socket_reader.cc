@@ -37,7 +37,8 @@ SocketReader::SocketReader(asio::io_context& loop, Socket& socket)
   tcp_inq_ = setsockopt(socket_.native_handle(), SOL_TCP, TCP_INQ, &on, sizeof(on)) == 0;
 }
 
-void SocketReader::Start(asio::mutable_buffer buffer, std::shared_ptr<void> owner, OnRead on_read) {
+void SocketReader::Start(asio::mutable_buffer buffer, std::shared_ptr<void> owner, OnRead on_read,
+                         bool try_first) {
   buffer_ = buffer;
   owner_ = std::move(owner);
   on_read_ = on_read;
@@ -50,6 +51,10 @@ void SocketReader::Start(asio::mutable_buffer buffer, std::shared_ptr<void> owne
       return;
     }
   }
+  if (try_first && exhausted_ && Perform(this) != not_done) {
+    reactor_.post_immediate_completion(this, /*is_continuation=*/false);
+    return;
+  }
   auto& impl = ImplAccess::Of(socket_);
   reactor_.start_op(asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_, this,
                     /*is_continuation=*/false, /*allow_speculative=*/true);
@@ -57,6 +62,7 @@ void SocketReader::Start(asio::mutable_buffer buffer, std::shared_ptr<void> owne
 
 asio::detail::reactor_op::status SocketReader::Perform(asio::detail::reactor_op* base) {
   auto* self = static_cast<SocketReader*>(base);
+  self->exhausted_ = false;
   iovec data{self->buffer_.data(), self->buffer_.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   msghdr message{};
@@ -77,6 +83,7 @@ asio::detail::reactor_op::status SocketReader::Perform(asio::detail::reactor_op*
   }
   if (bytes == 0) {
     self->ec_ = asio::error::eof;
+    self->exhausted_ = true;
     return done_and_exhausted;
   }
   self->bytes_transferred_ = static_cast<std::size_t>(bytes);
@@ -87,6 +94,7 @@ asio::detail::reactor_op::status SocketReader::Perform(asio::detail::reactor_op*
     if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ) {
       int left;
       std::memcpy(&left, CMSG_DATA(c), sizeof(left));
+      self->exhausted_ = left == 0;
       return left == 0 ? done_and_exhausted : done;
     }
   }

@@ -47,8 +47,13 @@ class SocketReader final : private boost::asio::detail::reactor_op {
 
   // Reads into `buffer` (not empty) as soon as the socket has data, then
   // calls on_read(owner.get(), ...) unless the loop is being destroyed.
-  // `owner` is held until then. One read at a time.
-  void Start(boost::asio::mutable_buffer buffer, std::shared_ptr<void> owner, OnRead on_read);
+  // `owner` is held until then. One read at a time. `try_first`: read at
+  // once rather than wait for an event, even after a read that drained the
+  // socket. A reset that arrives with the data it follows raises no later
+  // event, and only a read or a write finds it: the caller tries first when
+  // its last read led to no reply, whose write would have.
+  void Start(boost::asio::mutable_buffer buffer, std::shared_ptr<void> owner, OnRead on_read,
+             bool try_first);
 
  private:
   static status Perform(boost::asio::detail::reactor_op* base);
@@ -61,6 +66,9 @@ class SocketReader final : private boost::asio::detail::reactor_op {
   std::shared_ptr<void> owner_;
   OnRead on_read_ = nullptr;
   bool tcp_inq_ = false;  // TCP_INQ is on: reads say what is left
+  // The last read drained the socket: the reactor waits for an event
+  // before the next one.
+  bool exhausted_ = false;
 };
 
 }  // namespace memgate::server
