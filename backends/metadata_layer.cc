@@ -52,6 +52,11 @@ Result NeedsMetadata() {
   return Failure<Result>(BackendError{std::string(kNeedsMetadata), false});
 }
 
+// What a pending write remembers of its value.
+uint64_t Digest(std::string_view value) {
+  return static_cast<uint64_t>(absl::Hash<absl::string_view>{}(ToAbsl(value)));
+}
+
 // The keys of a Get and the store's values, kept alive by the hits' owner.
 struct GetHolder {
   std::vector<std::string> keys;
@@ -86,9 +91,23 @@ class MetadataLayer::Call {
   SimpleStore& store() { return layer_.store_; }
   void Leave() { layer_.gate_.Leave(ticket_); }
 
-  // Deletes `key` from the store when its metadata says it has expired, so
-  // the composite command after it cannot find the item there; then Proceed.
+  // Settles a pending write on `key` by reading it (a failed read leaves it
+  // pending), then deletes `key` from the store when its metadata says it
+  // has expired, so the composite command after it cannot find the item
+  // there; then Proceed.
   void ExpireThenProceed(const std::string& key) {
+    if (options().no_extra || !layer_.HasPending(key)) {
+      ExpireIfDue(key);
+      return;
+    }
+    const std::string_view keys[] = {key};
+    store().Get(*client_, keys, [this, &key](GetReply reply) {
+      if (!reply.error && reply.values.size() == 1) layer_.SettlePending(key, reply.values.front());
+      ExpireIfDue(key);
+    });
+  }
+
+  void ExpireIfDue(const std::string& key) {
     if (options().no_extra || !layer_.Expired(key, layer_.Now())) {
       Proceed();
       return;
@@ -100,8 +119,10 @@ class MetadataLayer::Call {
   }
 
   // Sets the value in the store and, when that succeeds, records `record_`
-  // (flags and state; a fresh cas) as the key's metadata; then Stored. An
-  // item that is stored already expired is deleted instead.
+  // (flags and state; a fresh cas) as the key's metadata; when it fails, the
+  // store may have applied it all the same, so `record_` is left pending on
+  // the value; then Stored. An item that is stored already expired is
+  // deleted instead.
   void SetAndRecord(const std::string& key, int64_t store_exptime, std::string_view value) {
     if (!options().no_extra && record_.state.expires_at == kAlreadyExpired) {
       layer_.EraseMeta(key);
@@ -114,19 +135,22 @@ class MetadataLayer::Call {
       });
       return;
     }
-    store().Set(*client_, key, record_.flags, store_exptime, value, [this, &key](SetReply reply) {
-      if (reply.error) {
-        Stored(StoreFailure(*std::move(reply.error)));
-        return;
-      }
-      uint64_t cas = 0;
-      if (!options().no_extra) {
-        cas = layer_.NextCas();
-        record_.cas = cas;
-        layer_.PutMeta(key, record_);
-      }
-      Stored(StoreAnswer(StoreOutcome::kStored, cas));
-    });
+    const uint64_t digest = options().no_extra ? 0 : Digest(value);
+    store().Set(*client_, key, record_.flags, store_exptime, value,
+                [this, &key, digest](SetReply reply) {
+                  if (reply.error) {
+                    if (!options().no_extra) layer_.PutPending(key, digest, record_, layer_.Now());
+                    Stored(StoreFailure(*std::move(reply.error)));
+                    return;
+                  }
+                  uint64_t cas = 0;
+                  if (!options().no_extra) {
+                    cas = layer_.NextCas();
+                    record_.cas = cas;
+                    layer_.PutMeta(key, record_);
+                  }
+                  Stored(StoreAnswer(StoreOutcome::kStored, cas));
+                });
   }
 
   MetadataLayer& layer_;
@@ -200,8 +224,9 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
   void Got() {
     const int64_t now = layer_.Now();
     for (std::size_t i = 0; i < holder_->keys.size(); ++i) {
-      if (!holder_->values[i]) continue;
       const std::string& key = holder_->keys[i];
+      if (!options().no_extra) layer_.SettlePending(key, holder_->values[i]);
+      if (!holder_->values[i]) continue;
       Hit hit{key, *holder_->values[i], 0, 0, holder_};
       if (!options().no_extra) {
         if (layer_.Expired(key, now)) {
@@ -745,13 +770,25 @@ MetadataLayer::MetaShard& MetadataLayer::ShardFor(std::string_view key) {
 void MetadataLayer::PutMeta(std::string_view key, const ItemMeta& meta) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  shard.table.insert_or_assign(std::string(key), meta);
+  shard.table.insert_or_assign(std::string(key), MetaEntry{meta, std::nullopt});
 }
 
 void MetadataLayer::EraseMeta(std::string_view key) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
   shard.table.erase(ToAbsl(key));
+}
+
+MetadataLayer::MetaEntry& MetadataLayer::EntryOrDefault(MetaShard& shard, std::string_view key,
+                                                        int64_t now) {
+  auto it = shard.table.find(ToAbsl(key));
+  if (it == shard.table.end()) {
+    it = shard.table
+             .emplace(std::string(key),
+                      MetaEntry{ItemMeta{0, NextCas(), NewItemState(0, now, false)}, std::nullopt})
+             .first;
+  }
+  return it->second;
 }
 
 MetadataLayer::ItemMeta MetadataLayer::MetaOrDefault(std::string_view key, int64_t now) {
@@ -762,27 +799,53 @@ template <typename Fn>
 MetadataLayer::ItemMeta MetadataLayer::UpdateMeta(std::string_view key, int64_t now, Fn fn) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(ToAbsl(key));
-  if (it == shard.table.end()) {
-    it = shard.table.emplace(std::string(key), ItemMeta{0, NextCas(), NewItemState(0, now, false)})
-             .first;
-  }
-  fn(it->second);
-  return it->second;
+  ItemMeta& meta = EntryOrDefault(shard, key, now).meta;
+  fn(meta);
+  return meta;
 }
 
 bool MetadataLayer::Expired(std::string_view key, int64_t now) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.table.find(ToAbsl(key));
-  return it != shard.table.end() && IsExpired(it->second.state.expires_at, now);
+  return it != shard.table.end() && IsExpired(it->second.meta.state.expires_at, now);
+}
+
+void MetadataLayer::PutPending(std::string_view key, uint64_t digest, const ItemMeta& record,
+                               int64_t now) {
+  MetaShard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  EntryOrDefault(shard, key, now).pending = PendingWrite{digest, record.flags, record.state};
+}
+
+bool MetadataLayer::HasPending(std::string_view key) {
+  MetaShard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.table.find(ToAbsl(key));
+  return it != shard.table.end() && it->second.pending.has_value();
+}
+
+void MetadataLayer::SettlePending(std::string_view key, const std::optional<std::string>& value) {
+  MetaShard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.table.find(ToAbsl(key));
+  if (it == shard.table.end() || !it->second.pending) return;
+  if (!value) {
+    shard.table.erase(it);
+    return;
+  }
+  const PendingWrite& pending = *it->second.pending;
+  if (Digest(*value) == pending.digest) {
+    it->second.meta = ItemMeta{pending.flags, NextCas(), pending.state};
+  }
+  it->second.pending.reset();
 }
 
 void MetadataLayer::EraseIfExpired(std::string_view key, int64_t now) {
   MetaShard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.table.find(ToAbsl(key));
-  if (it != shard.table.end() && IsExpired(it->second.state.expires_at, now)) {
+  if (it != shard.table.end() && IsExpired(it->second.meta.state.expires_at, now)) {
     shard.table.erase(it);
   }
 }

@@ -96,9 +96,20 @@ class MetadataLayer final : public Backend {
     uint64_t cas = 0;
     MetaItemState state;
   };
+  // A write the store failed, which it may have applied all the same (a
+  // deadline): the next read of the key settles which metadata is the key's.
+  struct PendingWrite {
+    uint64_t digest = 0;  // of the value written
+    uint32_t flags = 0;
+    MetaItemState state;
+  };
+  struct MetaEntry {
+    ItemMeta meta;
+    std::optional<PendingWrite> pending;
+  };
   struct MetaShard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, ItemMeta> table ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, MetaEntry> table ABSL_GUARDED_BY(mu);
   };
 
   // Enters `call` into the gate, first starting a delayed flush_all that is
@@ -113,11 +124,22 @@ class MetadataLayer final : public Backend {
   // The key's metadata, creating the seed's default (flags 0, no expiry,
   // fresh cas, accessed now) for data the store had before this layer saw it.
   ItemMeta MetaOrDefault(std::string_view key, int64_t now);
+  MetaEntry& EntryOrDefault(MetaShard& shard, std::string_view key, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Runs fn(meta) on the key's metadata (created as MetaOrDefault does)
   // under the shard lock and returns the result.
   template <typename Fn>
   ItemMeta UpdateMeta(std::string_view key, int64_t now, Fn fn);
   bool Expired(std::string_view key, int64_t now);
+  // After a failed write of `record` (flags and state) with value `digest`:
+  // the key's metadata stays, and the write is pending until the next read.
+  void PutPending(std::string_view key, uint64_t digest, const ItemMeta& record, int64_t now);
+  bool HasPending(std::string_view key);
+  // A read of the key found `value`: a pending write whose value it is takes
+  // effect (fresh cas), otherwise the metadata stays; a miss drops the key's
+  // metadata, as the store holds no item for it. The write is no longer
+  // pending either way.
+  void SettlePending(std::string_view key, const std::optional<std::string>& value);
   // After the store deleted an expired key: its metadata goes too.
   void EraseIfExpired(std::string_view key, int64_t now);
   void ClearMeta();

@@ -1,6 +1,8 @@
 // Fails chosen SimpleStore calls and records the rest (see faulty_simple_store.h).
 #include "backends/testing/faulty_simple_store.h"
 
+#include <utility>
+
 namespace memgate::backends::testing {
 
 std::optional<BackendError> FaultySimpleStore::Enter(Op op) {
@@ -40,11 +42,20 @@ void FaultySimpleStore::Set(const ClientContext& client, std::string_view key, u
     std::move(done)(SetReply{.error = std::move(error)});
     return;
   }
+  std::optional<BackendError> after_applying;
   {
     absl::MutexLock lock(&mu_);
     last_set_ = SetCall{std::string(key), flags, exptime, std::string(value)};
+    after_applying = std::exchange(applied_set_failure_, std::nullopt);
   }
-  inner_.Set(client, key, flags, exptime, value, std::move(done));
+  if (!after_applying) {
+    inner_.Set(client, key, flags, exptime, value, std::move(done));
+    return;
+  }
+  inner_.Set(client, key, flags, exptime, value,
+             [error = *std::move(after_applying), done = std::move(done)](SetReply) mutable {
+               std::move(done)(SetReply{.error = std::move(error)});
+             });
 }
 
 void FaultySimpleStore::Delete(const ClientContext& client, std::string_view key,
@@ -87,6 +98,11 @@ void FaultySimpleStore::End(const ClientContext& client) {
 void FaultySimpleStore::FailNext(Op op, BackendError error) {
   absl::MutexLock lock(&mu_);
   failures_.emplace_back(op, std::move(error));
+}
+
+void FaultySimpleStore::FailNextSetAfterApplying(BackendError error) {
+  absl::MutexLock lock(&mu_);
+  applied_set_failure_ = std::move(error);
 }
 
 int FaultySimpleStore::calls(Op op) const {

@@ -49,6 +49,9 @@ class FaultySimpleStore final : public SimpleStore {
   // The next call of `op` fails with `error` (once per call to FailNext),
   // without reaching the inner store.
   void FailNext(Op op, BackendError error);
+  // The next Set reaches the inner store and then answers `error`, as a
+  // store whose deadline passed while it applied the write does.
+  void FailNextSetAfterApplying(BackendError error);
 
   // Calls that reached this wrapper, failed ones included.
   int calls(Op op) const;
@@ -64,6 +67,7 @@ class FaultySimpleStore final : public SimpleStore {
   SimpleStore& inner_;
   mutable absl::Mutex mu_;
   std::vector<std::pair<Op, BackendError>> failures_ ABSL_GUARDED_BY(mu_);
+  std::optional<BackendError> applied_set_failure_ ABSL_GUARDED_BY(mu_);
   int calls_[6] ABSL_GUARDED_BY(mu_) = {};
   std::optional<SetCall> last_set_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> begun_ ABSL_GUARDED_BY(mu_);

@@ -297,6 +297,132 @@ INSTANTIATE_TEST_SUITE_P(
                   [](Backend& b, const ClientContext& c) { return ErrorOf(SyncFlushAll(b, c)); }}),
     [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
 
+// --- a failed write the store may have applied ---------------------------------
+
+class MetadataLayerFailedWriteTest : public MetadataLayerTest {
+ protected:
+  // The one hit of a gets on `key`.
+  Hit Gets(std::string_view key) {
+    GetResult got = SyncGet(*layer_, client_, {key});
+    EXPECT_EQ(got.hits.size(), 1u);
+    return got.hits.empty() ? Hit{} : got.hits.front();
+  }
+  void FailNextSet(bool applied) {
+    BackendError error{"deadline exceeded", false};
+    if (applied) {
+      store_.FailNextSetAfterApplying(std::move(error));
+    } else {
+      store_.FailNext(Op::kSet, std::move(error));
+    }
+  }
+};
+
+TEST_F(MetadataLayerFailedWriteTest, ASetTheStoreAppliedTakesItsFlagsAndAFreshCas) {
+  Make();
+  Set("k", "old", 1);
+  const uint64_t old_cas = Gets("k").cas;
+  FailNextSet(/*applied=*/true);
+  EXPECT_EQ(Set("k", "new", 2).outcome, StoreOutcome::kError);
+  const Hit hit = Gets("k");
+  EXPECT_EQ(hit.value, "new");
+  EXPECT_EQ(hit.flags, 2u);
+  EXPECT_NE(hit.cas, old_cas);
+  EXPECT_EQ(Gets("k").cas, hit.cas);
+}
+
+TEST_F(MetadataLayerFailedWriteTest, ASetTheStoreDidNotApplyKeepsTheOldMetadata) {
+  Make();
+  Set("k", "old", 1);
+  const uint64_t old_cas = Gets("k").cas;
+  FailNextSet(/*applied=*/false);
+  EXPECT_EQ(Set("k", "new", 2).outcome, StoreOutcome::kError);
+  const Hit hit = Gets("k");
+  EXPECT_EQ(hit.value, "old");
+  EXPECT_EQ(hit.flags, 1u);
+  EXPECT_EQ(hit.cas, old_cas);
+  // The read settled it: the value arriving later does not bring its flags.
+  Put(memory_, "k", "new");
+  EXPECT_EQ(Gets("k").flags, 1u);
+}
+
+TEST_F(MetadataLayerFailedWriteTest, AnAppendTheStoreAppliedTakesAFreshCas) {
+  Make();
+  Set("k", "a", 3);
+  const uint64_t old_cas = Gets("k").cas;
+  FailNextSet(/*applied=*/true);
+  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAppend, "k", "b").outcome,
+            StoreOutcome::kError);
+  const Hit hit = Gets("k");
+  EXPECT_EQ(hit.value, "ab");
+  EXPECT_EQ(hit.flags, 3u);
+  EXPECT_NE(hit.cas, old_cas);
+  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kCas, "k", "c", 0, 0, old_cas).outcome,
+            StoreOutcome::kExists);
+}
+
+TEST_F(MetadataLayerFailedWriteTest, AnAppendTheStoreDidNotApplyKeepsTheOldCas) {
+  Make();
+  Set("k", "a", 3);
+  const uint64_t old_cas = Gets("k").cas;
+  FailNextSet(/*applied=*/false);
+  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAppend, "k", "b").outcome,
+            StoreOutcome::kError);
+  const Hit hit = Gets("k");
+  EXPECT_EQ(hit.value, "a");
+  EXPECT_EQ(hit.flags, 3u);
+  EXPECT_EQ(hit.cas, old_cas);
+}
+
+TEST_F(MetadataLayerFailedWriteTest, AnIncrTheStoreAppliedTakesAFreshCas) {
+  Make();
+  Set("n", "1", 4);
+  const uint64_t old_cas = Gets("n").cas;
+  FailNextSet(/*applied=*/true);
+  EXPECT_EQ(SyncArith(*layer_, client_, ArithOp::kIncr, "n", 1).outcome, ArithOutcome::kError);
+  const Hit hit = Gets("n");
+  EXPECT_EQ(hit.value, "2");
+  EXPECT_EQ(hit.flags, 4u);
+  EXPECT_NE(hit.cas, old_cas);
+}
+
+TEST_F(MetadataLayerFailedWriteTest, AnIncrTheStoreDidNotApplyKeepsTheOldCas) {
+  Make();
+  Set("n", "1", 4);
+  const uint64_t old_cas = Gets("n").cas;
+  FailNextSet(/*applied=*/false);
+  EXPECT_EQ(SyncArith(*layer_, client_, ArithOp::kIncr, "n", 1).outcome, ArithOutcome::kError);
+  const Hit hit = Gets("n");
+  EXPECT_EQ(hit.value, "1");
+  EXPECT_EQ(hit.flags, 4u);
+  EXPECT_EQ(hit.cas, old_cas);
+}
+
+// Composite commands read the key first, and so settle the write too.
+TEST_F(MetadataLayerFailedWriteTest, CompositeCommandsSettleTheWriteFirst) {
+  Make();
+  Set("k", "old", 1);
+  const uint64_t old_cas = Gets("k").cas;
+  FailNextSet(/*applied=*/true);
+  Set("k", "new", 2);
+  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kCas, "k", "x", 5, 0, old_cas).outcome,
+            StoreOutcome::kExists);
+  FailNextSet(/*applied=*/true);
+  Set("k", "x", 6);
+  EXPECT_EQ(SyncStore(*layer_, client_, StoreMode::kAppend, "k", "y").outcome,
+            StoreOutcome::kStored);
+  EXPECT_EQ(Gets("k").flags, 6u);
+}
+
+// A write that never reached the store leaves no metadata once a read
+// finds the key missing.
+TEST_F(MetadataLayerFailedWriteTest, AMissDropsTheWriteAndItsKey) {
+  Make();
+  FailNextSet(/*applied=*/false);
+  Set("k", "v", 2);
+  EXPECT_EQ(SyncValue(*layer_, client_, "k"), std::nullopt);
+  EXPECT_EQ(layer_->MetadataSize(), 0u);
+}
+
 // --- meta item state ----------------------------------------------------------
 
 MetaGetFields Steps(std::string_view steps) {
