@@ -1,6 +1,8 @@
 // memcached's meta-command rules for one item (see meta_item.h).
 #include "backends/meta_item.h"
 
+#include <algorithm>
+
 #include "backends/expiry.h"
 
 namespace memgate::backends {
@@ -18,7 +20,11 @@ int64_t MetaExpiry(int64_t exptime, int64_t now) {
   return at == kAlreadyExpired ? 1 : at;
 }
 
-int64_t TtlLeft(int64_t expires_at, int64_t now) { return expires_at == 0 ? -1 : expires_at - now; }
+int64_t TtlLeft(int64_t expires_at, int64_t now) {
+  if (expires_at == 0) return -1;
+  // An item given a past time (N-1, T-1) is answered once, with 0 left.
+  return std::max<int64_t>(expires_at - now, 0);
+}
 
 MetaItemReport ApplyMetaGet(const MetaGetFields& fields, bool created, int64_t now,
                             MetaItemState& item) {

@@ -28,7 +28,8 @@ MetaItemState NewItemState(int64_t expires_at, int64_t now, bool key_binary);
 // becomes a past time (1), so the item reads as expired from now on.
 int64_t MetaExpiry(int64_t exptime, int64_t now);
 
-// Seconds left before `expires_at`, -1 for never (mg t).
+// Seconds left before `expires_at` (0 once it has passed), -1 for never
+// (mg t).
 int64_t TtlLeft(int64_t expires_at, int64_t now);
 
 // mg (and me) on an item that exists at `now`, or that this command just
