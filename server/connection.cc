@@ -217,7 +217,7 @@ uint64_t Connection::MaxOutstandingReplies() const {
 
 bool Connection::CanParse() const {
   if (closed_ || close_after_flush_ || in_begin_ == in_end_) return false;
-  const uint64_t outstanding = next_seq_ - head_seq_;
+  const uint64_t outstanding = next_seq_ - head_seq_ + batch_.entries().size();
   const std::size_t queued = out_.size() + out_shared_bytes_;
   if (outstanding >= MaxOutstandingReplies() || queued >= kMaxQueuedOutput) return false;
   // A backend that cannot keep a client's order gets one command at a time.
@@ -245,7 +245,13 @@ void Connection::ProcessInput() {
       if (!ContinueMultiGet()) break;
       continue;
     }
-    if (!CanParse()) break;
+    if (!CanParse()) {
+      // The batch counts as outstanding: once asked, its answer may free
+      // room for more.
+      if (batch_.empty()) break;
+      SendBatch();
+      continue;
+    }
     if (options_.reqs_per_event > 0 && parsed++ == options_.reqs_per_event) {
       // Yield to the loop's other connections; the rest is parsed on a
       // later turn.
@@ -267,6 +273,19 @@ void Connection::ProcessInput() {
     }
     if (result.status == protocol::ParseResult::Status::kCommand) {
       commands_.store(commands_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (GetBatch::Batchable(command_)) {
+        if (!batch_.empty() && !batch_.Fits(command_)) SendBatch();
+        batch_.Add(command_);
+        continue;
+      }
+    }
+    // Whatever comes after the batched gets is answered after them, unless
+    // one of their replies closes the connection.
+    if (!batch_.empty()) {
+      SendBatch();
+      if (closed_ || close_after_flush_) break;
+    }
+    if (result.status == protocol::ParseResult::Status::kCommand) {
       if (command_.verb == protocol::Verb::kQuit) close_reason_ = DisconnectReason::kClientClosed;
       if (MultiGet::Wanted(command_)) {
         multi_get_ = std::make_shared<MultiGet>(command_);
@@ -275,6 +294,8 @@ void Connection::ProcessInput() {
     }
     dispatcher_.Execute(result, command_, *this);
   }
+  // Its keys point into the read buffer, which may move once parsing stops.
+  if (!batch_.empty()) SendBatch();
   processing_ = false;
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   Write();
@@ -283,6 +304,12 @@ void Connection::ProcessInput() {
     Close(close_reason_);
   }
   if (draining_) CloseIfDrained();
+}
+
+void Connection::SendBatch() {
+  // Nothing is answered after a closing reply.
+  if (closed_ || close_after_flush_) return batch_.Clear();
+  dispatcher_.RetrieveBatch(batch_, *this);
 }
 
 void Connection::MakeRoomForRead() {

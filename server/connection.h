@@ -20,6 +20,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "server/dispatcher.h"
 #include "server/events.h"
+#include "server/get_batch.h"
 #include "server/multi_get.h"
 #include "server/protocol/parser.h"
 #include "server/session.h"
@@ -107,6 +108,8 @@ class Connection final : public Session {
   // Asks for the next part of multi_get_ when the reply before it is out;
   // false while it waits.
   bool ContinueMultiGet();
+  // Asks the backend for batch_ (empty afterwards).
+  void SendBatch();
   void MakeRoomForRead();
   void Write();
   // Points gather_ at sending_ with sending_shared_ spliced in.
@@ -153,6 +156,8 @@ class Connection final : public Session {
   // A long retrieval being answered a part at a time; nothing after it is
   // read or parsed meanwhile.
   std::shared_ptr<MultiGet> multi_get_;
+  // Gets parsed in this pass, not yet asked of the backend.
+  GetBatch batch_;
   std::size_t reply_bytes_;  // the recent replies' average size
 
   bool opened_ = false;  // the backend accepted the client

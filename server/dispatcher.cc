@@ -5,7 +5,9 @@
 #include "server/dispatcher.h"
 
 #include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "server/completion.h"
 #include "server/protocol/meta_reply.h"
@@ -48,6 +50,44 @@ backends::StoreMode ModeFor(Verb verb) {
       return backends::StoreMode::kSet;
   }
 }
+
+// Counts a retrieval of `requested` keys that found `hits` of them.
+void CountRetrieval(ThreadCounters& c, uint64_t requested, uint64_t hits, bool touch) {
+  ThreadCounters::Add(c.cmd_get, requested);
+  ThreadCounters::Add(c.get_hits, hits);
+  ThreadCounters::Add(c.get_misses, requested - hits);
+  if (touch) {
+    ThreadCounters::Add(c.cmd_touch, requested);
+    ThreadCounters::Add(c.touch_hits, hits);
+    ThreadCounters::Add(c.touch_misses, requested - hits);
+  }
+}
+
+// One VALUE block; returns the value's size.
+std::size_t AppendHit(ReplyWriter& out, backends::Hit& hit, bool with_cas) {
+  std::string& text = out.text();
+  const std::size_t size = hit.value.size();
+  if (ReplyWriter::Shares(hit)) {
+    if (with_cas) {
+      reply::AppendValueHeaderWithCas(text, hit.key, hit.flags, size, hit.cas);
+    } else {
+      reply::AppendValueHeader(text, hit.key, hit.flags, size);
+    }
+    out.AppendValue(hit);
+  } else if (with_cas) {
+    reply::AppendValueWithCas(text, hit.key, hit.flags, hit.value, hit.cas);
+  } else {
+    reply::AppendValue(text, hit.key, hit.flags, hit.value);
+  }
+  return size;
+}
+
+// A batch's keys and commands, owned by its completion.
+struct BatchedGets {
+  std::string key_bytes;  // back to back
+  std::vector<uint32_t> key_sizes;
+  std::vector<GetBatch::Entry> entries;
+};
 
 // Which `stats` output a backend Stats answer feeds.
 enum class StatsKind : uint8_t { kGeneral, kSettings, kItems, kSlabs, kBackend };
@@ -153,33 +193,10 @@ void Dispatcher::RetrieveKeys(Verb verb, int64_t exptime, std::span<const std::s
       case GetOutcome::kOk:
         break;
     }
-    ThreadCounters& c = out.counters();
     const uint64_t hits = result.hits.size();
-    ThreadCounters::Add(c.cmd_get, requested);
-    ThreadCounters::Add(c.get_hits, hits);
-    ThreadCounters::Add(c.get_misses, requested - hits);
-    if (touch) {
-      ThreadCounters::Add(c.cmd_touch, requested);
-      ThreadCounters::Add(c.touch_hits, hits);
-      ThreadCounters::Add(c.touch_misses, requested - hits);
-    }
-    std::string& text = out.text();
+    CountRetrieval(out.counters(), requested, hits, touch);
     std::size_t value_bytes = 0;
-    for (backends::Hit& hit : result.hits) {
-      value_bytes += hit.value.size();
-      if (ReplyWriter::Shares(hit)) {
-        if (with_cas) {
-          reply::AppendValueHeaderWithCas(text, hit.key, hit.flags, hit.value.size(), hit.cas);
-        } else {
-          reply::AppendValueHeader(text, hit.key, hit.flags, hit.value.size());
-        }
-        out.AppendValue(hit);
-      } else if (with_cas) {
-        reply::AppendValueWithCas(text, hit.key, hit.flags, hit.value, hit.cas);
-      } else {
-        reply::AppendValue(text, hit.key, hit.flags, hit.value);
-      }
-    }
+    for (backends::Hit& hit : result.hits) value_bytes += AppendHit(out, hit, with_cas);
     if (end) out.Append(reply::kEnd);
     if (part_of) part_of->PartAnswered(value_bytes);
     return false;
@@ -188,6 +205,57 @@ void Dispatcher::RetrieveKeys(Verb verb, int64_t exptime, std::span<const std::s
   if (touch) request.touch_exptime = exptime;
   backend_.Get(session.client(), request,
                Completion<backends::GetResult>(session, std::move(format)));
+}
+
+void Dispatcher::RetrieveBatch(GetBatch& batch, Session& session) {
+  const std::span<const GetBatch::Entry> entries = batch.entries();
+  if (entries.size() == 1) {
+    RetrieveKeys(entries[0].with_cas ? Verb::kGets : Verb::kGet, 0, batch.keys(), nullptr, session);
+    batch.Clear();
+    return;
+  }
+  // The keys outlive the read buffer they point into: each hit is matched
+  // to its command by key when the answer comes.
+  BatchedGets batched;
+  bool with_cas = false;
+  for (std::string_view key : batch.keys()) {
+    batched.key_bytes.append(key);
+    batched.key_sizes.push_back(static_cast<uint32_t>(key.size()));
+  }
+  batched.entries.assign(entries.begin(), entries.end());
+  for (const GetBatch::Entry& entry : entries) with_cas = with_cas || entry.with_cas;
+  auto format = [batched = std::move(batched)](Session& target, uint64_t first,
+                                               backends::GetResult& result) {
+    const std::vector<backends::Hit>::iterator hits_end = result.hits.end();
+    std::vector<backends::Hit>::iterator hit = result.hits.begin();
+    std::size_t key = 0;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < batched.entries.size(); ++i) {
+      const GetBatch::Entry& entry = batched.entries[i];
+      ReplyWriter out(target, first + i);
+      if (result.outcome == GetOutcome::kError) {
+        const bool close = AppendBackendError(out, result.error, false);
+        target.FinishReply(first + i, close);
+        continue;
+      }
+      uint64_t hits = 0;
+      for (uint32_t k = 0; k < entry.keys; ++k, ++key) {
+        const std::string_view name(batched.key_bytes.data() + at, batched.key_sizes[key]);
+        at += name.size();
+        if (hit == hits_end || hit->key != name) continue;
+        AppendHit(out, *hit, entry.with_cas);
+        ++hit;
+        ++hits;
+      }
+      CountRetrieval(out.counters(), entry.keys, hits, /*touch=*/false);
+      out.Append(reply::kEnd);
+      target.FinishReply(first + i, false);
+    }
+  };
+  backends::GetRequest request{.keys = batch.keys(), .with_cas = with_cas};
+  backend_.Get(session.client(), request,
+               CompletionForSlots<backends::GetResult>(session, entries.size(), std::move(format)));
+  batch.Clear();
 }
 
 void Dispatcher::Store(const protocol::Command& command, Session& session) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "backends/backend.h"
+#include "server/get_batch.h"
 #include "server/meta_dispatcher.h"
 #include "server/multi_get.h"
 #include "server/protocol/command.h"
@@ -32,6 +33,10 @@ class Dispatcher {
   // Asks for the next part of a retrieval answered a part at a time; its
   // reply goes to a slot reserved now, with END after the last part.
   void RetrievePart(const std::shared_ptr<MultiGet>& get, Session& session);
+
+  // Asks for a batch of consecutive get/gets commands in one backend call
+  // and clears it; each command's reply goes to its own slot, reserved now.
+  void RetrieveBatch(GetBatch& batch, Session& session);
 
   // True when the backend may receive a client's next command before the
   // previous one completed.

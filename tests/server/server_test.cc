@@ -326,6 +326,94 @@ TEST(ServerTest, AFailedPartEndsALongGetWithItsError) {
   EXPECT_EQ(backend.parts(), (std::vector<std::size_t>{16, 84}));
 }
 
+// Loads a b c (flags 1 2 3) and returns their three VALUE blocks, without
+// and with cas (the memory backend numbers them 1, 2, 3).
+struct ThreeItems {
+  std::string a, b, c, b_cas;
+};
+ThreeItems LoadThree(TestClient& client) {
+  EXPECT_EQ(client.Call("set a 1 0 2\r\nva\r\nset b 2 0 2\r\nvb\r\nset c 3 0 2\r\nvc\r\n",
+                        "STORED\r\nSTORED\r\nSTORED\r\n"),
+            "STORED\r\nSTORED\r\nSTORED\r\n");
+  return {"VALUE a 1 2\r\nva\r\n", "VALUE b 2 2\r\nvb\r\n", "VALUE c 3 2\r\nvc\r\n",
+          "VALUE b 2 2 2\r\nvb\r\n"};
+}
+
+void ExpectPipelinedGetsAreOneCall(backends::Backend& backend, PartRecordingBackend& recording) {
+  RunningServer running(backend, {.threads = 1});
+  TestClient client(running.address);
+  const ThreeItems items = LoadThree(client);
+  // Each command keeps its own reply, misses and gets' cas included.
+  EXPECT_EQ(client.Call("get a\r\ngets b\r\nget nope c\r\nget d\r\nversion\r\n",
+                        "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n"),
+            items.a + "END\r\n" + items.b_cas + "END\r\n" + items.c + "END\r\nEND\r\n" +
+                "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n");
+  EXPECT_EQ(recording.parts(), (std::vector<std::size_t>{5}));
+}
+
+TEST(ServerTest, PipelinedGetsAreOneBackendCall) {
+  PartRecordingBackend backend;
+  ExpectPipelinedGetsAreOneCall(backend, backend);
+}
+
+TEST(ServerTest, PipelinedGetsAreOneBackendCallCompletedOnAnotherThread) {
+  PartRecordingBackend recording;
+  DelayedBackend backend(recording, DelayOptions{.max_delay = absl::Microseconds(300)});
+  ExpectPipelinedGetsAreOneCall(backend, recording);
+}
+
+TEST(ServerTest, AGetBatchEndsAtAnyOtherCommandAndAtARepeatedKey) {
+  PartRecordingBackend backend;
+  RunningServer running(backend, {.threads = 1});
+  TestClient client(running.address);
+  const ThreeItems items = LoadThree(client);
+  // The set is applied between the two batches; `get a` again starts a new
+  // one, so each hit belongs to one command.
+  EXPECT_EQ(client.Call("get a\r\nget b\r\nset a 9 0 1\r\nz\r\nget a\r\nget c\r\n"
+                        "get a\r\nget b\r\n",
+                        "END\r\n" + items.b + "END\r\n"),
+            items.a + "END\r\n" + items.b + "END\r\nSTORED\r\nVALUE a 9 1\r\nz\r\nEND\r\n" +
+                items.c + "END\r\nVALUE a 9 1\r\nz\r\nEND\r\n" + items.b + "END\r\n");
+  EXPECT_EQ(backend.parts(), (std::vector<std::size_t>{2, 2, 2}));
+}
+
+TEST(ServerTest, AGetBatchHoldsAtMostSixteenKeys) {
+  PartRecordingBackend backend;
+  RunningServer running(backend, {.threads = 1});
+  TestClient client(running.address);
+  // A new connection may have only a few replies outstanding until its
+  // replies prove small.
+  for (int i = 0; i < 16; ++i) client.Call("version\r\n");
+  std::string request;
+  for (int i = 0; i < 20; ++i) absl::StrAppend(&request, "get k", i, "\r\n");
+  std::string expected;
+  for (int i = 0; i < 20; ++i) expected += "END\r\n";
+  EXPECT_EQ(client.Call(request + "version\r\n", "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n"),
+            expected + "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n");
+  EXPECT_EQ(backend.parts(), (std::vector<std::size_t>{16, 4}));
+}
+
+TEST(ServerTest, AFailedGetBatchAnswersEachOfItsCommands) {
+  PartRecordingBackend backend(/*fail_get=*/0);
+  RunningServer running(backend, {.threads = 1});
+  TestClient client(running.address);
+  EXPECT_EQ(
+      client.Call("get a\r\ngets b c\r\nversion\r\n", "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n"),
+      "SERVER_ERROR part failed\r\nSERVER_ERROR part failed\r\n"
+      "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n");
+  EXPECT_EQ(backend.parts(), (std::vector<std::size_t>{3}));
+}
+
+TEST(ServerTest, AGetBatchThatClosesTheConnectionAnswersNothingAfter) {
+  FailingBackend backend(/*close=*/true);
+  RunningServer running(backend);
+  TestClient client(running.address);
+  client.Send("get a\r\nget b\r\nversion\r\n");
+  bool closed = false;
+  EXPECT_EQ(client.ReadUntilClosed(closed), "SERVER_ERROR backend unreachable\r\n");
+  EXPECT_TRUE(closed);
+}
+
 TEST(ServerTest, BackendErrorKeepsTheConnection) {
   FailingBackend backend(/*close=*/false);
   RunningServer running(backend);
