@@ -1,11 +1,14 @@
 // memcached-mode commands and replies (see memcached_codec.h).
 #include "backends/redis/memcached_codec.h"
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "backends/redis/expiry_args.h"
 #include "backends/redis/get_holder.h"
+#include "backends/redis/item_header.h"
 #include "backends/redis/reply_fields.h"
 #include "backends/redis/scripts.h"
 #include "backends/redis/touch_plan.h"
@@ -14,76 +17,51 @@
 namespace memgate::backends::redis {
 namespace {
 
-std::string_view ModeArg(StoreMode mode) {
-  switch (mode) {
-    case StoreMode::kSet:
-      return "s";
-    case StoreMode::kAdd:
-      return "a";
-    case StoreMode::kReplace:
-      return "r";
-    case StoreMode::kAppend:
-      return "A";
-    case StoreMode::kPrepend:
-      return "P";
-    case StoreMode::kCas:
-      return "c";
-  }
-  return "s";
-}
-
 std::string StepsArg(const MetaSteps& steps) { return std::string(steps.order, steps.count); }
 
-// A hit from fields v f c of `reply` (an array), or false when v is nil.
-bool FillHit(const redisReply& reply, std::string_view key, Hit& hit) {
-  if (reply.type != REDIS_REPLY_ARRAY || reply.elements < 3) return false;
-  const redisReply& value = *reply.element[0];
-  if (value.type != REDIS_REPLY_STRING) return false;
+// The SET options for an expiry (expiry_args.h): a time already past makes
+// Redis drop the key at once, which is what memcached's negative exptime
+// does to the item.
+void AddSetExpiry(const ExpiryArg& expiry, std::vector<std::string_view>& argv) {
+  if (expiry.kind == "r") {
+    argv.insert(argv.end(), {"EX", expiry.seconds});
+  } else if (expiry.kind == "a") {
+    argv.insert(argv.end(), {"EXAT", expiry.seconds});
+  } else if (expiry.kind == "x") {
+    argv.insert(argv.end(), {"EXAT", "1"});
+  }
+}
+
+// gat/gats: the item as it was, with its TTL replaced (or deleted).
+Command GetTouchCommand(std::string_view redis_key, const ExpiryArg& expiry) {
+  if (expiry.kind == "x") {
+    const std::string_view argv[] = {"GETDEL", redis_key};
+    return FormatCommand(argv);
+  }
+  if (expiry.kind == "p") {
+    const std::string_view argv[] = {"GETEX", redis_key, "PERSIST"};
+    return FormatCommand(argv);
+  }
+  const std::string_view argv[] = {"GETEX", redis_key, expiry.kind == "r" ? "EX" : "EXAT",
+                                   expiry.seconds};
+  return FormatCommand(argv);
+}
+
+// The hit in `stored` (a GET's reply) for `key`; false with `error` set when
+// the string is not an item.
+bool FillHit(std::string_view stored, std::string_view key, Hit& hit, bool& key_binary) {
+  std::string_view value;
+  const std::optional<ItemHeader> header = DecodeItem(stored, value);
+  if (!header) return false;
   hit.key = key;
-  hit.value = ReplyText(value);
-  hit.flags = static_cast<uint32_t>(ReplyUint(*reply.element[1]).value_or(0));
-  hit.cas = ReplyUint(*reply.element[2]).value_or(0);
+  hit.value = value;
+  hit.flags = header->flags;
+  hit.cas = header->cas;
+  key_binary = header->key_binary;
   return true;
 }
 
-Plan<GetResult> MetaGet(std::string redis_key, const GetRequest& request) {
-  const MetaGetFields& meta = *request.meta;
-  const std::string steps = StepsArg(meta.steps);
-  const ExpiryArg ttl = ResetExpiry(meta.ttl);
-  const ExpiryArg vivify_ttl = ResetExpiry(meta.vivify_ttl);
-  const std::string_view keys[] = {redis_key};
-  const std::string_view args[] = {steps,
-                                   ttl.kind,
-                                   ttl.seconds,
-                                   vivify_ttl.kind,
-                                   vivify_ttl.seconds,
-                                   meta.vivify ? "1" : "0",
-                                   meta.key_binary ? "1" : "0"};
-  Plan<GetResult> plan;
-  plan.commands.push_back(FormatEvalSha(McMetaGetScript(), keys, args));
-  plan.decode = [holder = MakeGetHolder(request.keys)](ReplyList replies) mutable {
-    GetResult result;
-    holder->replies = std::move(replies);
-    const redisReply& reply = *holder->replies[0];
-    if (reply.type == REDIS_REPLY_NIL) return result;
-    if (reply.type != REDIS_REPLY_ARRAY || reply.elements < 6) {
-      return ErrorResult<GetResult>(std::string(kUnexpectedReply));
-    }
-    Hit hit;
-    if (!FillHit(reply, holder->keys[0], hit)) {
-      return ErrorResult<GetResult>(std::string(kUnexpectedReply));
-    }
-    const redisReply& binary = *reply.element[3];
-    result.meta.key_binary = binary.type == REDIS_REPLY_STRING && ReplyText(binary) == "1";
-    result.meta.ttl = ReplyInt(*reply.element[4]).value_or(-1);
-    // A vivified item's creator wins the right to fill it.
-    result.meta.won = ReplyInt(*reply.element[5]).value_or(0) == 1;
-    hit.owner = holder;
-    result.hits.push_back(std::move(hit));
-    return result;
-  };
-  return plan;
-}
+GetResult NotAnItem() { return ErrorResult<GetResult>(std::string(kNotAnItem)); }
 
 }  // namespace
 
@@ -96,8 +74,61 @@ std::string MemcachedCodec::RedisKey(std::string_view key) const {
   return absl::StrCat(prefix_, ToAbsl(key));
 }
 
+Plan<GetResult> MemcachedCodec::MetaGet(const GetRequest& request) const {
+  const MetaGetFields& meta = *request.meta;
+  const std::string redis_key = RedisKey(request.keys[0]);
+  Plan<GetResult> plan;
+  const bool scripted = meta.steps.count > 0 || meta.vivify;
+  if (scripted) {
+    const std::string steps = StepsArg(meta.steps);
+    const ExpiryArg ttl = ResetExpiry(meta.ttl);
+    const ExpiryArg vivify_ttl = ResetExpiry(meta.vivify_ttl);
+    const std::string cas = EncodeCas(cas_clock_.Next());
+    const std::string_view keys[] = {redis_key};
+    const std::string_view args[] = {steps,
+                                     ttl.kind,
+                                     ttl.seconds,
+                                     vivify_ttl.kind,
+                                     vivify_ttl.seconds,
+                                     meta.vivify ? "1" : "0",
+                                     ItemBits(meta.key_binary),
+                                     cas};
+    plan.commands.push_back(FormatEvalSha(McMetaGetScript(), keys, args));
+  } else {
+    const std::string_view argv[] = {"GET", redis_key};
+    plan.commands.push_back(FormatCommand(argv));
+  }
+  plan.decode = [holder = MakeGetHolder(request.keys), scripted](ReplyList replies) mutable {
+    GetResult result;
+    holder->replies = std::move(replies);
+    const redisReply& reply = *holder->replies[0];
+    if (reply.type == REDIS_REPLY_NIL) return result;
+    const redisReply* item = &reply;
+    if (scripted) {
+      if (reply.type != REDIS_REPLY_ARRAY || reply.elements < 3) {
+        return ErrorResult<GetResult>(std::string(kUnexpectedReply));
+      }
+      item = reply.element[0];
+      result.meta.ttl = ReplyInt(*reply.element[1]).value_or(-1);
+      // A vivified item's creator wins the right to fill it.
+      result.meta.won = ReplyInt(*reply.element[2]).value_or(0) == 1;
+    }
+    if (item->type != REDIS_REPLY_STRING) {
+      return ErrorResult<GetResult>(std::string(kUnexpectedReply));
+    }
+    Hit hit;
+    if (!FillHit(ReplyText(*item), holder->keys[0], hit, result.meta.key_binary)) {
+      return NotAnItem();
+    }
+    hit.owner = holder;
+    result.hits.push_back(std::move(hit));
+    return result;
+  };
+  return plan;
+}
+
 Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
-  if (request.meta && request.keys.size() == 1) return MetaGet(RedisKey(request.keys[0]), request);
+  if (request.meta && request.keys.size() == 1) return MetaGet(request);
   Plan<GetResult> plan;
   plan.commands.reserve(request.keys.size());
   std::optional<ExpiryArg> touch;
@@ -105,11 +136,9 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
   for (std::string_view key : request.keys) {
     const std::string redis_key = RedisKey(key);
     if (touch) {
-      const std::string_view keys[] = {redis_key};
-      const std::string_view args[] = {touch->kind, touch->seconds};
-      plan.commands.push_back(FormatEvalSha(McGetTouchScript(), keys, args));
+      plan.commands.push_back(GetTouchCommand(redis_key, *touch));
     } else {
-      const std::string_view argv[] = {"HMGET", redis_key, "v", "f", "c"};
+      const std::string_view argv[] = {"GET", redis_key};
       plan.commands.push_back(FormatCommand(argv));
     }
   }
@@ -117,8 +146,11 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
     GetResult result;
     holder->replies = std::move(replies);
     for (std::size_t i = 0; i < holder->replies.size(); ++i) {
+      const redisReply& reply = *holder->replies[i];
+      if (reply.type != REDIS_REPLY_STRING) continue;
       Hit hit;
-      if (!FillHit(*holder->replies[i], holder->keys[i], hit)) continue;
+      bool key_binary = false;
+      if (!FillHit(ReplyText(reply), holder->keys[i], hit, key_binary)) return NotAnItem();
       hit.owner = holder;
       result.hits.push_back(std::move(hit));
     }
@@ -140,20 +172,71 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
     return plan;
   }
   const ExpiryArg expiry = StoreExpiry(request.exptime);
-  const std::string flags = absl::StrCat(request.flags);
-  const std::string cas = absl::StrCat(request.cas);
+  const uint64_t cas = cas_clock_.Next();
+  switch (request.mode) {
+    case StoreMode::kSet:
+    case StoreMode::kAdd:
+    case StoreMode::kReplace: {
+      // One SET, which also clears any older TTL. add is NX, which writes
+      // nothing over an existing key of any type. set and replace (XX) add
+      // GET, with which Redis refuses, writing nothing, a key holding
+      // another type: a list or hash someone else keeps is never lost.
+      const bool add = request.mode == StoreMode::kAdd;
+      const std::string item = EncodeItem(
+          ItemHeader{.flags = request.flags, .cas = cas, .key_binary = request.key_binary},
+          request.value);
+      std::vector<std::string_view> argv = {"SET", redis_key, item};
+      if (add) argv.push_back("NX");
+      if (request.mode == StoreMode::kReplace) argv.push_back("XX");
+      if (!add) argv.push_back("GET");
+      AddSetExpiry(expiry, argv);
+      plan.commands.push_back(FormatCommand(argv));
+      // A nil reply: add found the key, or replace did not (SET XX GET
+      // answers the old value when it stores); for set, no old value.
+      plan.decode = [cas, stored_on_nil = request.mode == StoreMode::kSet](ReplyList replies) {
+        const redisReply& reply = *replies[0];
+        StoreResult result;
+        if (reply.type == REDIS_REPLY_NIL && !stored_on_nil) {
+          result.outcome = StoreOutcome::kNotStored;
+        } else if (reply.type == REDIS_REPLY_NIL || reply.type == REDIS_REPLY_STATUS ||
+                   reply.type == REDIS_REPLY_STRING) {
+          result.cas = cas;
+        } else {
+          return ErrorResult<StoreResult>(std::string(kUnexpectedReply));
+        }
+        return result;
+      };
+      return plan;
+    }
+    case StoreMode::kAppend:
+    case StoreMode::kPrepend:
+    case StoreMode::kCas:
+      break;
+  }
+  const bool is_cas = request.mode == StoreMode::kCas;
+  // append/prepend compare only a non-zero cas (ms C); cas always does.
+  const std::string compare = is_cas || request.cas != 0 ? EncodeCas(request.cas) : std::string();
+  const std::string flags = EncodeFlags(request.flags);
   const std::string limit = absl::StrCat(max_item_size_);
+  const std::string new_cas = EncodeCas(cas);
   const std::string_view keys[] = {redis_key};
-  const std::string_view args[] = {
-      ModeArg(request.mode),          request.value, flags, expiry.kind, expiry.seconds, cas,
-      request.key_binary ? "1" : "0", limit};
+  const std::string_view args[] = {is_cas                               ? "c"
+                                   : request.mode == StoreMode::kAppend ? "A"
+                                                                        : "P",
+                                   request.value,
+                                   flags,
+                                   expiry.kind,
+                                   expiry.seconds,
+                                   compare,
+                                   ItemBits(request.key_binary),
+                                   limit,
+                                   new_cas};
   plan.commands.push_back(FormatEvalSha(McStoreScript(), keys, args));
-  plan.decode = [](ReplyList replies) {
-    const redisReply& reply = *replies[0];
-    const std::string_view tag = ReplyTag(reply);
+  plan.decode = [cas](ReplyList replies) {
+    const std::string_view tag = ReplyTag(*replies[0]);
     StoreResult result;
-    if (tag == "S" && reply.elements >= 2) {
-      result.cas = ReplyUint(*reply.element[1]).value_or(0);
+    if (tag == "S") {
+      result.cas = cas;
     } else if (tag == "N") {
       result.outcome = StoreOutcome::kNotStored;
     } else if (tag == "F") {
@@ -174,7 +257,7 @@ Plan<DeleteResult> MemcachedCodec::Delete(const DeleteRequest& request) const {
   Plan<DeleteResult> plan;
   const std::string redis_key = RedisKey(request.key);
   if (request.compare_cas) {
-    const std::string cas = absl::StrCat(*request.compare_cas);
+    const std::string cas = EncodeCas(*request.compare_cas);
     const std::string_view keys[] = {redis_key};
     const std::string_view args[] = {cas};
     plan.commands.push_back(FormatEvalSha(McDeleteScript(), keys, args));
@@ -205,15 +288,18 @@ Plan<DeleteResult> MemcachedCodec::Delete(const DeleteRequest& request) const {
 Plan<ArithResult> MemcachedCodec::Arith(const ArithRequest& request) const {
   const std::string redis_key = RedisKey(request.key);
   const std::string delta = absl::StrCat(request.delta);
-  const std::string cas = absl::StrCat(request.compare_cas);
+  const std::string compare =
+      request.compare_cas != 0 ? EncodeCas(request.compare_cas) : std::string();
   const std::string initial = absl::StrCat(request.initial);
   const std::string steps = StepsArg(request.steps);
   const ExpiryArg ttl = ResetExpiry(request.ttl);
   const ExpiryArg vivify_ttl = ResetExpiry(request.vivify_ttl);
+  const uint64_t cas = cas_clock_.Next();
+  const std::string new_cas = EncodeCas(cas);
   const std::string_view keys[] = {redis_key};
   const std::string_view args[] = {request.op == ArithOp::kIncr ? "i" : "d",
                                    delta,
-                                   cas,
+                                   compare,
                                    request.vivify ? "1" : "0",
                                    initial,
                                    steps,
@@ -221,19 +307,20 @@ Plan<ArithResult> MemcachedCodec::Arith(const ArithRequest& request) const {
                                    ttl.seconds,
                                    vivify_ttl.kind,
                                    vivify_ttl.seconds,
-                                   "0"};
+                                   ItemBits(false),
+                                   new_cas};
   Plan<ArithResult> plan;
   plan.commands.push_back(FormatEvalSha(McArithScript(), keys, args));
-  plan.decode = [](ReplyList replies) {
+  plan.decode = [cas](ReplyList replies) {
     const redisReply& reply = *replies[0];
     const std::string_view tag = ReplyTag(reply);
     ArithResult result;
-    if (tag == "O" && reply.elements >= 4) {
+    if (tag == "O" && reply.elements >= 3) {
       std::optional<uint64_t> value = ReplyUint(*reply.element[1]);
       if (!value) return ErrorResult<ArithResult>(std::string(kUnexpectedReply));
       result.value = *value;
-      result.cas = ReplyUint(*reply.element[2]).value_or(0);
-      result.ttl = ReplyInt(*reply.element[3]).value_or(-1);
+      result.cas = cas;
+      result.ttl = ReplyInt(*reply.element[2]).value_or(-1);
     } else if (tag == "F") {
       result.outcome = ArithOutcome::kNotFound;
     } else if (tag == "E") {

@@ -1,11 +1,14 @@
-// memcached mode: one Redis hash per item (fields v value, f flags, c cas,
-// b binary key) under prefix + key, its TTL the item's expiry; every write
-// one EVALSHA of a script that touches only that key.
+// memcached mode: one Redis string per item under prefix + key, a header
+// (flags, cas, binary key: item_header.h) then the value, its TTL the item's
+// expiry. get, gat, set, add, replace and delete are single plain commands;
+// the writes that must read the item first are one EVALSHA of a script that
+// touches only that key. memgate makes the cas values (cas_clock.h).
 #pragma once
 
 #include <cstddef>
 #include <string>
 
+#include "backends/redis/cas_clock.h"
 #include "backends/redis/codec.h"
 
 namespace memgate::backends::redis {
@@ -24,9 +27,11 @@ class MemcachedCodec final : public Codec {
 
  private:
   std::string RedisKey(std::string_view key) const;
+  Plan<GetResult> MetaGet(const GetRequest& request) const;
 
   const std::string prefix_;
   const std::size_t max_item_size_;
+  mutable CasClock cas_clock_;
 };
 
 }  // namespace memgate::backends::redis

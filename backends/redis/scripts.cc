@@ -1,6 +1,6 @@
 // The Lua scripts (see scripts.h). Each touches only KEYS[1], so every write
 // is atomic and Cluster-safe. Lua numbers are doubles: counters are decimal
-// strings, cas values (microseconds, below 2^53) are exact.
+// strings, and memcached mode's cas values stay 8-byte strings.
 #include "backends/redis/scripts.h"
 
 #include <vector>
@@ -24,18 +24,14 @@ local function expire(kind, n)
 end
 )lua";
 
-// A cas never repeats for a key: the later of Redis's clock in microseconds
-// and the previous cas + 1, so it grows across delete, re-create and
-// restarts.
+// memcached mode's item is a string with a 14-byte header (item_header.h):
+// format byte 1, bits, flags (4 bytes), cas (8 bytes). memgate makes every
+// cas (cas_clock.h) and passes it in; cas values compare as those 8 bytes.
 constexpr std::string_view kMemcachedPrelude = R"lua(
 local k = KEYS[1]
-local function newcas(old)
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local prev = tonumber(old) or 0
-  if prev >= now then now = prev + 1 end
-  return string.format('%.0f', now)
-end
+local NOTITEM = 'NOTITEM redis key holds a value that is not a memgate item'
+local function isitem(v) return #v >= 14 and string.byte(v, 1) == 1 end
+local NOFLAGS = string.rep(string.char(0), 4)
 )lua";
 
 // Keys of another type are refused by name before anything is touched.
@@ -123,75 +119,59 @@ local function arith(op, cur, delta)
 end
 )lua";
 
-// ARGV: mode (s a r A P c), value, flags, expiry kind, expiry, compare cas
-// ('0' none), key stored binary ('1'), item size limit.
-// Reply: {'S', cas} | {'N'} not stored | {'F'} not found | {'E'} exists |
-// {'L'} too large.
+// cas, append and prepend (set, add and replace are plain SETs). ARGV: mode
+// (c A P), value, flags (4 bytes), expiry kind, expiry, compare cas (8 bytes,
+// '' none), bits, item size limit, new cas (8 bytes).
+// Reply: 'S' stored | 'N' not stored | 'F' not found | 'E' exists | 'L' too large.
 constexpr std::string_view kMcStore = R"lua(
 local mode = ARGV[1]
-local exists = redis.call('EXISTS', k) == 1
-if mode == 'a' and exists then return {'N'} end
-if (mode == 'r' or mode == 'A' or mode == 'P') and not exists then return {'N'} end
-if mode == 'c' and not exists then return {'F'} end
-local old = {false, false}
-if exists then old = redis.call('HMGET', k, 'c', 'v') end
-local concat = mode == 'A' or mode == 'P'
-if (mode == 'c' or (concat and ARGV[6] ~= '0')) and old[1] ~= ARGV[6] then return {'E'} end
-local cas = newcas(old[1])
-if concat then
-  local v = old[2] or ''
-  if #v + #ARGV[2] > tonumber(ARGV[8]) then return {'L'} end
-  if mode == 'A' then v = v .. ARGV[2] else v = ARGV[2] .. v end
-  redis.call('HSET', k, 'v', v, 'c', cas)
-  return {'S', cas}
+local head = redis.call('GETRANGE', k, 0, 13)
+if head == '' then
+  if mode == 'c' then return 'F' end
+  return 'N'
 end
-if ARGV[4] == 'x' then
-  redis.call('DEL', k)
-  return {'S', cas}
-end
--- HSET is the first write, so a Redis out of memory refuses the whole call.
-redis.call('HSET', k, 'v', ARGV[2], 'f', ARGV[3], 'c', cas)
-if ARGV[7] == '1' then
-  redis.call('HSET', k, 'b', '1')
-elseif exists then
-  redis.call('HDEL', k, 'b')
-end
-if ARGV[4] ~= '' then
+if not isitem(head) then return redis.error_reply(NOTITEM) end
+if ARGV[6] ~= '' and string.sub(head, 7, 14) ~= ARGV[6] then return 'E' end
+if mode == 'c' then
+  redis.call('SET', k, string.char(1) .. ARGV[7] .. ARGV[3] .. ARGV[9] .. ARGV[2])
   expire(ARGV[4], ARGV[5])
-elseif exists then
-  redis.call('PERSIST', k)
+  return 'S'
 end
-return {'S', cas}
+if redis.call('STRLEN', k) - 14 + #ARGV[2] > tonumber(ARGV[8]) then return 'L' end
+if mode == 'A' then
+  redis.call('SETRANGE', k, 6, ARGV[9])
+  redis.call('APPEND', k, ARGV[2])
+else
+  local old = redis.call('GET', k)
+  redis.call('SET', k, string.sub(old, 1, 6) .. ARGV[9] .. ARGV[2] .. string.sub(old, 15), 'KEEPTTL')
+end
+return 'S'
 )lua";
 
-// ARGV: op (i d), delta, compare cas ('0' none), vivify ('1'), initial,
-// steps (t T N in command order), T kind, T expiry, N kind, N expiry, binary.
-// Reply: {'O', value, cas, ttl} | {'F'} | {'E'} | {'X'} non-numeric.
+// ARGV: op (i d), delta, compare cas (8 bytes, '' none), vivify ('1'),
+// initial, steps (t T N in command order), T kind, T expiry, N kind, N
+// expiry, bits, new cas (8 bytes).
+// Reply: {'O', value, ttl} | {'F'} | {'E'} | {'X'} non-numeric.
 constexpr std::string_view kMcArith = R"lua(
 local created = false
-local value, cas
-if redis.call('EXISTS', k) == 0 then
+local value
+local old = redis.call('GET', k)
+if not old then
   if ARGV[4] ~= '1' then return {'F'} end
   value = ARGV[5]
-  cas = newcas(false)
-  if ARGV[11] == '1' then
-    redis.call('HSET', k, 'v', value, 'f', '0', 'c', cas, 'b', '1')
-  else
-    redis.call('HSET', k, 'v', value, 'f', '0', 'c', cas)
-  end
+  redis.call('SET', k, string.char(1) .. ARGV[11] .. NOFLAGS .. ARGV[12] .. value)
   created = true
 else
-  local old = redis.call('HMGET', k, 'v', 'c')
-  if ARGV[3] ~= '0' and old[2] ~= ARGV[3] then return {'E'} end
-  local text = old[1] or ''
+  if not isitem(old) then return redis.error_reply(NOTITEM) end
+  if ARGV[3] ~= '' and string.sub(old, 7, 14) ~= ARGV[3] then return {'E'} end
+  local text = string.sub(old, 15)
   local cur = parse(text)
   if cur == nil then return {'X'} end
   value = arith(ARGV[1], cur, ARGV[2])
   -- memcached rewrites a shorter number in place, space padded.
   local stored = value
   if #stored < #text then stored = stored .. string.rep(' ', #text - #stored) end
-  cas = newcas(old[2])
-  redis.call('HSET', k, 'v', stored, 'c', cas)
+  redis.call('SET', k, string.sub(old, 1, 6) .. ARGV[12] .. stored, 'KEEPTTL')
 end
 local ttl = -1
 for i = 1, #ARGV[6] do
@@ -200,13 +180,15 @@ for i = 1, #ARGV[6] do
   elseif s == 'T' then expire(ARGV[7], ARGV[8])
   elseif s == 'N' and created then expire(ARGV[9], ARGV[10]) end
 end
-return {'O', value, cas, ttl}
+return {'O', value, ttl}
 )lua";
 
-// ARGV: compare cas. Reply: 'D' | 'F' | 'E'.
+// ARGV: compare cas (8 bytes). Reply: 'D' | 'F' | 'E'.
 constexpr std::string_view kMcDelete = R"lua(
-if redis.call('EXISTS', k) == 0 then return 'F' end
-if redis.call('HGET', k, 'c') ~= ARGV[1] then return 'E' end
+local head = redis.call('GETRANGE', k, 0, 13)
+if head == '' then return 'F' end
+if not isitem(head) then return redis.error_reply(NOTITEM) end
+if string.sub(head, 7, 14) ~= ARGV[1] then return 'E' end
 redis.call('DEL', k)
 return 'D'
 )lua";
@@ -218,29 +200,20 @@ expire(ARGV[1], ARGV[2])
 return 1
 )lua";
 
-// gat/gats: the item as it was, then the new expiry. Reply: {v, f, c} | nil.
-constexpr std::string_view kMcGetTouch = R"lua(
-if redis.call('EXISTS', k) == 0 then return false end
-local r = redis.call('HMGET', k, 'v', 'f', 'c')
-expire(ARGV[1], ARGV[2])
-return r
-)lua";
-
-// mg: ARGV: steps (t T N), T kind, T expiry, N kind, N expiry, vivify,
-// binary. Reply: {v, f, c, b, ttl, created} | nil.
+// mg with TTL steps or vivify: ARGV: steps (t T N), T kind, T expiry, N
+// kind, N expiry, vivify ('1'), bits, new cas (8 bytes).
+// Reply: {item, ttl, created} | nil.
 constexpr std::string_view kMcMetaGet = R"lua(
 local created = false
-if redis.call('EXISTS', k) == 0 then
+local v = redis.call('GET', k)
+if not v then
   if ARGV[6] ~= '1' then return false end
-  local cas = newcas(false)
-  if ARGV[7] == '1' then
-    redis.call('HSET', k, 'v', '', 'f', '0', 'c', cas, 'b', '1')
-  else
-    redis.call('HSET', k, 'v', '', 'f', '0', 'c', cas)
-  end
+  v = string.char(1) .. ARGV[7] .. NOFLAGS .. ARGV[8]
+  redis.call('SET', k, v)
   created = true
+elseif not isitem(v) then
+  return redis.error_reply(NOTITEM)
 end
-local r = redis.call('HMGET', k, 'v', 'f', 'c', 'b')
 local ttl = -1
 for i = 1, #ARGV[1] do
   local s = string.sub(ARGV[1], i, i)
@@ -250,7 +223,7 @@ for i = 1, #ARGV[1] do
 end
 local c = 0
 if created then c = 1 end
-return {r[1], r[2], r[3], r[4], ttl, c}
+return {v, ttl, c}
 )lua";
 
 // ARGV: mode (s a r A P c), value, expiry kind, expiry, compare digest (''
@@ -334,8 +307,7 @@ const Script& McStoreScript() {
   return script;
 }
 const Script& McArithScript() {
-  static const Script script =
-      Make("mc_arith", {kMemcachedPrelude, kExpire, kDecimal, kMcArith});
+  static const Script script = Make("mc_arith", {kMemcachedPrelude, kExpire, kDecimal, kMcArith});
   return script;
 }
 const Script& McDeleteScript() {
@@ -344,10 +316,6 @@ const Script& McDeleteScript() {
 }
 const Script& McTouchScript() {
   static const Script script = Make("mc_touch", {kMemcachedPrelude, kExpire, kMcTouch});
-  return script;
-}
-const Script& McGetTouchScript() {
-  static const Script script = Make("mc_get_touch", {kMemcachedPrelude, kExpire, kMcGetTouch});
   return script;
 }
 const Script& McMetaGetScript() {
@@ -377,9 +345,9 @@ const Script& RawGetTouchScript() {
 
 std::span<const Script* const> AllScripts() {
   static const Script* const kAll[] = {
-      &McStoreScript(),   &McArithScript(),  &McDeleteScript(), &McTouchScript(),
-      &McGetTouchScript(), &McMetaGetScript(), &RawStoreScript(), &RawArithScript(),
-      &RawDeleteScript(), &RawTouchScript(), &RawGetTouchScript(),
+      &McStoreScript(),   &McArithScript(),     &McDeleteScript(), &McTouchScript(),
+      &McMetaGetScript(), &RawStoreScript(),    &RawArithScript(), &RawDeleteScript(),
+      &RawTouchScript(),  &RawGetTouchScript(),
   };
   return kAll;
 }

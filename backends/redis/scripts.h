@@ -16,13 +16,13 @@ struct Script {
   std::string sha;  // lowercase hex SHA1 of body, as Redis names it
 };
 
-// memcached mode: one hash per item, fields v (value), f (flags), c (cas)
-// and b (stored with a base64 key); expiry is the key's TTL.
+// memcached mode (item_header.h): the writes that read the item first (cas,
+// append, prepend, incr/decr, delete with a cas), touch, and mg with TTL
+// steps or vivify. get, gat, set, add, replace and delete are plain commands.
 const Script& McStoreScript();
 const Script& McArithScript();
 const Script& McDeleteScript();
 const Script& McTouchScript();
-const Script& McGetTouchScript();
 const Script& McMetaGetScript();
 // raw mode: plain strings; cas is a digest of the value (value_digest.h).
 const Script& RawStoreScript();

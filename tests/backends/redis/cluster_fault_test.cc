@@ -71,8 +71,8 @@ std::optional<GetResult> Get(Backend& backend, std::vector<std::string_view> key
   });
 }
 
-// What the store script answers for a set that stored (tag S, then the cas).
-constexpr char kStored[] = "*2\r\n$1\r\nS\r\n:7\r\n";
+// What a set's SET ... GET answers when it stored over no older value.
+constexpr char kStored[] = "$-1\r\n";
 
 std::string Moved(std::string_view key, int port) {
   return absl::StrCat("-MOVED ", KeySlot(key), " 127.0.0.1:", port, "\r\n");

@@ -198,7 +198,7 @@ TEST(RedisConnectionTest, AuthenticatesAsAnAclUserAndSelectsTheDatabase) {
   ASSERT_TRUE(backend.ok());
   const StoreResult stored = Set(*backend, "k", "v");
   ASSERT_EQ(stored.outcome, StoreOutcome::kStored) << stored.error.message;
-  EXPECT_EQ(server.Text({"HGET", "app:k", "v"}, 2), "v");
+  EXPECT_EQ(server.Text({"GETRANGE", "app:k", "14", "-1"}, 2), "v");
   EXPECT_EQ(server.Text({"EXISTS", "app:k"}), "0");
 
   RedisOptions wrong = OptionsFor(absl::StrCat("redis://memgate:nope@127.0.0.1:", server.port()));
@@ -216,7 +216,7 @@ TEST(RedisConnectionTest, UnixSocketWithDatabase) {
   AttachedBackend backend(OptionsFor(absl::StrCat("unix://", server.unix_path(), "?db=3")));
   ASSERT_TRUE(backend.ok());
   ASSERT_EQ(Set(*backend, "k", "v").outcome, StoreOutcome::kStored);
-  EXPECT_EQ(server.Text({"HGET", "k", "v"}, 3), "v");
+  EXPECT_EQ(server.Text({"GETRANGE", "k", "14", "-1"}, 3), "v");
 }
 
 TEST(RedisConnectionTest, TlsWithTheServersCertificate) {

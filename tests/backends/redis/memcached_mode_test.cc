@@ -119,12 +119,31 @@ TEST_F(MemcachedModeTest, SetThenGetReturnsValueFlagsAndCas) {
   EXPECT_EQ(stored.cas, hit.cas);
 }
 
-TEST_F(MemcachedModeTest, OneHashPerItemUnderThePrefix) {
-  Set("key", "value", 42);
-  EXPECT_EQ(server_->Text({"TYPE", "mg:key"}), "hash");
-  EXPECT_EQ(server_->Text({"HMGET", "mg:key", "v", "f"}), "[value,42]");
+TEST_F(MemcachedModeTest, OneStringPerItemUnderThePrefix) {
+  const StoreResult stored = Set("key", "value", 42);
+  ASSERT_EQ(stored.outcome, StoreOutcome::kStored) << stored.error.message;
+  EXPECT_EQ(server_->Text({"TYPE", "mg:key"}), "string");
+  // Format 1, no bits, flags 42 big-endian, the cas big-endian, the value.
+  EXPECT_EQ(server_->Text({"GETRANGE", "mg:key", "0", "5"}), std::string("\1\0\0\0\0\x2a", 6));
+  std::string cas;
+  for (int shift = 56; shift >= 0; shift -= 8)
+    cas.push_back(static_cast<char>(stored.cas >> shift));
+  EXPECT_EQ(server_->Text({"GETRANGE", "mg:key", "6", "13"}), cas);
+  EXPECT_EQ(server_->Text({"GETRANGE", "mg:key", "14", "-1"}), "value");
   EXPECT_EQ(server_->Text({"EXISTS", "key"}), "0");
   EXPECT_EQ(server_->Text({"DBSIZE"}), "1");
+}
+
+TEST_F(MemcachedModeTest, AStringNotWrittenByMemgateIsAnErrorNotAGuess) {
+  server_->Command({"SET", "mg:plain", "hello"});
+  const GetResult got = SyncGet(b(), client_, {"plain"});
+  EXPECT_EQ(got.outcome, GetOutcome::kError);
+  EXPECT_TRUE(absl::StrContains(got.error.message, "not a memgate item")) << got.error.message;
+  const StoreResult appended = SyncStore(b(), client_, StoreMode::kAppend, "plain", "x");
+  EXPECT_EQ(appended.outcome, StoreOutcome::kError);
+  EXPECT_TRUE(absl::StrContains(appended.error.message, "not a memgate item"))
+      << appended.error.message;
+  EXPECT_EQ(server_->Text({"GET", "mg:plain"}), "hello");
 }
 
 TEST_F(MemcachedModeTest, SetOverwritesAndKeepsNoOldFlags) {
@@ -450,9 +469,9 @@ TEST_F(MemcachedModeTest, LaterFlushCancelsADelayedOne) {
 TEST_F(MemcachedModeTest, ScriptsComeBackAfterScriptFlush) {
   Set("k", "1");
   server_->Command({"SCRIPT", "FLUSH"});
-  EXPECT_EQ(Set("k", "2").outcome, StoreOutcome::kStored);
-  EXPECT_EQ(Value("k"), "2");
-  EXPECT_EQ(Set("k", "3").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(SyncStore(b(), client_, StoreMode::kAppend, "k", "2").outcome, StoreOutcome::kStored);
+  EXPECT_EQ(Value("k"), "12");
+  EXPECT_EQ(SyncStore(b(), client_, StoreMode::kAppend, "k", "3").outcome, StoreOutcome::kStored);
   const StatsResult stats = SyncStats(b());
   EXPECT_EQ(StatValue(stats, "redis_noscript_retries"), "1");
 }
