@@ -130,6 +130,7 @@ Plan<GetResult> MemcachedCodec::MetaGet(const GetRequest& request) const {
 Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
   if (request.meta && request.keys.size() == 1) return MetaGet(request);
   Plan<GetResult> plan;
+  if (mget_ && !request.touch_exptime && request.keys.size() > 1) return MultiGet(request);
   plan.commands.reserve(request.keys.size());
   std::optional<ExpiryArg> touch;
   if (request.touch_exptime) touch = ResetExpiry(*request.touch_exptime);
@@ -151,6 +152,36 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
       Hit hit;
       bool key_binary = false;
       if (!FillHit(ReplyText(reply), holder->keys[i], hit, key_binary)) return NotAnItem();
+      hit.owner = holder;
+      result.hits.push_back(std::move(hit));
+    }
+    return result;
+  };
+  return plan;
+}
+
+Plan<GetResult> MemcachedCodec::MultiGet(const GetRequest& request) const {
+  std::vector<std::string> redis_keys;
+  redis_keys.reserve(request.keys.size());
+  for (std::string_view key : request.keys) redis_keys.push_back(RedisKey(key));
+  std::vector<std::string_view> argv = {"MGET"};
+  argv.insert(argv.end(), redis_keys.begin(), redis_keys.end());
+  Plan<GetResult> plan;
+  plan.commands.push_back(FormatCommand(argv));
+  plan.decode = [holder = MakeGetHolder(request.keys)](ReplyList replies) mutable {
+    GetResult result;
+    holder->replies = std::move(replies);
+    const redisReply& reply = *holder->replies[0];
+    if (reply.type != REDIS_REPLY_ARRAY || reply.elements != holder->keys.size()) {
+      return ErrorResult<GetResult>(std::string(kUnexpectedReply));
+    }
+    for (std::size_t i = 0; i < reply.elements; ++i) {
+      // MGET reads a key of another type as nil: a miss.
+      const redisReply& stored = *reply.element[i];
+      if (stored.type != REDIS_REPLY_STRING) continue;
+      Hit hit;
+      bool key_binary = false;
+      if (!FillHit(ReplyText(stored), holder->keys[i], hit, key_binary)) return NotAnItem();
       hit.owner = holder;
       result.hits.push_back(std::move(hit));
     }

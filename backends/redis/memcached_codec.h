@@ -15,8 +15,9 @@ namespace memgate::backends::redis {
 
 class MemcachedCodec final : public Codec {
  public:
-  MemcachedCodec(std::string prefix, std::size_t max_item_size)
-      : prefix_(std::move(prefix)), max_item_size_(max_item_size) {}
+  // `mget`: a multi-key get is one MGET (its keys may lie in any slot).
+  MemcachedCodec(std::string prefix, std::size_t max_item_size, bool mget = false)
+      : prefix_(std::move(prefix)), max_item_size_(max_item_size), mget_(mget) {}
 
   Capabilities capabilities() const override;
   Plan<GetResult> Get(const GetRequest& request) const override;
@@ -28,9 +29,11 @@ class MemcachedCodec final : public Codec {
  private:
   std::string RedisKey(std::string_view key) const;
   Plan<GetResult> MetaGet(const GetRequest& request) const;
+  Plan<GetResult> MultiGet(const GetRequest& request) const;
 
   const std::string prefix_;
   const std::size_t max_item_size_;
+  const bool mget_;
   mutable CasClock cas_clock_;
 };
 

@@ -122,7 +122,9 @@ std::unique_ptr<Codec> MakeCodec(const RedisOptions& options) {
   if (options.mode == RedisMode::kRaw) {
     return std::make_unique<RawCodec>(options.prefix, options.max_item_size);
   }
-  return std::make_unique<MemcachedCodec>(options.prefix, options.max_item_size);
+  // A cluster routes each command by its one key, so it gets a GET per key.
+  return std::make_unique<MemcachedCodec>(options.prefix, options.max_item_size,
+                                          /*mget=*/options.cluster_seeds.empty());
 }
 
 // The cluster's nodes: each master of the map with its slots, then nodes

@@ -134,6 +134,24 @@ TEST_F(MemcachedModeTest, OneStringPerItemUnderThePrefix) {
   EXPECT_EQ(server_->Text({"DBSIZE"}), "1");
 }
 
+TEST_F(MemcachedModeTest, AMultiKeyGetIsOneMgetAndOtherTypesInItAreMisses) {
+  Set("a", "1", 1);
+  Set("c", "3", 3);
+  server_->Command({"RPUSH", "mg:list", "x"});
+  server_->Command({"CONFIG", "RESETSTAT"});
+  const GetResult got = SyncGet(b(), client_, {"a", "b", "list", "c"});
+  ASSERT_EQ(got.outcome, GetOutcome::kOk) << got.error.message;
+  ASSERT_EQ(got.hits.size(), 2u);
+  EXPECT_EQ(got.hits[0].key, "a");
+  EXPECT_EQ(got.hits[0].flags, 1u);
+  EXPECT_EQ(got.hits[1].key, "c");
+  EXPECT_EQ(got.hits[1].value, "3");
+  const std::string commands = server_->Text({"INFO", "commandstats"});
+  EXPECT_TRUE(absl::StrContains(commands, "cmdstat_mget:calls=1,")) << commands;
+  EXPECT_FALSE(absl::StrContains(commands, "cmdstat_get:")) << commands;
+  EXPECT_EQ(server_->Text({"LRANGE", "mg:list", "0", "-1"}), "[x]");
+}
+
 TEST_F(MemcachedModeTest, AStringNotWrittenByMemgateIsAnErrorNotAGuess) {
   server_->Command({"SET", "mg:plain", "hello"});
   const GetResult got = SyncGet(b(), client_, {"plain"});
