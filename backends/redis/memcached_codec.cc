@@ -47,18 +47,20 @@ Command GetTouchCommand(std::string_view redis_key, const ExpiryArg& expiry) {
   return FormatCommand(argv);
 }
 
-// The hit in `stored` (a GET's reply) for `key`; false with `error` set when
-// the string is not an item.
-bool FillHit(std::string_view stored, std::string_view key, Hit& hit, bool& key_binary) {
+// Adds the hit in `stored` (a string reply) for the holder's key `index`,
+// the value left in the holder's reply; nullopt when the string is not an
+// item.
+std::optional<ItemHeader> AddHit(const redisReply& stored, const std::shared_ptr<GetHolder>& holder,
+                                 std::size_t index, GetResult& result) {
   std::string_view value;
-  const std::optional<ItemHeader> header = DecodeItem(stored, value);
-  if (!header) return false;
-  hit.key = key;
-  hit.value = value;
-  hit.flags = header->flags;
-  hit.cas = header->cas;
-  key_binary = header->key_binary;
-  return true;
+  const std::optional<ItemHeader> header = DecodeItem(ReplyText(stored), value);
+  if (!header) return std::nullopt;
+  result.hits.push_back(Hit{.key = holder->keys[index],
+                            .value = value,
+                            .flags = header->flags,
+                            .cas = header->cas,
+                            .owner = holder});
+  return header;
 }
 
 GetResult NotAnItem() { return ErrorResult<GetResult>(std::string(kNotAnItem)); }
@@ -116,12 +118,9 @@ Plan<GetResult> MemcachedCodec::MetaGet(const GetRequest& request) const {
     if (item->type != REDIS_REPLY_STRING) {
       return ErrorResult<GetResult>(std::string(kUnexpectedReply));
     }
-    Hit hit;
-    if (!FillHit(ReplyText(*item), holder->keys[0], hit, result.meta.key_binary)) {
-      return NotAnItem();
-    }
-    hit.owner = holder;
-    result.hits.push_back(std::move(hit));
+    const std::optional<ItemHeader> header = AddHit(*item, holder, 0, result);
+    if (!header) return NotAnItem();
+    result.meta.key_binary = header->key_binary;
     return result;
   };
   return plan;
@@ -148,12 +147,7 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
     holder->replies = std::move(replies);
     for (std::size_t i = 0; i < holder->replies.size(); ++i) {
       const redisReply& reply = *holder->replies[i];
-      if (reply.type != REDIS_REPLY_STRING) continue;
-      Hit hit;
-      bool key_binary = false;
-      if (!FillHit(ReplyText(reply), holder->keys[i], hit, key_binary)) return NotAnItem();
-      hit.owner = holder;
-      result.hits.push_back(std::move(hit));
+      if (reply.type == REDIS_REPLY_STRING && !AddHit(reply, holder, i, result)) return NotAnItem();
     }
     return result;
   };
@@ -178,12 +172,8 @@ Plan<GetResult> MemcachedCodec::MultiGet(const GetRequest& request) const {
     for (std::size_t i = 0; i < reply.elements; ++i) {
       // MGET reads a key of another type as nil: a miss.
       const redisReply& stored = *reply.element[i];
-      if (stored.type != REDIS_REPLY_STRING) continue;
-      Hit hit;
-      bool key_binary = false;
-      if (!FillHit(ReplyText(stored), holder->keys[i], hit, key_binary)) return NotAnItem();
-      hit.owner = holder;
-      result.hits.push_back(std::move(hit));
+      if (stored.type == REDIS_REPLY_STRING && !AddHit(stored, holder, i, result))
+        return NotAnItem();
     }
     return result;
   };
