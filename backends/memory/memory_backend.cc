@@ -150,14 +150,13 @@ void MemoryBackend::EvictOldestLocked(Shard& shard, uint64_t bytes, uint64_t run
                                       int64_t now) {
   // One scan of the shards per eviction would cost more than the eviction;
   // while this shard's tail is still older than every other shard's, it goes
-  // on paying.
+  // on paying. The scan read the tail without the lock: another thread may
+  // have evicted it since, or emptied the shard, so the tail is checked
+  // again here and a newer one is left for the next scan.
   const uint64_t limit = options_.memory_limit_bytes;
-  while (shard.lru_tail != nullptr) {  // another thread may have emptied it since the scan
+  while (shard.lru_tail != nullptr && shard.lru_tail->cas <= runner_up_cas) {
     EvictTailLocked(shard, now);
-    if (bytes_.load(std::memory_order_relaxed) + bytes <= limit || shard.lru_tail == nullptr ||
-        shard.lru_tail->cas > runner_up_cas) {
-      return;
-    }
+    if (bytes_.load(std::memory_order_relaxed) + bytes <= limit) return;
   }
 }
 

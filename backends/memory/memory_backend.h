@@ -125,8 +125,8 @@ class MemoryBackend final : public Backend {
   // them as prepaid). False when the limit cannot be met.
   bool MakeRoomLocked(Shard& shard, uint64_t bytes, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
-  // Evicts from `shard` once (if it holds anything), and on while `bytes` do not fit and its
-  // tail is older than `runner_up_cas` (the next oldest shard's tail).
+  // Evicts from `shard` while `bytes` do not fit and its tail is older than
+  // `runner_up_cas` (the next oldest shard's tail, as the scan saw it).
   void EvictOldestLocked(Shard& shard, uint64_t bytes, uint64_t runner_up_cas, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Evicts (or reclaims, when no longer live) the shard's eviction victim.
