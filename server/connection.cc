@@ -207,7 +207,9 @@ void Connection::FinishReply(uint64_t seq, bool close_after) {
       break;
     }
   }
-  if (!processing_) ProcessInput();
+  // Called by a backend's completion: the client's other replies that
+  // complete in this turn of the loop join the same write.
+  if (!processing_) ProcessInput(WriteWhen::kCoalesced);
 }
 
 uint64_t Connection::MaxOutstandingReplies() const {
@@ -236,7 +238,7 @@ bool Connection::ContinueMultiGet() {
   return true;
 }
 
-void Connection::ProcessInput() {
+void Connection::ProcessInput(WriteWhen when) {
   if (processing_ || closed_) return;
   processing_ = true;
   int parsed = 0;
@@ -298,7 +300,11 @@ void Connection::ProcessInput() {
   if (!batch_.empty()) SendBatch();
   processing_ = false;
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
-  Write();
+  if (when == WriteWhen::kNow) {
+    Write();
+  } else {
+    ScheduleWrite();
+  }
   Read();
   if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty() && !multi_get_) {
     Close(close_reason_);
@@ -403,6 +409,15 @@ void Connection::Write() {
   }
   GatherSending();
   asio::async_write(socket_, gather_, std::move(on_write));
+}
+
+void Connection::ScheduleWrite() {
+  if (write_posted_ || writing_ || closed_ || out_.empty()) return;
+  write_posted_ = true;
+  asio::post(loop_, [self = Self()] {
+    self->write_posted_ = false;
+    self->Write();
+  });
 }
 
 void Connection::GatherSending() {

@@ -101,7 +101,11 @@ class Connection final : public Session {
   void OnOpened(const backends::OpenResult& result);
   void Read();
   void OnRead(const boost::system::error_code& error, std::size_t bytes);
-  void ProcessInput();
+  // When the replies parsing completed go out: at once, or (kCoalesced)
+  // after whatever else the loop is handling now, which for a backend's
+  // completion is usually more completions from the same read.
+  enum class WriteWhen : uint8_t { kNow, kCoalesced };
+  void ProcessInput(WriteWhen when = WriteWhen::kNow);
   // How many replies may be outstanding, from the size of recent ones.
   uint64_t MaxOutstandingReplies() const;
   bool CanParse() const;
@@ -112,6 +116,8 @@ class Connection final : public Session {
   void SendBatch();
   void MakeRoomForRead();
   void Write();
+  // Write, posted to the loop once however many replies complete meanwhile.
+  void ScheduleWrite();
   // Points gather_ at sending_ with sending_shared_ spliced in.
   void GatherSending();
   void OnWrite(const boost::system::error_code& error, std::size_t bytes);
@@ -163,6 +169,7 @@ class Connection final : public Session {
   bool opened_ = false;  // the backend accepted the client
   bool reading_ = false;
   bool writing_ = false;
+  bool write_posted_ = false;
   bool processing_ = false;
   bool resume_posted_ = false;  // a yield (-R) queued the next ProcessInput
   bool close_after_flush_ = false;
