@@ -486,6 +486,14 @@ TEST_F(MemcachedModeTest, LaterFlushCancelsADelayedOne) {
 
 TEST_F(MemcachedModeTest, ScriptsComeBackAfterScriptFlush) {
   Set("k", "1");
+  // Every connection loads the scripts when it connects: the other loop's
+  // must have done so before the flush, or it would load them again after.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (StatValue(SyncStats(b()), "redis_connected") != "2" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(StatValue(SyncStats(b()), "redis_connected"), "2");
   server_->Command({"SCRIPT", "FLUSH"});
   EXPECT_EQ(SyncStore(b(), client_, StoreMode::kAppend, "k", "2").outcome, StoreOutcome::kStored);
   EXPECT_EQ(Value("k"), "12");
