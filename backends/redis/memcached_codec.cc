@@ -145,6 +145,7 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
   plan.decode = [holder = MakeGetHolder(request.keys)](ReplyList replies) mutable {
     GetResult result;
     holder->replies = std::move(replies);
+    result.hits.reserve(holder->replies.size());
     for (std::size_t i = 0; i < holder->replies.size(); ++i) {
       const redisReply& reply = *holder->replies[i];
       if (reply.type == REDIS_REPLY_STRING && !AddHit(reply, holder, i, result)) return NotAnItem();
@@ -155,13 +156,8 @@ Plan<GetResult> MemcachedCodec::Get(const GetRequest& request) const {
 }
 
 Plan<GetResult> MemcachedCodec::MultiGet(const GetRequest& request) const {
-  std::vector<std::string> redis_keys;
-  redis_keys.reserve(request.keys.size());
-  for (std::string_view key : request.keys) redis_keys.push_back(RedisKey(key));
-  std::vector<std::string_view> argv = {"MGET"};
-  argv.insert(argv.end(), redis_keys.begin(), redis_keys.end());
   Plan<GetResult> plan;
-  plan.commands.push_back(FormatCommand(argv));
+  plan.commands.push_back(FormatKeysCommand("MGET", prefix_, request.keys));
   plan.decode = [holder = MakeGetHolder(request.keys)](ReplyList replies) mutable {
     GetResult result;
     holder->replies = std::move(replies);
@@ -169,6 +165,7 @@ Plan<GetResult> MemcachedCodec::MultiGet(const GetRequest& request) const {
     if (reply.type != REDIS_REPLY_ARRAY || reply.elements != holder->keys.size()) {
       return ErrorResult<GetResult>(std::string(kUnexpectedReply));
     }
+    result.hits.reserve(reply.elements);
     for (std::size_t i = 0; i < reply.elements; ++i) {
       // MGET reads a key of another type as nil: a miss.
       const redisReply& stored = *reply.element[i];

@@ -44,6 +44,29 @@ void AppendCommand(std::string& out, std::span<const std::string_view> argv) {
   }
 }
 
+Command FormatKeysCommand(std::string_view verb, std::string_view prefix,
+                          std::span<const std::string_view> keys) {
+  std::size_t size = 3 + Digits(keys.size() + 1) + 5 + Digits(verb.size()) + verb.size();
+  for (std::string_view key : keys) {
+    size += 5 + Digits(prefix.size() + key.size()) + prefix.size() + key.size();
+  }
+  Command command;
+  command.bytes.resize(size);
+  char* at = PutHeader(command.bytes.data(), '*', keys.size() + 1);
+  auto put = [&at](std::string_view first, std::string_view second) {
+    at = PutHeader(at, '$', first.size() + second.size());
+    std::memcpy(at, first.data(), first.size());
+    at += first.size();
+    std::memcpy(at, second.data(), second.size());
+    at += second.size();
+    *at++ = '\r';
+    *at++ = '\n';
+  };
+  put(verb, {});
+  for (std::string_view key : keys) put(prefix, key);
+  return command;
+}
+
 Command FormatCommand(std::span<const std::string_view> argv) {
   Command command;
   AppendCommand(command.bytes, argv);

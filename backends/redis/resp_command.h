@@ -36,6 +36,10 @@ using ReplyList = absl::InlinedVector<Reply, 1>;
 Command FormatCommand(std::span<const std::string_view> argv);
 // The same, appended to `out` after one reservation.
 void AppendCommand(std::string& out, std::span<const std::string_view> argv);
+// The command `verb` with each of `keys` as an argument, `prefix` before it:
+// FormatCommand's bytes for that argv, without building the prefixed keys.
+Command FormatKeysCommand(std::string_view verb, std::string_view prefix,
+                          std::span<const std::string_view> keys);
 
 inline std::string_view ReplyText(const redisReply& reply) {
   return std::string_view(reply.str, reply.len);

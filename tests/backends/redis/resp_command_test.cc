@@ -52,5 +52,22 @@ TEST(RespCommandTest, AppendsAfterWhatIsThere) {
   EXPECT_EQ(out, "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
 }
 
+TEST(RespCommandTest, KeysCommandMatchesHiredisWithThePrefixedKeys) {
+  const std::string binary("a\r\nb\0c", 6);
+  const std::string long_key(300, 'k');
+  const std::vector<std::vector<std::string_view>> key_sets = {
+      {}, {"k"}, {"", binary}, {"one", "two", "three", long_key, "5", "6", "7", "8", "9", "10"}};
+  for (std::string_view prefix : {"", "mg:", "{tag}:"}) {
+    for (const auto& keys : key_sets) {
+      std::vector<std::string> prefixed;
+      for (std::string_view key : keys) prefixed.push_back(std::string(prefix) + std::string(key));
+      std::vector<std::string_view> argv = {"MGET"};
+      argv.insert(argv.end(), prefixed.begin(), prefixed.end());
+      EXPECT_EQ(FormatKeysCommand("MGET", prefix, keys).bytes, HiredisFormat(argv))
+          << prefix << " " << keys.size();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace memgate::backends::redis
