@@ -271,42 +271,88 @@ void RespConnection::StartWrite() {
                              self->Broken(absl::StrCat("redis write failed: ", ec.message()));
                              return;
                            }
+                           // Redis, woken by the write, has often answered by
+                           // now: its replies reach their clients in this turn
+                           // of the loop instead of the next.
+                           if (self->transport_->ReadsWithoutWaiting() && !self->ConsumeArrived()) {
+                             return;
+                           }
                            self->StartWrite();
                          });
 }
 
 void RespConnection::StartRead() {
-  transport_->AsyncReadSome(asio::buffer(read_buffer_), [self = shared_from_this(),
-                                                         transport = transport_,
-                                                         generation = generation_](
-                                                            boost::system::error_code ec,
-                                                            std::size_t n) {
-    if (generation != self->generation_) return;
-    if (ec) {
-      self->Broken(ec == asio::error::eof ? std::string("redis closed the connection")
-                                          : absl::StrCat("redis connection lost: ", ec.message()));
-      return;
-    }
-    for (std::size_t at = 0; at < n; at += kFeedSlice) {
-      const std::size_t slice = std::min(kFeedSlice, n - at);
-      if (redisReaderFeed(self->reader_.get(), self->read_buffer_.data() + at, slice) != REDIS_OK) {
-        self->Broken(absl::StrCat("bad reply from redis: ", self->reader_->errstr));
-        return;
-      }
-      for (;;) {
-        void* parsed = nullptr;
-        if (redisReaderGetReply(self->reader_.get(), &parsed) != REDIS_OK) {
-          self->Broken(absl::StrCat("bad reply from redis: ", self->reader_->errstr));
+  if (transport_->ReadsWithoutWaiting()) {
+    WaitReadable();
+    return;
+  }
+  transport_->AsyncReadSome(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this(), transport = transport_, generation = generation_](
+          boost::system::error_code ec, std::size_t n) {
+        if (generation != self->generation_) return;
+        if (ec) {
+          self->ReadFailed(ec);
           return;
         }
-        if (parsed == nullptr) break;
-        self->OnReply(Reply(static_cast<redisReply*>(parsed)));
-        // A reply's callback may have broken or stopped the connection.
-        if (generation != self->generation_) return;
-      }
+        if (self->Consume(n)) self->StartRead();
+      });
+}
+
+void RespConnection::WaitReadable() {
+  transport_->AsyncWaitReadable([self = shared_from_this(), transport = transport_,
+                                 generation = generation_](boost::system::error_code ec) {
+    if (generation != self->generation_) return;
+    if (ec) {
+      self->ReadFailed(ec);
+      return;
     }
-    self->StartRead();
+    if (self->ConsumeArrived()) self->WaitReadable();
   });
+}
+
+bool RespConnection::ConsumeArrived() {
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n = transport_->ReadReady(asio::buffer(read_buffer_), ec);
+    if (ec == asio::error::would_block) return true;
+    if (ec) {
+      ReadFailed(ec);
+      return false;
+    }
+    if (!Consume(n)) return false;
+    // A short read emptied the socket: what comes next is a new edge for
+    // the wait.
+    if (n < read_buffer_.size()) return true;
+  }
+}
+
+void RespConnection::ReadFailed(const boost::system::error_code& ec) {
+  Broken(ec == asio::error::eof ? std::string("redis closed the connection")
+                                : absl::StrCat("redis connection lost: ", ec.message()));
+}
+
+bool RespConnection::Consume(std::size_t n) {
+  const uint64_t generation = generation_;
+  for (std::size_t at = 0; at < n; at += kFeedSlice) {
+    const std::size_t slice = std::min(kFeedSlice, n - at);
+    if (redisReaderFeed(reader_.get(), read_buffer_.data() + at, slice) != REDIS_OK) {
+      Broken(absl::StrCat("bad reply from redis: ", reader_->errstr));
+      return false;
+    }
+    for (;;) {
+      void* parsed = nullptr;
+      if (redisReaderGetReply(reader_.get(), &parsed) != REDIS_OK) {
+        Broken(absl::StrCat("bad reply from redis: ", reader_->errstr));
+        return false;
+      }
+      if (parsed == nullptr) break;
+      OnReply(Reply(static_cast<redisReply*>(parsed)));
+      // A reply's callback may have broken or stopped the connection.
+      if (generation != generation_) return false;
+    }
+  }
+  return true;
 }
 
 void RespConnection::OnReply(Reply reply) {

@@ -81,7 +81,17 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   void Enqueue(Command command, Callback done, SteadyClock::time_point queued, bool internal);
   void ScheduleFlush();
   void StartWrite();
+  // Reads replies: over TLS with a pending read, otherwise by waiting for
+  // readability and reading what has arrived (also right after a write).
   void StartRead();
+  void WaitReadable();
+  // Reads and parses what has arrived, without waiting; false once the
+  // connection broke.
+  bool ConsumeArrived();
+  void ReadFailed(const boost::system::error_code& ec);
+  // Parses the first `n` bytes of read_buffer_ and answers their commands;
+  // false once a reply broke or stopped the connection.
+  bool Consume(std::size_t n);
   void OnReply(Reply reply);
 
   void ArmTimer();
@@ -105,10 +115,10 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   std::unique_ptr<redisReader, void (*)(redisReader*)> reader_;
   std::string last_error_;
 
-  std::deque<Pending> pending_;  // sent or in out_, awaiting replies in order
+  std::deque<Pending> pending_;                      // sent or in out_, awaiting replies in order
   std::deque<std::pair<Command, Pending>> waiting_;  // queued while connecting
-  std::string out_;      // the next write
-  std::string writing_;  // the write in flight
+  std::string out_;                                  // the next write
+  std::string writing_;                              // the write in flight
   bool write_in_flight_ = false;
   bool flush_posted_ = false;
   std::vector<char> read_buffer_;

@@ -3,7 +3,9 @@
 #include "backends/redis/resp_transport.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,8 +30,8 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
-Transport::Transport(asio::io_context& loop, const RedisEndpoint& endpoint,
-                     asio::ssl::context* tls, bool verify_host)
+Transport::Transport(asio::io_context& loop, const RedisEndpoint& endpoint, asio::ssl::context* tls,
+                     bool verify_host)
     : endpoint_(endpoint),
       verify_host_(verify_host),
       resolver_(loop),
@@ -45,7 +47,7 @@ void Transport::ConnectTcp(tcp::socket& socket, ConnectHandler done) {
   resolver_.async_resolve(
       endpoint_.host, absl::StrCat(endpoint_.port),
       [this, &socket, done = std::move(done)](boost::system::error_code ec,
-                                               tcp::resolver::results_type results) mutable {
+                                              tcp::resolver::results_type results) mutable {
         if (ec) {
           std::move(done)(ec);
           return;
@@ -60,40 +62,81 @@ void Transport::ConnectTcp(tcp::socket& socket, ConnectHandler done) {
 }
 
 void Transport::AsyncConnect(ConnectHandler done) {
-  std::visit(
-      Overloaded{
-          [&](tcp::socket& socket) { ConnectTcp(socket, std::move(done)); },
-          [&](unix_socket& socket) {
-            socket.async_connect(asio::local::stream_protocol::endpoint(endpoint_.path),
-                                 std::move(done));
-          },
-          [&](TlsStream& stream) {
-            boost::system::error_code ec;
-            asio::ip::make_address(endpoint_.host, ec);
-            const bool is_address = !ec;
-            // SNI lets a TLS proxy in front of Redis pick the certificate.
-            if (!is_address) SSL_set_tlsext_host_name(stream.native_handle(), endpoint_.host.c_str());
-            if (verify_host_) {
-              stream.set_verify_mode(asio::ssl::verify_peer);
-              stream.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
-            } else {
-              stream.set_verify_mode(asio::ssl::verify_none);
-            }
-            ConnectTcp(stream.next_layer(),
-                       [&stream, done = std::move(done)](boost::system::error_code ec) mutable {
-                         if (ec) {
-                           std::move(done)(ec);
-                           return;
-                         }
-                         stream.async_handshake(asio::ssl::stream_base::client, std::move(done));
-                       });
-          },
-      },
-      stream_);
+  std::visit(Overloaded{
+                 [&](tcp::socket& socket) { ConnectTcp(socket, std::move(done)); },
+                 [&](unix_socket& socket) {
+                   socket.async_connect(asio::local::stream_protocol::endpoint(endpoint_.path),
+                                        std::move(done));
+                 },
+                 [&](TlsStream& stream) {
+                   boost::system::error_code ec;
+                   asio::ip::make_address(endpoint_.host, ec);
+                   const bool is_address = !ec;
+                   // SNI lets a TLS proxy in front of Redis pick the certificate.
+                   if (!is_address)
+                     SSL_set_tlsext_host_name(stream.native_handle(), endpoint_.host.c_str());
+                   if (verify_host_) {
+                     stream.set_verify_mode(asio::ssl::verify_peer);
+                     stream.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
+                   } else {
+                     stream.set_verify_mode(asio::ssl::verify_none);
+                   }
+                   ConnectTcp(stream.next_layer(), [&stream, done = std::move(done)](
+                                                       boost::system::error_code ec) mutable {
+                     if (ec) {
+                       std::move(done)(ec);
+                       return;
+                     }
+                     stream.async_handshake(asio::ssl::stream_base::client, std::move(done));
+                   });
+                 },
+             },
+             stream_);
 }
 
 void Transport::AsyncReadSome(asio::mutable_buffer buffer, IoHandler done) {
   std::visit([&](auto& stream) { stream.async_read_some(buffer, std::move(done)); }, stream_);
+}
+
+void Transport::AsyncWaitReadable(ConnectHandler done) {
+  std::visit(
+      Overloaded{
+          [&](TlsStream& stream) {
+            stream.lowest_layer().async_wait(asio::socket_base::wait_read, std::move(done));
+          },
+          [&](auto& socket) { socket.async_wait(asio::socket_base::wait_read, std::move(done)); },
+      },
+      stream_);
+}
+
+std::size_t Transport::ReadReady(asio::mutable_buffer buffer, boost::system::error_code& ec) {
+  const int fd = std::visit(Overloaded{
+                                [](tcp::socket& socket) { return socket.native_handle(); },
+                                [](unix_socket& socket) { return socket.native_handle(); },
+                                [](TlsStream&) { return -1; },
+                            },
+                            stream_);
+  if (fd < 0) {
+    ec = asio::error::operation_not_supported;
+    return 0;
+  }
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      ec.clear();
+      return static_cast<std::size_t>(n);
+    }
+    if (n == 0) {
+      ec = asio::error::eof;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      ec = asio::error::would_block;
+    } else {
+      ec = boost::system::error_code(errno, boost::system::system_category());
+    }
+    return 0;
+  }
 }
 
 void Transport::AsyncWrite(asio::const_buffer buffer, IoHandler done) {

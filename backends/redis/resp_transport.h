@@ -32,6 +32,14 @@ class Transport {
   // Resolves, connects and (for TLS) completes the handshake.
   void AsyncConnect(ConnectHandler done);
   void AsyncReadSome(boost::asio::mutable_buffer buffer, IoHandler done);
+  // TCP and unix sockets (not TLS, whose stream takes one read at a time)
+  // can also be read without waiting, between waits for readability.
+  bool ReadsWithoutWaiting() const { return stream_.index() != 2; }
+  void AsyncWaitReadable(ConnectHandler done);
+  // What has arrived, without waiting: the bytes read, or 0 with `ec` set
+  // (would_block when nothing is there yet, eof when Redis closed,
+  // operation_not_supported over TLS).
+  std::size_t ReadReady(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
   // Writes all of `buffer`.
   void AsyncWrite(boost::asio::const_buffer buffer, IoHandler done);
   // Cancels what is pending; handlers run with an error.
@@ -45,8 +53,7 @@ class Transport {
   const RedisEndpoint& endpoint_;
   const bool verify_host_;
   boost::asio::ip::tcp::resolver resolver_;
-  std::variant<boost::asio::ip::tcp::socket, boost::asio::local::stream_protocol::socket,
-               TlsStream>
+  std::variant<boost::asio::ip::tcp::socket, boost::asio::local::stream_protocol::socket, TlsStream>
       stream_;
 };
 
