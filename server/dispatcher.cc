@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "server/completion.h"
 #include "server/protocol/meta_reply.h"
 #include "server/protocol/reply.h"
@@ -83,10 +84,12 @@ std::size_t AppendHit(ReplyWriter& out, backends::Hit& hit, bool with_cas) {
 }
 
 // A batch's keys and commands, owned by its completion.
+// A batch of several commands holds at most GetBatch::kMaxKeys keys, so
+// only the key bytes take an allocation of their own.
 struct BatchedGets {
   std::string key_bytes;  // back to back
-  std::vector<uint32_t> key_sizes;
-  std::vector<GetBatch::Entry> entries;
+  absl::InlinedVector<uint32_t, GetBatch::kMaxKeys> key_sizes;
+  absl::InlinedVector<GetBatch::Entry, GetBatch::kMaxKeys> entries;
 };
 
 // Which `stats` output a backend Stats answer feeds.
@@ -218,6 +221,9 @@ void Dispatcher::RetrieveBatch(GetBatch& batch, Session& session) {
   // to its command by key when the answer comes.
   BatchedGets batched;
   bool with_cas = false;
+  std::size_t key_bytes = 0;
+  for (std::string_view key : batch.keys()) key_bytes += key.size();
+  batched.key_bytes.reserve(key_bytes);
   for (std::string_view key : batch.keys()) {
     batched.key_bytes.append(key);
     batched.key_sizes.push_back(static_cast<uint32_t>(key.size()));
