@@ -27,6 +27,13 @@ char* PutHeader(char* at, char type, std::size_t n) {
   return at;
 }
 
+// An empty view may have no data at all, which memcpy must not be given.
+char* PutBytes(char* at, std::string_view bytes) {
+  if (bytes.empty()) return at;
+  std::memcpy(at, bytes.data(), bytes.size());
+  return at + bytes.size();
+}
+
 }  // namespace
 
 void AppendCommand(std::string& out, std::span<const std::string_view> argv) {
@@ -37,8 +44,7 @@ void AppendCommand(std::string& out, std::span<const std::string_view> argv) {
   char* at = PutHeader(out.data() + from, '*', argv.size());
   for (std::string_view arg : argv) {
     at = PutHeader(at, '$', arg.size());
-    std::memcpy(at, arg.data(), arg.size());
-    at += arg.size();
+    at = PutBytes(at, arg);
     *at++ = '\r';
     *at++ = '\n';
   }
@@ -55,10 +61,8 @@ Command FormatKeysCommand(std::string_view verb, std::string_view prefix,
   char* at = PutHeader(command.bytes.data(), '*', keys.size() + 1);
   auto put = [&at](std::string_view first, std::string_view second) {
     at = PutHeader(at, '$', first.size() + second.size());
-    std::memcpy(at, first.data(), first.size());
-    at += first.size();
-    std::memcpy(at, second.data(), second.size());
-    at += second.size();
+    at = PutBytes(at, first);
+    at = PutBytes(at, second);
     *at++ = '\r';
     *at++ = '\n';
   };

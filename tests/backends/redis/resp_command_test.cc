@@ -35,6 +35,7 @@ TEST(RespCommandTest, MatchesHiredis) {
       {"GET", "key"},
       {"HMGET", "pre:key:000000001", "v", "f", "c"},
       {"SET", "", ""},
+      {"SET", std::string_view(), std::string_view()},
       {"SET", binary, long_value},
   };
   std::vector<std::string_view> many = {"EVALSHA"};
