@@ -83,9 +83,9 @@ std::size_t AppendHit(ReplyWriter& out, backends::Hit& hit, bool with_cas) {
   return size;
 }
 
-// A batch's keys and commands, owned by its completion.
-// A batch of several commands holds at most GetBatch::kMaxKeys keys, so
-// only the key bytes take an allocation of their own.
+// A batch's keys and commands, owned by its completion. A batch of several
+// commands holds at most GetBatch::kMaxKeys keys, so only the key bytes take
+// an allocation of their own.
 struct BatchedGets {
   std::string key_bytes;  // back to back
   absl::InlinedVector<uint32_t, GetBatch::kMaxKeys> key_sizes;

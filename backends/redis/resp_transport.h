@@ -34,7 +34,7 @@ class Transport {
   void AsyncReadSome(boost::asio::mutable_buffer buffer, IoHandler done);
   // TCP and unix sockets (not TLS, whose stream takes one read at a time)
   // can also be read without waiting, between waits for readability.
-  bool ReadsWithoutWaiting() const { return stream_.index() != 2; }
+  bool ReadsWithoutWaiting() const { return !std::holds_alternative<TlsStream>(stream_); }
   void AsyncWaitReadable(ConnectHandler done);
   // What has arrived, without waiting: the bytes read, or 0 with `ec` set
   // (would_block when nothing is there yet, eof when Redis closed,
