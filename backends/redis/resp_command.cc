@@ -34,40 +34,41 @@ char* PutBytes(char* at, std::string_view bytes) {
   return at + bytes.size();
 }
 
+// The wire size of an array header for `count` elements, and of one bulk
+// string of `length` bytes.
+std::size_t ArrayHeaderSize(std::size_t count) { return 3 + Digits(count); }
+std::size_t BulkSize(std::size_t length) { return 5 + Digits(length) + length; }
+
+// One bulk string made of `first` then `second`.
+char* PutBulk(char* at, std::string_view first, std::string_view second = {}) {
+  at = PutHeader(at, '$', first.size() + second.size());
+  at = PutBytes(at, first);
+  at = PutBytes(at, second);
+  *at++ = '\r';
+  *at++ = '\n';
+  return at;
+}
+
 }  // namespace
 
 void AppendCommand(std::string& out, std::span<const std::string_view> argv) {
-  std::size_t size = 3 + Digits(argv.size());
-  for (std::string_view arg : argv) size += 5 + Digits(arg.size()) + arg.size();
+  std::size_t size = ArrayHeaderSize(argv.size());
+  for (std::string_view arg : argv) size += BulkSize(arg.size());
   const std::size_t from = out.size();
   out.resize(from + size);
   char* at = PutHeader(out.data() + from, '*', argv.size());
-  for (std::string_view arg : argv) {
-    at = PutHeader(at, '$', arg.size());
-    at = PutBytes(at, arg);
-    *at++ = '\r';
-    *at++ = '\n';
-  }
+  for (std::string_view arg : argv) at = PutBulk(at, arg);
 }
 
 Command FormatKeysCommand(std::string_view verb, std::string_view prefix,
                           std::span<const std::string_view> keys) {
-  std::size_t size = 3 + Digits(keys.size() + 1) + 5 + Digits(verb.size()) + verb.size();
-  for (std::string_view key : keys) {
-    size += 5 + Digits(prefix.size() + key.size()) + prefix.size() + key.size();
-  }
+  std::size_t size = ArrayHeaderSize(keys.size() + 1) + BulkSize(verb.size());
+  for (std::string_view key : keys) size += BulkSize(prefix.size() + key.size());
   Command command;
   command.bytes.resize(size);
   char* at = PutHeader(command.bytes.data(), '*', keys.size() + 1);
-  auto put = [&at](std::string_view first, std::string_view second) {
-    at = PutHeader(at, '$', first.size() + second.size());
-    at = PutBytes(at, first);
-    at = PutBytes(at, second);
-    *at++ = '\r';
-    *at++ = '\n';
-  };
-  put(verb, {});
-  for (std::string_view key : keys) put(prefix, key);
+  at = PutBulk(at, verb);
+  for (std::string_view key : keys) at = PutBulk(at, prefix, key);
   return command;
 }
 
