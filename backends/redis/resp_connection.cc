@@ -22,6 +22,10 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // the front after every reply: fed a whole read at once, that copies most of
 // the read again for every few replies. Fed in slices, the rest stays short.
 constexpr std::size_t kFeedSlice = 1024;
+// A write waits at most this many turns of the loop for more commands, and
+// not at all once it holds this many bytes.
+constexpr int kMaxFlushRounds = 8;
+constexpr std::size_t kFullWrite = 64 * 1024;
 
 }  // namespace
 
@@ -248,9 +252,25 @@ void RespConnection::Enqueue(Command command, Callback done, SteadyClock::time_p
 void RespConnection::ScheduleFlush() {
   if (write_in_flight_ || flush_posted_) return;
   flush_posted_ = true;
+  flush_mark_ = 0;
+  flush_rounds_ = 0;
+  PostFlush();
+}
+
+void RespConnection::PostFlush() {
   // Posted, not written now: whatever else this loop iteration queues (other
-  // clients' commands, the rest of a multi-key get) joins the same write.
+  // clients' commands, the rest of a multi-key get) joins the same write. As
+  // long as a turn of the loop adds commands, the write waits one more turn
+  // (bounded): each write wakes Redis, which shares the machine with memgate,
+  // so fewer and fuller writes leave more time for both.
   asio::post(loop_, [self = shared_from_this()] {
+    if (self->out_.size() > self->flush_mark_ && self->out_.size() < kFullWrite &&
+        self->flush_rounds_ < kMaxFlushRounds) {
+      self->flush_mark_ = self->out_.size();
+      ++self->flush_rounds_;
+      self->PostFlush();
+      return;
+    }
     self->flush_posted_ = false;
     self->StartWrite();
   });
@@ -277,7 +297,7 @@ void RespConnection::StartWrite() {
                            if (self->transport_->ReadsWithoutWaiting() && !self->ConsumeArrived()) {
                              return;
                            }
-                           self->StartWrite();
+                           if (!self->out_.empty()) self->ScheduleFlush();
                          });
 }
 

@@ -79,7 +79,9 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   void ScheduleReconnect();
 
   void Enqueue(Command command, Callback done, SteadyClock::time_point queued, bool internal);
+  // Writes out_ once the loop stops adding commands to it (see PostFlush).
   void ScheduleFlush();
+  void PostFlush();
   void StartWrite();
   // Reads replies: over TLS with a pending read, otherwise by waiting for
   // readability and reading what has arrived (also right after a write).
@@ -121,6 +123,8 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   std::string writing_;                              // the write in flight
   bool write_in_flight_ = false;
   bool flush_posted_ = false;
+  std::size_t flush_mark_ = 0;  // out_'s size when the posted flush last looked
+  int flush_rounds_ = 0;        // turns the posted flush has waited
   std::vector<char> read_buffer_;
 
   SteadyClock::time_point connect_deadline_{};
