@@ -17,7 +17,7 @@ RUN apt-get update -q \
       cmake make g++ pkg-config ccache \
       libabsl-dev libboost1.81-dev \
       libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc grpc-proto \
-      libhiredis-dev libssl-dev libsqlite3-dev libyaml-cpp-dev \
+      libhiredis-dev libssl-dev libjemalloc-dev libsqlite3-dev libyaml-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -39,7 +39,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # libgrpc, c-ares, re2...); ca-certificates for rediss:// and TLS gRPC.
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
-      libgrpc++1.51 libprotobuf32 libhiredis0.14 libabsl20220623 libssl3 libsqlite3-0 \
+      libgrpc++1.51 libprotobuf32 libhiredis0.14 libjemalloc2 libabsl20220623 libssl3 libsqlite3-0 \
       libyaml-cpp0.7 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
