@@ -39,6 +39,7 @@ class LoopThreads {
     for (auto& loop : loops_) out.push_back(&loop->context);
     return out;
   }
+  boost::asio::io_context& loop(int index) { return loops_[index]->context; }
 
  private:
   struct Loop {
@@ -66,6 +67,7 @@ class AttachedBackend {
   RedisBackend& operator*() { return *backend_; }
   RedisBackend* operator->() { return backend_.get(); }
   bool ok() const { return backend_ != nullptr; }
+  boost::asio::io_context& loop(int index) { return loops_.loop(index); }
 
  private:
   LoopThreads loops_;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,8 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/testing/sync_calls.h"
+#include "boost/asio/post.hpp"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_server.h"
@@ -153,6 +156,38 @@ TEST(RedisConnectionTest, FrozenRedisIsATimeout) {
   EXPECT_GE(waited, std::chrono::milliseconds(250));
   EXPECT_LT(waited, std::chrono::milliseconds(900));
   ASSERT_TRUE(TimeUntilServing(*backend, std::chrono::seconds(5)).has_value());
+}
+
+// A write to Redis waits while turns of the loop keep adding commands, but
+// only a few turns: a loop that adds one every turn still gets answers while
+// it goes on.
+TEST(RedisConnectionTest, BusyTurnsDelayAWriteOnlyABoundedNumberOfTurns) {
+  RedisServer server;
+  ASSERT_TRUE(server.Start().ok());
+  AttachedBackend backend(OptionsFor(server.url()));
+  ASSERT_TRUE(backend.ok());
+  ASSERT_EQ(Set(*backend, "k", "v").outcome, StoreOutcome::kStored);
+
+  constexpr int kTurns = 400;
+  const ClientContext client{7, "peer", "test", 0};
+  const std::string_view keys[] = {"k"};
+  boost::asio::io_context& loop = backend.loop(0);
+  int turn = 0;
+  int first_answer_turn = -1;
+  int answers = 0;
+  absl::Notification all_answered;
+  std::function<void()> next_turn = [&] {
+    backend->Get(client, GetRequest{.keys = keys}, [&](GetResult result) {
+      EXPECT_EQ(result.outcome, GetOutcome::kOk);
+      if (first_answer_turn < 0) first_answer_turn = turn;
+      if (++answers == kTurns) all_answered.Notify();
+    });
+    if (++turn < kTurns) boost::asio::post(loop, next_turn);
+  };
+  boost::asio::post(loop, next_turn);
+  ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_GE(first_answer_turn, 1);
+  EXPECT_LT(first_answer_turn, kTurns / 4) << "the first get waited for the loop to go quiet";
 }
 
 TEST(RedisConnectionTest, RefusalsAreNamed) {
