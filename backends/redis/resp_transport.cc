@@ -3,9 +3,7 @@
 #include "backends/redis/resp_transport.h"
 
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -100,43 +98,30 @@ void Transport::AsyncReadSome(asio::mutable_buffer buffer, IoHandler done) {
 
 void Transport::AsyncWaitReadable(ConnectHandler done) {
   std::visit(
-      Overloaded{
-          [&](TlsStream& stream) {
-            stream.lowest_layer().async_wait(asio::socket_base::wait_read, std::move(done));
-          },
-          [&](auto& socket) { socket.async_wait(asio::socket_base::wait_read, std::move(done)); },
+      [&](auto& stream) {
+        stream.lowest_layer().async_wait(asio::socket_base::wait_read, std::move(done));
       },
       stream_);
 }
 
 std::size_t Transport::ReadReady(asio::mutable_buffer buffer, boost::system::error_code& ec) {
-  const int fd = std::visit(Overloaded{
-                                [](tcp::socket& socket) { return socket.native_handle(); },
-                                [](unix_socket& socket) { return socket.native_handle(); },
-                                [](TlsStream&) { return -1; },
-                            },
-                            stream_);
-  if (fd < 0) {
-    ec = asio::error::operation_not_supported;
-    return 0;
-  }
-  for (;;) {
-    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (n > 0) {
-      ec.clear();
-      return static_cast<std::size_t>(n);
-    }
-    if (n == 0) {
-      ec = asio::error::eof;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      ec = asio::error::would_block;
-    } else {
-      ec = boost::system::error_code(errno, boost::system::system_category());
-    }
-    return 0;
-  }
+  return std::visit(Overloaded{
+                        [&](TlsStream&) -> std::size_t {
+                          ec = asio::error::operation_not_supported;
+                          return 0;
+                        },
+                        [&](auto& socket) -> std::size_t {
+                          // In non-blocking mode a read returns would_block
+                          // instead of waiting; the async operations are
+                          // unaffected.
+                          if (!socket.non_blocking()) {
+                            socket.non_blocking(true, ec);
+                            if (ec) return 0;
+                          }
+                          return socket.receive(asio::mutable_buffers_1(buffer), 0, ec);
+                        },
+                    },
+                    stream_);
 }
 
 void Transport::AsyncWrite(asio::const_buffer buffer, IoHandler done) {
