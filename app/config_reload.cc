@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/config_file.h"
-#include "server/log.h"
+#include "common/log.h"
 
 namespace memgate::app {
 namespace {
@@ -131,9 +131,9 @@ absl::StatusOr<ReloadReport> ConfigReloader::Reload() {
     managed_config_[key] = wanted[key];
     report.applied.push_back(
         absl::StrCat("listener ", info.options.id, " opened on ", info.bound_address));
-    server::LogInfo(
+    LogInfo(
         absl::StrCat("listening on ", info.bound_address, " (listener ", info.options.id, ")"),
-        {server::Field("address", info.bound_address), server::Field("listener", info.options.id)});
+        {Field("address", info.bound_address), Field("listener", info.options.id)});
   }
   for (auto it = managed_.begin(); it != managed_.end();) {
     const auto& [key, id] = *it;
@@ -178,14 +178,14 @@ absl::StatusOr<ReloadReport> ConfigReloader::Reload() {
 
   const std::string level = server::EffectiveLogLevel(next);
   if (level != server::EffectiveLogLevel(running_)) {
-    if (absl::StatusOr<server::LogLevel> parsed = server::ParseLogLevel(level); parsed.ok()) {
-      server::Logger::Get().SetLevel(*parsed);
+    if (absl::StatusOr<LogLevel> parsed = ParseLogLevel(level); parsed.ok()) {
+      Logger::Get().SetLevel(*parsed);
       report.applied.push_back(absl::StrCat("log level ", level));
     }
   }
   if (next.log_format != running_.log_format) {
-    server::Logger::Get().SetFormat(next.log_format == "json" ? server::LogFormat::kJson
-                                                              : server::LogFormat::kText);
+    Logger::Get().SetFormat(next.log_format == "json" ? LogFormat::kJson
+                                                              : LogFormat::kText);
     report.applied.push_back(absl::StrCat("log format ", next.log_format));
   }
   if (next.shutdown_timeout != running_.shutdown_timeout) {

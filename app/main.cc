@@ -21,7 +21,7 @@
 #include "server/config.h"
 #include "server/config_file.h"
 #include "server/lifecycle_log.h"
-#include "server/log.h"
+#include "common/log.h"
 #include "server/metrics/metrics_http_server.h"
 #include "server/metrics/server_metrics.h"
 #include "server/server.h"
@@ -32,7 +32,7 @@ namespace {
 using memgate::server::Config;
 
 int Fail(const std::string& message, int exit_code = 2) {
-  memgate::server::LogError(message);
+  memgate::LogError(message);
   return exit_code;
 }
 
@@ -55,7 +55,7 @@ void ResolvePathsForDaemon(Config& config) {
 std::function<void(bool)> ShutdownHook(const Config& config) {
   if (!config.enable_shutdown) return nullptr;
   return [](bool graceful) {
-    memgate::server::LogInfo(graceful ? "shutdown graceful command" : "shutdown command");
+    memgate::LogInfo(graceful ? "shutdown graceful command" : "shutdown command");
     kill(getpid(), SIGTERM);
   };
 }
@@ -65,40 +65,40 @@ void LogListening(const memgate::server::ListenerInfo& listener, int fd = -1) {
       absl::StrCat("listening on ", listener.bound_address, " (listener ", listener.options.id);
   if (fd >= 0) absl::StrAppend(&message, ", fd ", fd);
   message += ")";
-  memgate::server::LogInfo(message, {memgate::server::Field("address", listener.bound_address),
-                                     memgate::server::Field("listener", listener.options.id)});
+  memgate::LogInfo(message, {memgate::Field("address", listener.bound_address),
+                                     memgate::Field("listener", listener.options.id)});
 }
 
 // A reload's outcome, one line each for what changed and what did not.
 void LogReload(const absl::StatusOr<memgate::app::ReloadReport>& report, const std::string& cause) {
   if (!report.ok()) {
-    memgate::server::LogError(
+    memgate::LogError(
         absl::StrCat("reload (", cause, ") rejected, nothing changed: ", report.status().message()),
-        {memgate::server::Field("cause", cause)});
+        {memgate::Field("cause", cause)});
     return;
   }
   for (const std::string& change : report->applied) {
-    memgate::server::LogInfo(absl::StrCat("reload: ", change),
-                             {memgate::server::Field("cause", cause)});
+    memgate::LogInfo(absl::StrCat("reload: ", change),
+                             {memgate::Field("cause", cause)});
   }
   for (const std::string& kept : report->not_applied) {
-    memgate::server::LogWarn(absl::StrCat("reload: not applied: ", kept),
-                             {memgate::server::Field("cause", cause)});
+    memgate::LogWarn(absl::StrCat("reload: not applied: ", kept),
+                             {memgate::Field("cause", cause)});
   }
-  memgate::server::LogInfo(absl::StrCat("reload (", cause, ") done: ", report->applied.size(),
+  memgate::LogInfo(absl::StrCat("reload (", cause, ") done: ", report->applied.size(),
                                         " applied, ", report->not_applied.size(), " not applied"),
-                           {memgate::server::Field("cause", cause)});
+                           {memgate::Field("cause", cause)});
 }
 
 // The log's level and format, and the access log, as configured.
 absl::Status SetUpLogs(const Config& config) {
-  auto& logger = memgate::server::Logger::Get();
-  absl::StatusOr<memgate::server::LogLevel> level =
-      memgate::server::ParseLogLevel(memgate::server::EffectiveLogLevel(config));
+  auto& logger = memgate::Logger::Get();
+  absl::StatusOr<memgate::LogLevel> level =
+      memgate::ParseLogLevel(memgate::server::EffectiveLogLevel(config));
   if (!level.ok()) return level.status();
   logger.SetLevel(*level);
-  logger.SetFormat(config.log_format == "json" ? memgate::server::LogFormat::kJson
-                                               : memgate::server::LogFormat::kText);
+  logger.SetFormat(config.log_format == "json" ? memgate::LogFormat::kJson
+                                               : memgate::LogFormat::kText);
   if (config.access_log.empty()) return absl::OkStatus();
   return logger.OpenAccessLog(config.access_log);
 }
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
   if (absl::Status logs = SetUpLogs(*config); !logs.ok()) {
     return Fail(std::string(logs.message()));
   }
-  for (const std::string& warning : config->warnings) memgate::server::LogWarn(warning);
+  for (const std::string& warning : config->warnings) memgate::LogWarn(warning);
 
   // Admin flags are checked before any listener opens: a memgate that exits
   // for a bad flag must not have served anyone.
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
                                                      .tls_key_file = config->admin_tls_key,
                                                      .args = config->args});
     if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-    for (const std::string& warning : loaded->warnings) memgate::server::LogWarn(warning);
+    for (const std::string& warning : loaded->warnings) memgate::LogWarn(warning);
     admin_settings = std::move(*loaded);
   }
   if (config->check_config) {
@@ -178,12 +178,12 @@ int main(int argc, char** argv) {
   }
   if (config->enable_coredumps) {
     if (absl::Status status = memgate::app::EnableCoredumps(); !status.ok()) {
-      memgate::server::LogWarn(std::string(status.message()));
+      memgate::LogWarn(std::string(status.message()));
     }
   }
   if (config->lock_memory) {
     if (absl::Status status = memgate::app::LockMemory(); !status.ok()) {
-      memgate::server::LogWarn(std::string(status.message()));
+      memgate::LogWarn(std::string(status.message()));
     }
   }
 
@@ -216,9 +216,9 @@ int main(int argc, char** argv) {
     });
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics = std::move(*started);
-    memgate::server::LogInfo(
+    memgate::LogInfo(
         absl::StrCat("metrics on http://", metrics->bound_address(), "/metrics"),
-        {memgate::server::Field("address", metrics->bound_address())});
+        {memgate::Field("address", metrics->bound_address())});
   }
   for (const memgate::server::ListenerConfig& l : memgate::app::ConfiguredListeners(*config)) {
     auto listener = server.Open(memgate::app::ListenerOptionsFor(*config, l));
@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
     if (absl::Status served = server.Serve(fd); !served.ok()) {
       return Fail(std::string(served.message()));
     }
-    memgate::server::LogInfo(absl::StrCat("serving connected fd ", fd),
-                             {memgate::server::Field("fd", static_cast<uint64_t>(fd))});
+    memgate::LogInfo(absl::StrCat("serving connected fd ", fd),
+                             {memgate::Field("fd", static_cast<uint64_t>(fd))});
   }
   server.Start();
   std::unique_ptr<memgate::admin::AdminServer> admin;
@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
     if (!started.ok() && !config->admin_explicit) {
       // Several memgates started with memcached's flags alone must all run:
       // only the first gets the default admin port.
-      memgate::server::LogWarn(absl::StrCat("admin API not started: ", started.status().message(),
+      memgate::LogWarn(absl::StrCat("admin API not started: ", started.status().message(),
                                             " (pass --admin to choose an address)"));
     } else if (!started.ok()) {
       server.Stop();
@@ -264,12 +264,12 @@ int main(int argc, char** argv) {
       return memgate::admin::ReloadOutcome{.applied = std::move(report->applied),
                                            .not_applied = std::move(report->not_applied)};
     });
-    memgate::server::LogInfo(
+    memgate::LogInfo(
         absl::StrCat("admin listening on ", admin->bound_address(), admin->tls() ? " (TLS)" : "",
                      admin->token_required() ? " (token required)" : ""),
-        {memgate::server::Field("address", admin->bound_address()),
-         memgate::server::Field("tls", admin->tls() ? "yes" : "no"),
-         memgate::server::Field("token", admin->token_required() ? "yes" : "no")});
+        {memgate::Field("address", admin->bound_address()),
+         memgate::Field("tls", admin->tls() ? "yes" : "no"),
+         memgate::Field("token", admin->token_required() ? "yes" : "no")});
   }
   // A remote backend's reachability shows in the admin server's health.
   std::unique_ptr<memgate::app::BackendHealthReporter> backend_health;
@@ -280,33 +280,33 @@ int main(int argc, char** argv) {
         });
   }
   // The start-up summary; tests and scripts wait for its "ready".
-  memgate::server::LogInfo(
+  memgate::LogInfo(
       absl::StrCat(std::string(server.backend().Name()), " backend, ", server.options().threads,
                    " threads, ready"),
-      {memgate::server::Field("version", MEMGATE_VERSION),
-       memgate::server::Field("backend", std::string(server.backend().Name())),
-       memgate::server::Field("threads", static_cast<uint64_t>(server.options().threads)),
-       memgate::server::Field("listeners", static_cast<uint64_t>(server.listeners().List().size())),
-       memgate::server::Field("max_connections", server.options().max_connections),
-       memgate::server::Field("memory_limit_mb", config->memory_limit_mb),
-       memgate::server::Field("admin", admin ? admin->bound_address() : "none"),
-       memgate::server::Field("metrics", metrics ? metrics->bound_address() : "none"),
-       memgate::server::Field("config_file", config->config_file),
-       memgate::server::Field("log_level", memgate::server::EffectiveLogLevel(*config))});
+      {memgate::Field("version", MEMGATE_VERSION),
+       memgate::Field("backend", std::string(server.backend().Name())),
+       memgate::Field("threads", static_cast<uint64_t>(server.options().threads)),
+       memgate::Field("listeners", static_cast<uint64_t>(server.listeners().List().size())),
+       memgate::Field("max_connections", server.options().max_connections),
+       memgate::Field("memory_limit_mb", config->memory_limit_mb),
+       memgate::Field("admin", admin ? admin->bound_address() : "none"),
+       memgate::Field("metrics", metrics ? metrics->bound_address() : "none"),
+       memgate::Field("config_file", config->config_file),
+       memgate::Field("log_level", memgate::server::EffectiveLogLevel(*config))});
 
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
     LogReload(reloader.Reload(), "SIGHUP");
   }
-  memgate::server::LogInfo(
+  memgate::LogInfo(
       absl::StrCat("signal ", signal_number, ", shutting down"),
-      {memgate::server::Field("signal", static_cast<uint64_t>(signal_number))});
+      {memgate::Field("signal", static_cast<uint64_t>(signal_number))});
   // Replies to what clients have sent go out before memgate exits.
   if (!server.Drain(reloader.shutdown_timeout())) {
-    memgate::server::LogWarn(
+    memgate::LogWarn(
         absl::StrCat("shutdown timeout (", absl::FormatDuration(reloader.shutdown_timeout()),
                      ") reached; closing the clients left"),
-        {memgate::server::Field("clients", static_cast<uint64_t>(server.clients().Count()))});
+        {memgate::Field("clients", static_cast<uint64_t>(server.clients().Count()))});
   }
   if (metrics) metrics->Stop();
   backend_health.reset();

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "server/log.h"
+#include "common/log.h"
 
 namespace memgate::server {
 namespace {

@@ -1,7 +1,6 @@
 // The shared slot map and its refreshes (see cluster_topology.h).
 #include "backends/redis/cluster_topology.h"
 
-#include <iostream>
 #include <set>
 #include <utility>
 
@@ -10,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "boost/asio/post.hpp"
 #include "common/absl_compat.h"
+#include "common/log.h"
 
 namespace memgate::backends::redis {
 namespace {
@@ -287,9 +287,9 @@ void ClusterTopology::Finish(std::shared_ptr<Attempt> attempt, absl::StatusOr<Sl
       warned_ = true;
       std::vector<std::string> tried;
       for (const NodeAddress& address : attempt->candidates) tried.push_back(address.Key());
-      std::cerr << "memgate: redis cluster: no node answered with a slot map (tried "
-                << absl::StrJoin(tried, ", ") << "; last error: " << map.status().message()
-                << "); answering SERVER_ERROR for what it does not know\n";
+      LogWarn(absl::StrCat("redis cluster: no node answered with a slot map (tried ",
+                           absl::StrJoin(tried, ", "), "; last error: ", map.status().message(),
+                           "); answering SERVER_ERROR for what it does not know"));
     }
   }
   settled_.store(true, std::memory_order_release);
@@ -312,8 +312,10 @@ void ClusterTopology::Publish(SlotMap map, const std::string& from) {
   }
   if (changed) version_.fetch_add(1, std::memory_order_acq_rel);
   if (warned_ || !loaded_.load(std::memory_order_relaxed)) {
-    std::cerr << "memgate: redis cluster: slot map from " << from << ": " << masters << " masters, "
-              << covered << " of 16384 slots served\n";
+    LogInfo(absl::StrCat("redis cluster: slot map from ", from, ": ", masters, " masters, ", covered,
+                         " of 16384 slots served"),
+            {Field("from", from), Field("masters", masters),
+             Field("covered_slots", static_cast<uint64_t>(covered))});
     warned_ = false;
   }
   loaded_.store(true, std::memory_order_relaxed);

@@ -2,7 +2,6 @@
 #include "backends/redis/resp_connection.h"
 
 #include <algorithm>
-#include <iostream>
 #include <optional>
 #include <utility>
 
@@ -11,6 +10,7 @@
 #include "boost/asio/error.hpp"
 #include "boost/asio/post.hpp"
 #include "common/absl_compat.h"
+#include "common/log.h"
 
 namespace memgate::backends::redis {
 namespace {
@@ -154,7 +154,8 @@ void RespConnection::OnReady() {
   backoff_ = options_.backoff_initial;
   last_error_.clear();
   if (!logged_error_.empty()) {
-    std::cerr << "memgate: redis: connected to " << options_.endpoint.Describe() << " again\n";
+    LogInfo(absl::StrCat("redis: connected to ", options_.endpoint.Describe(), " again"),
+            {Field("endpoint", options_.endpoint.Describe())});
     logged_error_.clear();
   }
   counters_.connects.fetch_add(1, std::memory_order_relaxed);
@@ -181,7 +182,7 @@ void RespConnection::Broken(const std::string& reason) {
   last_error_ = reason;
   // One line per change of cause, not one per reconnect attempt.
   if (reason != logged_error_) {
-    std::cerr << "memgate: redis: " << reason << "\n";
+    LogWarn(absl::StrCat("redis: ", reason), {Field("endpoint", options_.endpoint.Describe())});
     logged_error_ = reason;
   }
   if (counted_connected_) {

@@ -108,7 +108,7 @@ class RespConnection : public std::enable_shared_from_this<RespConnection> {
   const std::span<const Script* const> scripts_;
   const std::shared_ptr<RedisCounters> counters_holder_;
   RedisCounters& counters_;
-  std::string logged_error_;  // the last failure written to stderr
+  std::string logged_error_;  // the last failure logged
 
   State state_ = State::kIdle;
   // Bumped for each transport, so late handlers of an old one do nothing.

@@ -1,6 +1,6 @@
 // Log line formats and the process-wide Logger. Each line goes out in one
 // write, so lines from several threads never interleave.
-#include "server/log.h"
+#include "common/log.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "common/absl_compat.h"
 
-namespace memgate::server {
+namespace memgate {
 namespace {
 
 constexpr std::string_view kLevelNames[] = {"error", "warn", "info", "debug", "trace"};
@@ -163,4 +163,4 @@ void Logger::Access(std::initializer_list<LogField> fields) {
   std::fflush(access_);
 }
 
-}  // namespace memgate::server
+}  // namespace memgate

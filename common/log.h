@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace memgate::server {
+namespace memgate {
 
 enum class LogLevel : int { kError = 0, kWarn, kInfo, kDebug, kTrace };
 enum class LogFormat : int { kText, kJson };
@@ -84,4 +84,4 @@ inline void LogDebug(std::string_view message, std::initializer_list<LogField> f
   Logger::Get().Log(LogLevel::kDebug, message, fields);
 }
 
-}  // namespace memgate::server
+}  // namespace memgate

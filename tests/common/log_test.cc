@@ -1,10 +1,10 @@
 // Log line formats: text keeps memgate's "memgate: ..." lines, JSON is one
 // object per line with escaped strings and numeric fields.
-#include "server/log.h"
+#include "common/log.h"
 
 #include "gtest/gtest.h"
 
-namespace memgate::server {
+namespace memgate {
 namespace {
 
 const absl::Time kTime = absl::FromUnixMillis(1700000000123);
@@ -55,4 +55,4 @@ TEST(LogTest, Levels) {
 }
 
 }  // namespace
-}  // namespace memgate::server
+}  // namespace memgate
