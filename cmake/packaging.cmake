@@ -1,7 +1,7 @@
 # install() rules and the Debian package (CPack DEB): memgate, memgatectl,
-# their --help texts (and man pages when help2man is there), the defaults file
-# and the systemd units. scripts/package builds it; scripts/package-test
-# installs it in a clean bookworm chroot.
+# their --help texts (and man pages when help2man is there), README.md and
+# docs/, the defaults file and the systemd units. scripts/package builds it;
+# scripts/package-test installs it in a clean bookworm chroot.
 include(GNUInstallDirs)
 
 install(TARGETS memgate memgatectl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -34,6 +34,8 @@ add_custom_target(memgate_docs ALL DEPENDS ${_doc_outputs})
 
 set(_docdir ${CMAKE_INSTALL_DATADIR}/doc/memgate)
 install(FILES ${_doc}/memgate.txt ${_doc}/memgatectl.txt README.md DESTINATION ${_docdir})
+# The guide: README.md links to the pages of docs/, installed beside it.
+install(DIRECTORY docs/ DESTINATION ${_docdir}/docs FILES_MATCHING PATTERN "*.md")
 if(MEMGATE_HELP2MAN)
   install(FILES ${_doc}/memgate.1.gz ${_doc}/memgatectl.1.gz
           DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
