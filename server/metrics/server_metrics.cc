@@ -1,4 +1,4 @@
-// Which counter feeds which metric; see README "Operating memgate" for the
+// Which counter feeds which metric; see docs/operations.md "Metrics" for the
 // list.
 #include "server/metrics/server_metrics.h"
 

@@ -209,7 +209,7 @@ class ServerLimitsTest(unittest.TestCase):
         stats = harness.stats(c)
         self.assertGreater(int(stats["evictions"]), 0)
         self.assertLessEqual(int(stats["bytes"]), limit_mib * 1024 * 1024)
-        # README's Reliability bound: the limit, what memgate held at start,
+        # docs/operations.md's Reliability bound: the limit, what memgate held at start,
         # and 8 MiB for the connections' buffers.
         bound = limit_mib * MIB_IN_KIB + start_kib + 8 * MIB_IN_KIB
         self.assertLessEqual(peak[0], bound, "RSS peaked at %d KiB (start %d KiB)" %
