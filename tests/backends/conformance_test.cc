@@ -37,13 +37,13 @@
 #include "backends/redis/cluster_url.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/simple_memory/simple_memory_store.h"
-#include "backends/testing/delayed_backend.h"
-#include "backends/testing/delayed_simple_store.h"
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_cluster.h"
 #include "tests/backends/redis/redis_server.h"
+#include "tests/doubles/delayed_backend.h"
+#include "tests/doubles/delayed_simple_store.h"
+#include "tests/doubles/sync_calls.h"
 #ifndef MEMGATE_CONFORMANCE_REDIS_CLUSTER
 #include "tests/backends/grpc/service_process.h"
 #endif

@@ -14,8 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "backends/memory/item_allocator.h"
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends {
 namespace {

@@ -13,10 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "backends/simple_memory/simple_memory_store.h"
-#include "backends/testing/delayed_simple_store.h"
-#include "backends/testing/faulty_simple_store.h"
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
+#include "tests/doubles/delayed_simple_store.h"
+#include "tests/doubles/faulty_simple_store.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends {
 namespace {

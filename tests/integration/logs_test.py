@@ -1,12 +1,14 @@
 """Logs on the real binary: --log-format json gives one JSON object per
 line (time, level, message, fields), --access-log one line per closed
-client, --log-level and -v pick what is logged.
+client, --log-level and -v pick what is logged; the backends' lines (Redis
+unreachable) follow the same format and level.
 
   logs_test.py --memgate PATH
 """
 
 import json
 import os
+import socket
 import sys
 import unittest
 
@@ -89,6 +91,58 @@ class LogsTest(unittest.TestCase):
         server.proc.wait(timeout=10)
         self.assertEqual(server.proc.returncode, 2)
         self.assertIn("--access-log: cannot open /nonexistent/dir/access.log", server.log())
+
+
+class RedisBackendLogsTest(unittest.TestCase):
+    """The Redis backend logs through the process's log, so --log-format and
+    --log-level apply to its lines as to the server's."""
+
+    def start(self, *args):
+        """memgate on --backend redis with a Redis URL nothing listens on,
+        after one get (answered SERVER_ERROR) and a stop, so every line it
+        wrote is in; returns the server and the Redis endpoint."""
+        listen = "127.0.0.1:%d" % harness.free_tcp_port()
+        endpoint = "127.0.0.1:%d" % harness.free_tcp_port()
+        server = harness.Memgate(args=["--log-format", "json", "--backend", "redis",
+                                       "--redis-url", "redis://" + endpoint,
+                                       "--redis-timeout", "1s", *args],
+                                 listen=(listen,), wait_ready=False)
+        self.addCleanup(server.stop)
+        host, port = listen.split(":")
+        # Polled, not read from the log: at --log-level error the ready line is
+        # not written.
+        self.assertTrue(harness.wait_until(lambda: self.accepts(host, int(port)), timeout=10),
+                        server.log())
+        with harness.Client((host, int(port))) as c:
+            reply = c.request(b"get k\r\n")
+        self.assertTrue(reply.startswith(b"SERVER_ERROR "), reply)
+        status, graceful = server.stop()
+        self.assertEqual((status, graceful), (0, True), server.log())
+        return server, endpoint
+
+    @staticmethod
+    def accepts(host, port):
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def test_cannot_connect_warning_is_json(self):
+        server, endpoint = self.start()
+        records = [json.loads(line) for line in server.lines]  # every line is JSON
+        warnings = [r for r in records
+                    if r["message"].startswith("redis: cannot connect to redis at " + endpoint)]
+        self.assertTrue(warnings, server.log())
+        self.assertEqual(set(warnings[0]), {"time", "level", "message", "fields"}, warnings[0])
+        self.assertEqual(warnings[0]["level"], "warn")
+        self.assertEqual(warnings[0]["fields"]["endpoint"], endpoint)
+
+    def test_error_level_drops_the_warning(self):
+        server, _ = self.start("--log-level", "error")
+        records = [json.loads(line) for line in server.lines]  # every line is JSON
+        self.assertFalse([r for r in records if "cannot connect" in r["message"]], server.log())
+        self.assertFalse([r for r in records if r["level"] != "error"], server.log())
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "backends/memory/memory_backend.h"
-#include "backends/testing/delayed_backend.h"
 #include "gtest/gtest.h"
 #include "server/protocol/parser.h"
 #include "server/version.h"
+#include "tests/doubles/delayed_backend.h"
 
 namespace memgate::server {
 namespace {

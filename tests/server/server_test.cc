@@ -14,10 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/memory/memory_backend.h"
-#include "backends/testing/delayed_backend.h"
 #include "gtest/gtest.h"
 #include "server/completion.h"
 #include "server/version.h"
+#include "tests/doubles/delayed_backend.h"
 #include "tests/server/test_client.h"
 
 namespace memgate::server {

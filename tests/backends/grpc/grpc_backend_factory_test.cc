@@ -8,10 +8,10 @@
 #include <string>
 #include <thread>
 
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/grpc/service_process.h"
 #include "tests/backends/grpc/simple_store_calls.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends {
 namespace {

@@ -11,9 +11,9 @@
 #include "absl/time/clock.h"
 #include "backends/grpc/grpc_channel.h"
 #include "backends/grpc/grpc_contract_probe.h"
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/grpc/service_process.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends {
 namespace {

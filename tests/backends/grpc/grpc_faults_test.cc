@@ -21,11 +21,11 @@
 #include "backends/grpc/grpc_channel.h"
 #include "backends/grpc/grpc_contract_probe.h"
 #include "backends/grpc/grpc_store.h"
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/grpc/fake_backend_service.h"
 #include "tests/backends/grpc/service_process.h"
 #include "tests/backends/grpc/simple_store_calls.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends {
 namespace {

@@ -1,5 +1,5 @@
 // Blocking wrappers over the asynchronous SimpleStore calls, for the gRPC
-// adapter's tests (backends/testing/sync_calls.h does the same for Backend).
+// adapter's tests (tests/doubles/sync_calls.h does the same for Backend).
 #pragma once
 
 #include <optional>

@@ -20,11 +20,11 @@
 #include "absl/strings/str_cat.h"
 #include "backends/redis/cluster_slot.h"
 #include "backends/redis/cluster_url.h"
-#include "backends/testing/sync_calls.h"
 #include "common/absl_compat.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_cluster.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends::redis::testing {
 namespace {

@@ -17,11 +17,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "backends/redis/redis_backend.h"
-#include "backends/testing/sync_calls.h"
 #include "boost/asio/post.hpp"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_server.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends::redis {
 namespace {

@@ -17,12 +17,12 @@
 #include "absl/synchronization/notification.h"
 #include "backends/clock.h"
 #include "backends/redis/redis_backend.h"
-#include "backends/testing/sync_calls.h"
 #include "common/absl_compat.h"
 #include "common/item_limits.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_server.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends::redis {
 namespace {

@@ -10,10 +10,10 @@
 #include "backends/clock.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/redis/value_digest.h"
-#include "backends/testing/sync_calls.h"
 #include "gtest/gtest.h"
 #include "tests/backends/redis/backend_harness.h"
 #include "tests/backends/redis/redis_server.h"
+#include "tests/doubles/sync_calls.h"
 
 namespace memgate::backends::redis {
 namespace {

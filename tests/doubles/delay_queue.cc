@@ -1,5 +1,5 @@
 // A delayed task runner for the asynchronous test doubles (see delay_queue.h).
-#include "backends/testing/delay_queue.h"
+#include "tests/doubles/delay_queue.h"
 
 #include <algorithm>
 #include <utility>

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "backends/backend.h"
-#include "backends/testing/delay_queue.h"
+#include "tests/doubles/delay_queue.h"
 
 namespace memgate::backends::testing {
 

@@ -11,7 +11,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/simple_store.h"
-#include "backends/testing/delay_queue.h"
+#include "tests/doubles/delay_queue.h"
 
 namespace memgate::backends::testing {
 

@@ -1,5 +1,5 @@
 // Fails chosen SimpleStore calls and records the rest (see faulty_simple_store.h).
-#include "backends/testing/faulty_simple_store.h"
+#include "tests/doubles/faulty_simple_store.h"
 
 #include <utility>
 

@@ -1,7 +1,7 @@
 // Runs each Backend call on a worker thread (see delayed_backend.h). The
 // client context outlives each call's completion (backend.h), so only the
 // borrowed request fields are copied.
-#include "backends/testing/delayed_backend.h"
+#include "tests/doubles/delayed_backend.h"
 
 #include <string>
 #include <utility>

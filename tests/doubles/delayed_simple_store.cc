@@ -1,6 +1,6 @@
 // Runs each SimpleStore call later (see delayed_simple_store.h). Calls keep a
 // pointer to the client: it stays valid until their completion has run.
-#include "backends/testing/delayed_simple_store.h"
+#include "tests/doubles/delayed_simple_store.h"
 
 #include <utility>
 
