@@ -1,12 +1,11 @@
 // Command-line parsing: memcached's flags, memgate's own, and clear errors.
-#include "server/config.h"
-
 #include <initializer_list>
 #include <vector>
 
+#include "app/config/command_line.h"
 #include "gtest/gtest.h"
 
-namespace memgate::server {
+namespace memgate::app {
 namespace {
 
 absl::StatusOr<Config> Parse(std::initializer_list<const char*> args) {
@@ -237,4 +236,4 @@ TEST(ConfigTest, ItemSizeLimitsAsMemcached) {
 }
 
 }  // namespace
-}  // namespace memgate::server
+}  // namespace memgate::app
