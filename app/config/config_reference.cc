@@ -43,7 +43,8 @@ std::string Code(std::string_view text) {
 }
 
 std::string Cell(std::string_view text) {
-  return absl::StrReplaceAll(ToAbsl(text), {{"\n", " "}, {"|", "\\|"}});
+  return absl::StrReplaceAll(ToAbsl(text),
+                             {{"\n", " "}, {"|", "\\|"}, {"<", "&lt;"}, {">", "&gt;"}});
 }
 
 }  // namespace
