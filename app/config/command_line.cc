@@ -98,7 +98,8 @@ absl::StatusOr<Config> ParseCommandLine(int argc, const char* const* argv, Confi
       setting->field.clear(config);
     }
     if (absl::Status status = setting->field.set(input, config); !status.ok()) {
-      return Bad(name, FromAbsl(status.message()));
+      const std::string part = RefusedPart(status);
+      return Bad(part.empty() ? name : part, FromAbsl(status.message()));
     }
   }
 

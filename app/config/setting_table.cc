@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -21,6 +22,8 @@
 
 namespace memgate::app {
 namespace {
+
+constexpr char kRefusedPart[] = "memgate.config/refused-part";
 
 absl::Status Refuse(std::string_view why) { return absl::InvalidArgumentError(ToAbsl(why)); }
 
@@ -373,7 +376,7 @@ SettingField ExtendedOptions() {
                 }
                 absl::Status s = ParseNumber<int64_t>(FromAbsl(item.substr(eq + 1)), 0,
                                                       kMaxIdleTimeout, seconds);
-                if (!s.ok()) return Refuse(absl::StrCat("idle_timeout: ", s.message()));
+                if (!s.ok()) return RefusePart("-o idle_timeout", FromAbsl(s.message()));
                 c.idle_timeout = std::chrono::seconds(seconds);
               } else if (name == "maxconns_fast" || name == "modern") {
                 // memgate already closes a client over -c at once; modern
@@ -1003,6 +1006,17 @@ const Setting* FindKey(std::string_view key) {
     if (!setting.key.empty() && setting.key == key) return &setting;
   }
   return nullptr;
+}
+
+absl::Status RefusePart(std::string_view subject, std::string_view why) {
+  absl::Status status = absl::InvalidArgumentError(ToAbsl(why));
+  status.SetPayload(kRefusedPart, absl::Cord(ToAbsl(subject)));
+  return status;
+}
+
+std::string RefusedPart(const absl::Status& status) {
+  const auto subject = status.GetPayload(kRefusedPart);
+  return subject ? std::string(*subject) : std::string();
 }
 
 std::string FlagsLabel(const Setting& setting) {

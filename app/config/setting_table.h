@@ -97,6 +97,12 @@ const Setting* FindKey(std::string_view key);
 // The names in `setting.flags`.
 std::vector<std::string_view> FlagNames(const Setting& setting);
 
+// A refusal of part of a flag's value (an -o sub-option), which the flag
+// parser names as `subject` ("-o idle_timeout") instead of by the flag.
+absl::Status RefusePart(std::string_view subject, std::string_view why);
+// RefusePart's subject; empty for any other status.
+std::string RefusedPart(const absl::Status& status);
+
 // --help's left column: the flags and the value's name.
 std::string FlagsLabel(const Setting& setting);
 
