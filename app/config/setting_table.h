@@ -2,7 +2,9 @@
 // help, reload behaviour and how its value is read and printed. The flag
 // parser, the config file reader, --help, --check-config, the reload report
 // and docs/configuration.md are all generated from it, so adding a setting
-// is adding one entry to SettingTable() in setting_table.cc.
+// is a field in Config (config.h) and one entry in the table
+// (setting_table.cc); a key in the config file also needs its line in
+// examples/memgate.yaml, which a test checks.
 #pragma once
 
 #include <cstdint>
