@@ -2,12 +2,10 @@
 // setting group at a time.
 #include "app/config_reload.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "app/config/config_file.h"
-#include "app/config/setting_table.h"
+#include "app/config/restart_changes.h"
 #include "common/log.h"
 
 namespace memgate::app {
@@ -15,19 +13,6 @@ namespace {
 
 std::string Key(const ListenerConfig& listener) {
   return listener.id.empty() ? "address " + listener.address : listener.id;
-}
-
-// The settings only a restart changes, by the name a report gives them, in
-// the table's order, each name once.
-std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
-  std::vector<std::string> changed;
-  for (const Setting& setting : SettingTable()) {
-    if (setting.reload != Reload::kRestart) continue;
-    if (setting.field.value(a) == setting.field.value(b)) continue;
-    const std::string name(setting.reported_as.empty() ? setting.key : setting.reported_as);
-    if (std::find(changed.begin(), changed.end(), name) == changed.end()) changed.push_back(name);
-  }
-  return changed;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "app/config/config_file.h"
 #include "app/config/config_printer.h"
 #include "app/config/config_reference.h"
+#include "app/config/restart_changes.h"
 #include "app/config/setting_table.h"
 #include "app/config/usage.h"
 #include "gtest/gtest.h"
@@ -126,6 +127,24 @@ TEST(ConfigTableTest, ReferenceListsEverySetting) {
           << setting.key;
     }
   }
+}
+
+TEST(ConfigTableTest, ReloadReportsRestartOnlyChangesByGroupOnce) {
+  const Config running;
+  Config next = running;
+  EXPECT_TRUE(RestartOnlyChanges(running, next).empty());
+  next.log_level = "debug";
+  next.shutdown_timeout = absl::Seconds(1);
+  next.idle_timeout = std::chrono::seconds(5);
+  next.listeners.push_back({.address = "127.0.0.1:0"});
+  EXPECT_TRUE(RestartOnlyChanges(running, next).empty());
+  next.redis_url = "redis://other:6379";
+  next.redis_cluster_refresh = "1s";
+  next.memory_limit_mb = 8;
+  next.cas_enabled = false;
+  next.listen_fds = {3};
+  EXPECT_EQ(RestartOnlyChanges(running, next),
+            (std::vector<std::string>{"listen_fds", "limits.memory_mb", "protocol", "backend"}));
 }
 
 }  // namespace
