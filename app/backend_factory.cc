@@ -1,8 +1,6 @@
 // The backends memgate can be started with.
 #include "app/backend_factory.h"
 
-#include <chrono>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,7 +9,6 @@
 #include "backends/grpc/grpc_options.h"
 #include "backends/memory/memory_backend.h"
 #include "backends/metadata_layer.h"
-#include "backends/redis/cluster_url.h"
 #include "backends/redis/redis_backend.h"
 #include "backends/redis/redis_options.h"
 #include "backends/simple_memory/simple_memory_store.h"
@@ -22,7 +19,7 @@ namespace {
 
 class MemoryHolder final : public BackendHolder {
  public:
-  explicit MemoryHolder(const server::Config& config)
+  explicit MemoryHolder(const Config& config)
       : backend_(backends::MemoryBackendOptions{.memory_limit_bytes = config.memory_limit_mb << 20,
                                                 .max_item_size = config.max_item_size,
                                                 .evictions = config.evictions_enabled,
@@ -37,7 +34,7 @@ class MemoryHolder final : public BackendHolder {
 // The seed's plain store under the metadata layer: what any SimpleStore gets.
 class SimpleMemoryHolder final : public BackendHolder {
  public:
-  explicit SimpleMemoryHolder(const server::Config& config)
+  explicit SimpleMemoryHolder(const Config& config)
       : layer_(store_, backends::MetadataLayerOptions{.no_extra = config.no_extra,
                                                       .max_item_size = config.max_item_size}) {}
   backends::Backend& backend() override { return layer_; }
@@ -99,57 +96,28 @@ class RedisHolder final : public BackendHolder {
   server::IoPool* pool_ = nullptr;
 };
 
-absl::Status Flag(std::string_view flag, const absl::Status& status) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(flag), ": ", status.message(), " (see --help)"));
-}
-
-absl::StatusOr<std::unique_ptr<BackendHolder>> MakeRedis(const server::Config& config) {
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeRedis(const Config& config) {
   namespace redis = backends::redis;
   if (config.no_extra) {
     return absl::InvalidArgumentError(
         "--no-extra applies to plain stores (--backend simple-memory), not to redis");
   }
-  redis::RedisOptions options;
-  if (redis::IsClusterUrl(config.redis_url)) {
-    absl::StatusOr<std::vector<redis::RedisEndpoint>> seeds =
-        redis::ParseClusterUrl(config.redis_url);
-    if (!seeds.ok()) return Flag("--redis-url", seeds.status());
-    options.cluster_seeds = *std::move(seeds);
-    options.endpoint = options.cluster_seeds.front();
-  } else {
-    absl::StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(config.redis_url);
-    if (!endpoint.ok()) return Flag("--redis-url", endpoint.status());
-    options.endpoint = *std::move(endpoint);
-  }
-  absl::StatusOr<std::chrono::milliseconds> refresh =
-      redis::ParseDuration(config.redis_cluster_refresh);
-  if (!refresh.ok()) return Flag("--redis-cluster-refresh", refresh.status());
-  if (refresh->count() <= 0) {
-    return Flag("--redis-cluster-refresh", absl::InvalidArgumentError("must be positive"));
-  }
-  options.cluster_refresh = *refresh;
-  absl::StatusOr<std::chrono::milliseconds> timeout = redis::ParseDuration(config.redis_timeout);
-  if (!timeout.ok()) return Flag("--redis-timeout", timeout.status());
-  options.timeout = *timeout;
-  absl::StatusOr<redis::RedisMode> mode = redis::ParseRedisMode(config.redis_mode);
-  if (!mode.ok()) return Flag("--redis-mode", mode.status());
-  options.mode = *mode;
-  options.flush = redis::DefaultFlushPolicy(options.mode, config.redis_prefix);
-  if (!config.redis_flush.empty()) {
-    absl::StatusOr<redis::FlushPolicy> flush = redis::ParseFlushPolicy(config.redis_flush);
-    if (!flush.ok()) return Flag("--redis-flush", flush.status());
-    options.flush = *flush;
-  }
-  options.prefix = config.redis_prefix;
-  options.connections_per_loop = config.redis_connections;
-  options.tls_ca_file = config.redis_tls_ca;
-  options.tls_cert_file = config.redis_tls_cert;
-  options.tls_key_file = config.redis_tls_key;
-  options.tls_insecure = config.redis_tls_insecure;
-  options.max_item_size = config.max_item_size;
+  absl::StatusOr<redis::RedisOptions> options =
+      redis::ParseRedisOptions({.url = config.redis_url,
+                                .prefix = config.redis_prefix,
+                                .connections_per_loop = config.redis_connections,
+                                .timeout = config.redis_timeout,
+                                .cluster_refresh = config.redis_cluster_refresh,
+                                .mode = config.redis_mode,
+                                .flush = config.redis_flush,
+                                .tls_ca_file = config.redis_tls_ca,
+                                .tls_cert_file = config.redis_tls_cert,
+                                .tls_key_file = config.redis_tls_key,
+                                .tls_insecure = config.redis_tls_insecure,
+                                .max_item_size = config.max_item_size});
+  if (!options.ok()) return options.status();
   absl::StatusOr<std::unique_ptr<redis::RedisBackend>> backend =
-      redis::RedisBackend::Create(std::move(options));
+      redis::RedisBackend::Create(*std::move(options));
   if (!backend.ok()) return backend.status();
   return std::make_unique<RedisHolder>(*std::move(backend));
 }
@@ -171,21 +139,18 @@ class GrpcHolder final : public BackendHolder {
   const std::string target_;
 };
 
-absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const server::Config& config) {
-  backends::GrpcBackendOptions options;
-  options.target = config.grpc_target;
-  options.timeout = config.grpc_timeout;
-  options.tls_ca_file = config.grpc_tls_ca;
-  options.max_item_size = config.max_item_size;
-  for (const std::string& flag : config.grpc_headers) {
-    absl::StatusOr<backends::GrpcHeader> header = backends::ParseGrpcHeader(flag);
-    if (!header.ok()) return header.status();
-    options.headers.push_back(*std::move(header));
-  }
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const Config& config) {
+  absl::StatusOr<backends::GrpcBackendOptions> options =
+      backends::ParseGrpcOptions({.target = config.grpc_target,
+                                  .timeout = config.grpc_timeout,
+                                  .tls_ca_file = config.grpc_tls_ca,
+                                  .headers = config.grpc_headers,
+                                  .max_item_size = config.max_item_size});
+  if (!options.ok()) return options.status();
   const backends::MetadataLayerOptions layer{.no_extra = config.no_extra,
                                              .max_item_size = config.max_item_size};
   absl::StatusOr<backends::GrpcBackendSelection> selection = backends::MakeGrpcBackend(
-      std::move(options), config.no_extra,
+      *std::move(options), config.no_extra,
       [layer](std::unique_ptr<backends::SimpleStore> store) -> std::unique_ptr<backends::Backend> {
         return std::make_unique<backends::MetadataLayer>(std::move(store), layer);
       });
@@ -195,7 +160,7 @@ absl::StatusOr<std::unique_ptr<BackendHolder>> MakeGrpc(const server::Config& co
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config) {
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const Config& config) {
   if (config.backend == "grpc") return MakeGrpc(config);
   if (!config.grpc_target.empty() || !config.grpc_tls_ca.empty() || !config.grpc_headers.empty()) {
     return absl::InvalidArgumentError("--grpc-* flags apply to --backend grpc");

@@ -7,8 +7,8 @@
 
 #include "absl/status/statusor.h"
 #include "admin/backend_state.h"
+#include "app/config/config.h"
 #include "backends/backend.h"
-#include "server/config.h"
 #include "server/server.h"
 
 namespace memgate::app {
@@ -34,6 +34,6 @@ class BackendHolder {
 // for grpc, blocks until the service answers the contract probe (at most
 // ten seconds) and fails with UNAVAILABLE or DEADLINE_EXCEEDED when it does
 // not.
-absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const server::Config& config);
+absl::StatusOr<std::unique_ptr<BackendHolder>> MakeBackend(const Config& config);
 
 }  // namespace memgate::app

@@ -2,62 +2,17 @@
 // setting group at a time.
 #include "app/config_reload.h"
 
-#include <set>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "server/config_file.h"
+#include "app/config/config_file.h"
+#include "app/config/restart_changes.h"
 #include "common/log.h"
 
 namespace memgate::app {
 namespace {
 
-using server::Config;
-using server::ListenerConfig;
-
 std::string Key(const ListenerConfig& listener) {
   return listener.id.empty() ? "address " + listener.address : listener.id;
-}
-
-// The settings only a restart changes, by the name a report gives them.
-std::vector<std::string> RestartOnlyChanges(const Config& a, const Config& b) {
-  std::vector<std::string> changed;
-  auto check = [&changed](bool same, std::string_view what) {
-    if (!same) changed.emplace_back(what);
-  };
-  check(a.backend == b.backend && a.no_extra == b.no_extra && a.redis_url == b.redis_url &&
-            a.redis_prefix == b.redis_prefix && a.redis_connections == b.redis_connections &&
-            a.redis_timeout == b.redis_timeout && a.redis_mode == b.redis_mode &&
-            a.redis_flush == b.redis_flush && a.redis_tls_ca == b.redis_tls_ca &&
-            a.redis_tls_cert == b.redis_tls_cert && a.redis_tls_key == b.redis_tls_key &&
-            a.redis_tls_insecure == b.redis_tls_insecure && a.grpc_target == b.grpc_target &&
-            a.grpc_timeout == b.grpc_timeout && a.grpc_tls_ca == b.grpc_tls_ca &&
-            a.grpc_headers == b.grpc_headers,
-        "backend");
-  check(a.redis_cluster_refresh == b.redis_cluster_refresh, "backend");
-  check(a.memory_limit_mb == b.memory_limit_mb, "limits.memory_mb");
-  check(a.evictions_enabled == b.evictions_enabled, "limits.evictions");
-  check(a.reqs_per_event == b.reqs_per_event, "limits.reqs_per_event");
-  check(a.flush_enabled == b.flush_enabled && a.cas_enabled == b.cas_enabled &&
-            a.enable_shutdown == b.enable_shutdown,
-        "protocol");
-  check(a.listen_backlog == b.listen_backlog && a.unix_socket == b.unix_socket &&
-            a.unix_mask == b.unix_mask,
-        "network");
-  check(a.pid_file == b.pid_file && a.daemonize == b.daemonize && a.lock_memory == b.lock_memory &&
-            a.enable_coredumps == b.enable_coredumps,
-        "process");
-  check(a.threads == b.threads, "threads");
-  check(a.max_item_size == b.max_item_size, "limits.max_item_size");
-  check(a.max_connections == b.max_connections, "limits.max_connections");
-  check(a.admin == b.admin && a.admin_token_file == b.admin_token_file &&
-            a.admin_insecure == b.admin_insecure && a.admin_tls_cert == b.admin_tls_cert &&
-            a.admin_tls_key == b.admin_tls_key,
-        "admin");
-  check(a.metrics == b.metrics, "metrics");
-  check(a.listen_fds == b.listen_fds, "listen_fds");
-  check(a.access_log == b.access_log, "logging.access_log");
-  return changed;
 }
 
 }  // namespace
@@ -102,7 +57,7 @@ absl::StatusOr<ReloadReport> ConfigReloader::Reload() {
   if (running_.config_file.empty()) {
     return absl::FailedPreconditionError("memgate was started without --config: nothing to reload");
   }
-  absl::StatusOr<Config> loaded = server::LoadConfiguration(running_.args);
+  absl::StatusOr<Config> loaded = LoadConfiguration(running_.args);
   if (!loaded.ok()) return loaded.status();
   Config& next = *loaded;
   ReloadReport report;
@@ -131,9 +86,8 @@ absl::StatusOr<ReloadReport> ConfigReloader::Reload() {
     managed_config_[key] = wanted[key];
     report.applied.push_back(
         absl::StrCat("listener ", info.options.id, " opened on ", info.bound_address));
-    LogInfo(
-        absl::StrCat("listening on ", info.bound_address, " (listener ", info.options.id, ")"),
-        {Field("address", info.bound_address), Field("listener", info.options.id)});
+    LogInfo(absl::StrCat("listening on ", info.bound_address, " (listener ", info.options.id, ")"),
+            {Field("address", info.bound_address), Field("listener", info.options.id)});
   }
   for (auto it = managed_.begin(); it != managed_.end();) {
     const auto& [key, id] = *it;
@@ -176,16 +130,15 @@ absl::StatusOr<ReloadReport> ConfigReloader::Reload() {
     }
   }
 
-  const std::string level = server::EffectiveLogLevel(next);
-  if (level != server::EffectiveLogLevel(running_)) {
+  const std::string level = EffectiveLogLevel(next);
+  if (level != EffectiveLogLevel(running_)) {
     if (absl::StatusOr<LogLevel> parsed = ParseLogLevel(level); parsed.ok()) {
       Logger::Get().SetLevel(*parsed);
       report.applied.push_back(absl::StrCat("log level ", level));
     }
   }
   if (next.log_format != running_.log_format) {
-    Logger::Get().SetFormat(next.log_format == "json" ? LogFormat::kJson
-                                                              : LogFormat::kText);
+    Logger::Get().SetFormat(next.log_format == "json" ? LogFormat::kJson : LogFormat::kText);
     report.applied.push_back(absl::StrCat("log format ", next.log_format));
   }
   if (next.shutdown_timeout != running_.shutdown_timeout) {

@@ -13,7 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "server/config.h"
+#include "app/config/config.h"
 #include "server/server.h"
 
 namespace memgate::app {
@@ -25,21 +25,20 @@ struct ReloadReport {
 
 // The listeners a configuration asks for: the flags' addresses, then the
 // file's listeners; -o idle_timeout fills in those that set no idle timeout.
-std::vector<server::ListenerConfig> ConfiguredListeners(const server::Config& config);
+std::vector<ListenerConfig> ConfiguredListeners(const Config& config);
 
 // How to open `listener` under `config`: its own settings plus the server's
 // listen backlog (-b) and the unix socket's mode (-s with -a).
-server::ListenerOptions ListenerOptionsFor(const server::Config& config,
-                                           const server::ListenerConfig& listener);
+server::ListenerOptions ListenerOptionsFor(const Config& config, const ListenerConfig& listener);
 
 class ConfigReloader {
  public:
   // `running` is the configuration memgate started with; `server` must
   // outlive the reloader.
-  ConfigReloader(server::Server& server, server::Config running);
+  ConfigReloader(server::Server& server, Config running);
 
   // A start-up listener opened for `listener`, now `id`: reloads manage it.
-  void Track(const server::ListenerConfig& listener, const std::string& id);
+  void Track(const ListenerConfig& listener, const std::string& id);
 
   // FAILED_PRECONDITION without a config file; the loader's
   // INVALID_ARGUMENT for a bad file; the listener manager's error when a
@@ -52,10 +51,10 @@ class ConfigReloader {
  private:
   server::Server& server_;
   mutable absl::Mutex mu_;
-  server::Config running_ ABSL_GUARDED_BY(mu_);
+  Config running_ ABSL_GUARDED_BY(mu_);
   // Listener key (its id, or its address when it has none) -> listener id.
   std::map<std::string, std::string> managed_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, server::ListenerConfig> managed_config_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ListenerConfig> managed_config_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace memgate::app

@@ -1,4 +1,4 @@
-// Parsing of --grpc-header.
+// Parsing of the --grpc-* settings.
 #include "backends/grpc/grpc_options.h"
 
 #include <string>
@@ -54,6 +54,20 @@ absl::StatusOr<GrpcHeader> ParseGrpcHeader(std::string_view flag) {
     }
   }
   return header;
+}
+
+absl::StatusOr<GrpcBackendOptions> ParseGrpcOptions(const GrpcSettings& settings) {
+  GrpcBackendOptions options;
+  options.target = settings.target;
+  options.timeout = settings.timeout;
+  options.tls_ca_file = settings.tls_ca_file;
+  options.max_item_size = settings.max_item_size;
+  for (const std::string& flag : settings.headers) {
+    absl::StatusOr<GrpcHeader> header = ParseGrpcHeader(flag);
+    if (!header.ok()) return header.status();
+    options.headers.push_back(*std::move(header));
+  }
+  return options;
 }
 
 }  // namespace memgate::backends

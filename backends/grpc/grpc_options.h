@@ -1,6 +1,6 @@
 // How memgate reaches a BackendService (proto/memgate/backend/v1): the
 // settings behind --grpc-target, --grpc-timeout, --grpc-tls-ca and
-// --grpc-header, and the parsing of the header flag.
+// --grpc-header, and their parsing from the values as given.
 #pragma once
 
 #include <cstddef>
@@ -40,5 +40,17 @@ struct GrpcBackendOptions {
 // colon, the name is empty or not a valid header name, or it is a name gRPC
 // reserves (":path", "grpc-*", "content-type", "te", ...).
 absl::StatusOr<GrpcHeader> ParseGrpcHeader(std::string_view flag);
+
+// The --grpc-* settings as given, before they are parsed.
+struct GrpcSettings {
+  std::string target;
+  absl::Duration timeout = absl::Seconds(1);
+  std::string tls_ca_file;
+  std::vector<std::string> headers;  // "name: value"
+  std::size_t max_item_size = kDefaultMaxItemSize;
+};
+
+// ParseGrpcHeader's error for the first bad header.
+absl::StatusOr<GrpcBackendOptions> ParseGrpcOptions(const GrpcSettings& settings);
 
 }  // namespace memgate::backends

@@ -1,5 +1,5 @@
-// The Redis backend's settings, one field per --redis-* flag, and the parsers
-// the composition root uses for the flags' values.
+// The Redis backend's settings, one field per --redis-* flag, and their
+// parsing from the values as the command line or config file give them.
 #pragma once
 
 #include <chrono>
@@ -44,6 +44,26 @@ struct RedisOptions {
   std::chrono::milliseconds backoff_initial{50};
   std::chrono::milliseconds backoff_max{2000};
 };
+
+// The --redis-* settings as given, before they are parsed.
+struct RedisSettings {
+  std::string url;
+  std::string prefix;
+  int connections_per_loop = 1;
+  std::string timeout;          // a duration, as ParseDuration reads it
+  std::string cluster_refresh;  // likewise
+  std::string mode;             // memcached or raw
+  std::string flush;            // prefix, db or off; empty: the mode's default
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls_insecure = false;
+  std::size_t max_item_size = kDefaultMaxItemSize;
+};
+
+// INVALID_ARGUMENT naming the flag of the first bad value, e.g.
+// "--redis-url: ... (see --help)".
+absl::StatusOr<RedisOptions> ParseRedisOptions(const RedisSettings& settings);
 
 // "500ms", "2s", "1m", "1h"; a bare number is seconds.
 absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text);

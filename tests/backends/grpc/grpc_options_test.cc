@@ -26,5 +26,17 @@ TEST(ParseGrpcHeader, EmptyValueIsAllowed) {
   EXPECT_EQ(header->value, "");
 }
 
+TEST(ParseGrpcOptions, ParsesEveryHeaderAndStopsAtTheFirstBadOne) {
+  absl::StatusOr<GrpcBackendOptions> options = ParseGrpcOptions(
+      {.target = "unix:/run/kv.sock", .headers = {"a: 1", "B: 2"}, .max_item_size = 2048});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->target, "unix:/run/kv.sock");
+  ASSERT_EQ(options->headers.size(), 2u);
+  EXPECT_EQ(options->headers[1].name, "b");
+  EXPECT_EQ(options->max_item_size, 2048u);
+  EXPECT_EQ(ParseGrpcOptions({.headers = {"a: 1", "no-colon"}}).status().message(),
+            "--grpc-header wants 'name: value', got 'no-colon'");
+}
+
 }  // namespace
 }  // namespace memgate::backends

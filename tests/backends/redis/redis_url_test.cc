@@ -114,5 +114,54 @@ TEST(RedisOptionsTest, ModesAndFlushPolicies) {
   EXPECT_EQ(DefaultFlushPolicy(RedisMode::kRaw, "app:"), FlushPolicy::kOff);
 }
 
+RedisSettings Settings() {
+  return {.url = "redis://127.0.0.1:6379",
+          .timeout = "1s",
+          .cluster_refresh = "5s",
+          .mode = "memcached"};
+}
+
+TEST(RedisOptionsTest, SettingsBecomeOptions) {
+  RedisSettings settings = Settings();
+  settings.url = "redis+cluster://a:7000,b:7001";
+  settings.prefix = "app:";
+  settings.timeout = "500ms";
+  settings.connections_per_loop = 3;
+  absl::StatusOr<RedisOptions> options = ParseRedisOptions(settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->cluster_seeds.size(), 2u);
+  EXPECT_EQ(options->timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(options->cluster_refresh, std::chrono::milliseconds(5000));
+  EXPECT_EQ(options->flush, FlushPolicy::kPrefix);
+  EXPECT_EQ(options->connections_per_loop, 3);
+}
+
+TEST(RedisOptionsTest, BadSettingsNameTheirFlag) {
+  struct Case {
+    void (*change)(RedisSettings&);
+    const char* message;
+  };
+  const Case cases[] = {
+      {[](RedisSettings& s) { s.timeout = "soon"; },
+       "--redis-timeout: bad duration: 'soon' (see --help)"},
+      {[](RedisSettings& s) { s.cluster_refresh = "0s"; },
+       "--redis-cluster-refresh: must be positive (see --help)"},
+      {[](RedisSettings& s) { s.mode = "fast"; },
+       "--redis-mode: --redis-mode must be memcached or raw, not 'fast' (see --help)"},
+      {[](RedisSettings& s) { s.flush = "all"; },
+       "--redis-flush: --redis-flush must be prefix, db or off, not 'all' (see --help)"},
+  };
+  for (const Case& c : cases) {
+    RedisSettings settings = Settings();
+    c.change(settings);
+    absl::StatusOr<RedisOptions> options = ParseRedisOptions(settings);
+    ASSERT_FALSE(options.ok()) << c.message;
+    EXPECT_EQ(options.status().message(), c.message);
+  }
+  RedisSettings bad_url = Settings();
+  bad_url.url = "http://x";
+  EXPECT_EQ(ParseRedisOptions(bad_url).status().message().substr(0, 13), "--redis-url: ");
+}
+
 }  // namespace
 }  // namespace memgate::backends::redis

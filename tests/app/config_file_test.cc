@@ -1,7 +1,7 @@
 // The config file: every key read into the same settings as its flag, every
 // kind of bad file refused with its line and key, flags over the file, and
 // the printed configuration read back unchanged.
-#include "server/config_file.h"
+#include "app/config/config_file.h"
 
 #include <fstream>
 #include <iterator>
@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "app/config/config_printer.h"
 #include "gtest/gtest.h"
 
-namespace memgate::server {
+namespace memgate::app {
 namespace {
 
 absl::StatusOr<Config> Parse(const std::string& yaml) { return ParseConfigYaml(yaml, "m.yaml"); }
@@ -325,4 +326,4 @@ TEST(ConfigFileTest, ExampleFileIsValid) {
 }
 
 }  // namespace
-}  // namespace memgate::server
+}  // namespace memgate::app

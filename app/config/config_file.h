@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/config.h"
+#include "app/config/config.h"
 
-namespace memgate::server {
+namespace memgate::app {
 
 // Parses a config file's text; `source` names it in errors, which read
 // "SOURCE:LINE: KEY: why" (e.g. "memgate.yaml:12: listeners[1].address:
@@ -22,17 +22,9 @@ absl::StatusOr<Config> ParseConfigYaml(std::string_view text, std::string_view s
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
 // The command line over the config file it names with --config or
-// --check-config (none: the flags alone). Run again on SIGHUP to re-read the
-// file with the same flags.
+// --check-config (none: the flags alone). Run again on a reload to re-read
+// the file with the same flags.
 absl::StatusOr<Config> LoadConfiguration(const std::vector<std::string>& args);
 absl::StatusOr<Config> LoadConfiguration(int argc, const char* const* argv);
 
-// The effective configuration as a config file (what --check-config prints):
-// every key, defaults included; parsing it gives the same settings back.
-std::string FormatConfig(const Config& config);
-
-// The log level the configuration asks for: --log-level, else from -v/-vv
-// (info, debug, trace).
-std::string EffectiveLogLevel(const Config& config);
-
-}  // namespace memgate::server
+}  // namespace memgate::app

@@ -1,12 +1,11 @@
 // Command-line parsing: memcached's flags, memgate's own, and clear errors.
-#include "server/config.h"
-
 #include <initializer_list>
 #include <vector>
 
+#include "app/config/command_line.h"
 #include "gtest/gtest.h"
 
-namespace memgate::server {
+namespace memgate::app {
 namespace {
 
 absl::StatusOr<Config> Parse(std::initializer_list<const char*> args) {
@@ -188,6 +187,10 @@ TEST(ConfigTest, ExtendedOptionsRefuseWhatMemcachedRefuses) {
   auto illegal = Parse({"-o", "idle_timeout=1,bogus=3"});
   ASSERT_FALSE(illegal.ok());
   EXPECT_NE(illegal.status().message().find("Illegal suboption \"bogus=3\""), std::string::npos);
+  auto bad_number = Parse({"-o", "idle_timeout=soon"});
+  ASSERT_FALSE(bad_number.ok());
+  EXPECT_EQ(bad_number.status().message(),
+            "-o idle_timeout: \"soon\" is not a number from 0 to 2147483648 (see --help)");
 }
 
 TEST(ConfigTest, CompatibilityFlagsWarn) {
@@ -237,4 +240,4 @@ TEST(ConfigTest, ItemSizeLimitsAsMemcached) {
 }
 
 }  // namespace
-}  // namespace memgate::server
+}  // namespace memgate::app
