@@ -129,7 +129,6 @@ class Connection final : public Session {
   SocketReader reader_;
   boost::asio::io_context& loop_;
   Dispatcher& dispatcher_;
-  ServerStats& stats_;
   ThreadCounters& counters_;
   ClientRegistry& registry_;
   const backends::ClientContext client_;
