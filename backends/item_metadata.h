@@ -1,7 +1,5 @@
-// What the metadata layer keeps of each key besides its value (flags, cas,
-// expiry, the meta commands' item state), behind one interface so that
-// --no-extra is chosen once, at construction: the full table
-// (metadata_table.h) or nothing at all (pass_through_metadata.h).
+// What the metadata layer keeps of each key besides its value, behind one
+// interface: --no-extra picks PassThroughMetadata over MetadataTable, once.
 #pragma once
 
 #include <cstddef>

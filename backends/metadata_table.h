@@ -17,9 +17,10 @@
 
 namespace memgate::backends {
 
-// Sharded by key hash, one lock per shard; an entry is created only by Put,
-// PutPending and the default GetOrDefault and Update make, and leaves by
-// Erase, EraseIfExpired, a settled miss or Clear.
+// Sharded by key hash, one lock per shard. Entries enter in two places only
+// (Put, and EntryOrDefault for every other write) and leave through Erase,
+// EraseIfExpired, a settled miss and Clear, so a bound on the table (expiry
+// sweeps, a cap on its size) is a matter of this class alone.
 class MetadataTable final : public ItemMetadata {
  public:
   explicit MetadataTable(std::size_t shard_count);

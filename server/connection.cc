@@ -2,7 +2,6 @@
 // over its socket.
 #include "server/connection.h"
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
 

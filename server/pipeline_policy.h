@@ -1,6 +1,5 @@
-// How far a connection lets one client's pipeline run ahead: when it may
-// read and parse more, memcached's -R turn among the loop's connections, and
-// whether a write or a yield is already on its way to the loop.
+// How far a connection lets one client's pipeline run ahead: when it reads
+// and parses more, memcached's -R turns, and writes and resumes posted once.
 #pragma once
 
 #include <algorithm>

@@ -1,7 +1,5 @@
-// A connection's replies in command order: each command reserves a slot,
-// the backend's completion fills it (possibly out of order, values shared
-// from the backend's memory rather than copied), and completed slots move,
-// in order, to the output the next socket write sends.
+// A connection's replies in command order: slots that backend completions
+// fill in any order and that leave, in order, for the socket's next write.
 #pragma once
 
 #include <cstddef>
