@@ -1,8 +1,6 @@
 // Connection's life on one thread over a socket pair: a client the backend
 // refuses, a graceful drain with replies still owed, a drain before the
 // backend has answered, the peer's half close, a closing reply, and -R.
-#include "server/connection.h"
-
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #include "boost/asio/io_context.hpp"
 #include "gtest/gtest.h"
 #include "server/client_registry.h"
+#include "server/connection.h"
 #include "server/dispatcher.h"
 #include "server/events.h"
 #include "server/server_stats.h"
