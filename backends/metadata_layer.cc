@@ -7,13 +7,16 @@
 // next command on its keys sees its effect.
 #include "backends/metadata_layer.h"
 
-#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
-#include "absl/hash/hash.h"
 #include "backends/arith.h"
 #include "backends/expiry.h"
-#include "common/absl_compat.h"
+#include "backends/metadata_table.h"
+#include "backends/pass_through_metadata.h"
 
 namespace memgate::backends {
 namespace {
@@ -52,11 +55,6 @@ Result NeedsMetadata() {
   return Failure<Result>(BackendError{std::string(kNeedsMetadata), false});
 }
 
-// What a pending write remembers of its value.
-uint64_t Digest(std::string_view value) {
-  return static_cast<uint64_t>(absl::Hash<absl::string_view>{}(ToAbsl(value)));
-}
-
 // The keys of a Get and the store's values, kept alive by the hits' owner.
 struct GetHolder {
   std::vector<std::string> keys;
@@ -89,6 +87,7 @@ class MetadataLayer::Call {
 
   const MetadataLayerOptions& options() const { return layer_.options_; }
   SimpleStore& store() { return layer_.store_; }
+  ItemMetadata& metadata() { return *layer_.metadata_; }
   void Leave() { layer_.gate_.Leave(ticket_); }
 
   // Settles a pending write on `key` by reading it (a failed read leaves it
@@ -96,24 +95,26 @@ class MetadataLayer::Call {
   // has expired, so the composite command after it cannot find the item
   // there; then Proceed.
   void ExpireThenProceed(const std::string& key) {
-    if (options().no_extra || !layer_.HasPending(key)) {
+    if (!metadata().HasPending(key)) {
       ExpireIfDue(key);
       return;
     }
     const std::string_view keys[] = {key};
     store().Get(*client_, keys, [this, &key](GetReply reply) {
-      if (!reply.error && reply.values.size() == 1) layer_.SettlePending(key, reply.values.front());
+      if (!reply.error && reply.values.size() == 1) {
+        metadata().SettlePending(key, reply.values.front());
+      }
       ExpireIfDue(key);
     });
   }
 
   void ExpireIfDue(const std::string& key) {
-    if (options().no_extra || !layer_.Expired(key, layer_.Now())) {
+    if (!metadata().Expired(key, layer_.Now())) {
       Proceed();
       return;
     }
     store().Delete(*client_, key, [this, &key](DeleteReply) {
-      layer_.EraseIfExpired(key, layer_.Now());
+      metadata().EraseIfExpired(key, layer_.Now());
       Proceed();
     });
   }
@@ -124,32 +125,28 @@ class MetadataLayer::Call {
   // the value; then Stored. An item that is stored already expired is
   // deleted instead.
   void SetAndRecord(const std::string& key, int64_t store_exptime, std::string_view value) {
-    if (!options().no_extra && record_.state.expires_at == kAlreadyExpired) {
-      layer_.EraseMeta(key);
+    if (record_.state.expires_at == kAlreadyExpired) {
+      metadata().Erase(key);
       store().Delete(*client_, key, [this](DeleteReply reply) {
         if (reply.error) {
           Stored(StoreFailure(*std::move(reply.error)));
           return;
         }
-        Stored(StoreAnswer(StoreOutcome::kStored, layer_.NextCas()));
+        Stored(StoreAnswer(StoreOutcome::kStored, metadata().NextCas()));
       });
       return;
     }
-    const uint64_t digest = options().no_extra ? 0 : Digest(value);
+    const uint64_t fingerprint = metadata().Fingerprint(value);
     store().Set(*client_, key, record_.flags, store_exptime, value,
-                [this, &key, digest](SetReply reply) {
+                [this, &key, fingerprint](SetReply reply) {
                   if (reply.error) {
-                    if (!options().no_extra) layer_.PutPending(key, digest, record_, layer_.Now());
+                    metadata().PutPending(key, fingerprint, record_, layer_.Now());
                     Stored(StoreFailure(*std::move(reply.error)));
                     return;
                   }
-                  uint64_t cas = 0;
-                  if (!options().no_extra) {
-                    cas = layer_.NextCas();
-                    record_.cas = cas;
-                    layer_.PutMeta(key, record_);
-                  }
-                  Stored(StoreAnswer(StoreOutcome::kStored, cas));
+                  record_.cas = metadata().NextCas();
+                  metadata().Put(key, record_);
+                  Stored(StoreAnswer(StoreOutcome::kStored, record_.cas));
                 });
   }
 
@@ -225,25 +222,20 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
     const int64_t now = layer_.Now();
     for (std::size_t i = 0; i < holder_->keys.size(); ++i) {
       const std::string& key = holder_->keys[i];
-      if (!options().no_extra) layer_.SettlePending(key, holder_->values[i]);
+      metadata().SettlePending(key, holder_->values[i]);
       if (!holder_->values[i]) continue;
-      Hit hit{key, *holder_->values[i], 0, 0, holder_};
-      if (!options().no_extra) {
-        if (layer_.Expired(key, now)) {
-          expired_.push_back(i);
-          continue;
-        }
-        const ItemMeta meta = layer_.UpdateMeta(key, now, [&](ItemMeta& m) {
-          if (!touch_exptime_) return;
-          const int64_t expires_at = AbsoluteExpiry(*touch_exptime_, now);
-          // gat with a past time answers the item once, then it is gone.
-          m.state.expires_at = expires_at == kAlreadyExpired ? 1 : expires_at;
-          if (expires_at == kAlreadyExpired) expired_.push_back(i);
-        });
-        hit.flags = meta.flags;
-        hit.cas = meta.cas;
+      if (metadata().Expired(key, now)) {
+        expired_.push_back(i);
+        continue;
       }
-      result_.hits.push_back(std::move(hit));
+      const ItemMeta meta = metadata().Update(key, now, [&](ItemMeta& m) {
+        if (!touch_exptime_) return;
+        const int64_t expires_at = AbsoluteExpiry(*touch_exptime_, now);
+        // gat with a past time answers the item once, then it is gone.
+        m.state.expires_at = expires_at == kAlreadyExpired ? 1 : expires_at;
+        if (expires_at == kAlreadyExpired) expired_.push_back(i);
+      });
+      result_.hits.push_back(Hit{key, *holder_->values[i], meta.flags, meta.cas, holder_});
     }
     if (expired_.empty()) {
       Finish(std::move(result_));
@@ -252,7 +244,7 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
     deletes_left_.store(expired_.size(), std::memory_order_relaxed);
     for (std::size_t i : expired_) {
       store().Delete(*client_, holder_->keys[i], [this, i](DeleteReply) {
-        layer_.EraseIfExpired(holder_->keys[i], layer_.Now());
+        metadata().EraseIfExpired(holder_->keys[i], layer_.Now());
         if (deletes_left_.fetch_sub(1, std::memory_order_acq_rel) == 1) Finish(std::move(result_));
       });
     }
@@ -284,7 +276,7 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
   void Answer(bool created) {
     const int64_t now = layer_.Now();
     const std::string& key = holder_->keys.front();
-    const ItemMeta meta = layer_.UpdateMeta(
+    const ItemMeta meta = metadata().Update(
         key, now, [&](ItemMeta& m) { result_.meta = ApplyMetaGet(*meta_, created, now, m.state); });
     result_.hits.push_back(Hit{key, *holder_->values.front(), meta.flags, meta.cas, holder_});
     Finish(std::move(result_));
@@ -303,11 +295,11 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
 class MetadataLayer::StoreCall final : public Answering<StoreResult> {
  public:
   StoreCall(MetadataLayer& layer, const ClientContext& client, const StoreRequest& request,
-            Done<StoreResult> done)
+            StoreMode mode, Done<StoreResult> done)
       : Answering(layer, client, std::move(done)),
         key_(request.key),
         value_(request.value),
-        mode_(request.mode),
+        mode_(mode),
         flags_(request.flags),
         exptime_(request.exptime),
         cas_(request.cas),
@@ -318,8 +310,8 @@ class MetadataLayer::StoreCall final : public Answering<StoreResult> {
   bool appends() const { return mode_ == StoreMode::kAppend || mode_ == StoreMode::kPrepend; }
 
   void Run() override {
-    // The seed: set, and cas without metadata, store whatever was there.
-    if (mode_ == StoreMode::kSet || (mode_ == StoreMode::kCas && options().no_extra)) {
+    // The seed: set stores whatever was there.
+    if (mode_ == StoreMode::kSet) {
       Write();
       return;
     }
@@ -355,7 +347,7 @@ class MetadataLayer::StoreCall final : public Answering<StoreResult> {
         return;
       }
       const int64_t now = layer_.Now();
-      const ItemMeta meta = layer_.MetaOrDefault(key_, now);
+      const ItemMeta meta = metadata().GetOrDefault(key_, now);
       if (meta.cas != cas_) {
         // ms I with an older cas stores the value anyway, stale, keeping
         // the item's TTL and win token.
@@ -383,7 +375,7 @@ class MetadataLayer::StoreCall final : public Answering<StoreResult> {
       return;
     }
     const int64_t now = layer_.Now();
-    const ItemMeta meta = options().no_extra ? ItemMeta{} : layer_.MetaOrDefault(key_, now);
+    const ItemMeta meta = metadata().GetOrDefault(key_, now);
     if (cas_ != 0 && meta.cas != cas_) {
       Finish(StoreAnswer(StoreOutcome::kExists));
       return;
@@ -402,7 +394,7 @@ class MetadataLayer::StoreCall final : public Answering<StoreResult> {
   // The request's value, flags and exptime.
   void Write() {
     const int64_t now = layer_.Now();
-    const int64_t expires_at = options().no_extra ? 0 : AbsoluteExpiry(exptime_, now);
+    const int64_t expires_at = metadata().ExpiresAt(exptime_, now);
     record_ = ItemMeta{flags_, 0, NewItemState(expires_at, now, key_binary_)};
     SetAndRecord(key_, exptime_, value_);
   }
@@ -451,12 +443,12 @@ class MetadataLayer::DeleteCall final : public Answering<DeleteResult> {
       const int64_t now = layer_.Now();
       if (!found.found) {
         result.outcome = DeleteOutcome::kNotFound;
-      } else if (compare_cas_ && layer_.MetaOrDefault(key_, now).cas != *compare_cas_) {
+      } else if (compare_cas_ && metadata().GetOrDefault(key_, now).cas != *compare_cas_) {
         result.outcome = DeleteOutcome::kExists;
       } else if (invalidate_) {
-        layer_.UpdateMeta(key_, now, [&](ItemMeta& m) {
+        metadata().Update(key_, now, [&](ItemMeta& m) {
           Invalidate(ttl_, now, m.state);
-          m.cas = layer_.NextCas();
+          m.cas = metadata().NextCas();
         });
       } else {
         Remove();
@@ -468,8 +460,8 @@ class MetadataLayer::DeleteCall final : public Answering<DeleteResult> {
 
   // An expired item is not found, but leaves the store all the same.
   void Remove() {
-    const bool expired = !options().no_extra && layer_.Expired(key_, layer_.Now());
-    if (!options().no_extra) layer_.EraseMeta(key_);
+    const bool expired = metadata().Expired(key_, layer_.Now());
+    metadata().Erase(key_);
     store().Delete(*client_, key_, [this, expired](DeleteReply reply) {
       if (reply.error) {
         Finish(Failure<DeleteResult>(*std::move(reply.error)));
@@ -525,7 +517,7 @@ class MetadataLayer::ArithCall final : public Answering<ArithResult> {
       SetAndRecord(key_, 0, FormatArithValue(value_, 0));
       return;
     }
-    const ItemMeta meta = options().no_extra ? ItemMeta{} : layer_.MetaOrDefault(key_, now);
+    const ItemMeta meta = metadata().GetOrDefault(key_, now);
     ArithResult result;
     if (request_.compare_cas != 0 && meta.cas != request_.compare_cas) {
       result.outcome = ArithOutcome::kExists;
@@ -589,18 +581,14 @@ class MetadataLayer::TouchCall final : public Answering<TouchResult> {
         Finish(std::move(result));
         return;
       }
-      if (options().no_extra) {  // nothing expires
-        Finish(std::move(result));
-        return;
-      }
       const int64_t now = layer_.Now();
-      const int64_t expires_at = AbsoluteExpiry(exptime_, now);
+      const int64_t expires_at = metadata().ExpiresAt(exptime_, now);
       if (expires_at == kAlreadyExpired) {
-        layer_.EraseMeta(key_);
+        metadata().Erase(key_);
         store().Delete(*client_, key_, [this](DeleteReply) { Finish(TouchResult{}); });
         return;
       }
-      layer_.UpdateMeta(key_, now, [&](ItemMeta& m) { m.state.expires_at = expires_at; });
+      metadata().Update(key_, now, [&](ItemMeta& m) { m.state.expires_at = expires_at; });
       Finish(std::move(result));
     });
   }
@@ -618,7 +606,7 @@ class MetadataLayer::FlushCall final : public Answering<FlushResult> {
 
  private:
   void Run() override {
-    layer_.ClearMeta();
+    metadata().Clear();
     store().FlushAll(*client_, [this](DoneReply reply) {
       if (reply.error) {
         Finish(Failure<FlushResult>(*std::move(reply.error)));
@@ -632,10 +620,12 @@ class MetadataLayer::FlushCall final : public Answering<FlushResult> {
 // --- the layer ----------------------------------------------------------------------
 
 MetadataLayer::MetadataLayer(SimpleStore& store, MetadataLayerOptions options)
-    : store_(store), options_(options), gate_(options.shard_count) {
-  const std::size_t count = std::max<std::size_t>(options_.shard_count, 1);
-  for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<MetaShard>());
-}
+    : store_(store),
+      options_(options),
+      metadata_(options.no_extra
+                    ? std::unique_ptr<ItemMetadata>(std::make_unique<PassThroughMetadata>())
+                    : std::make_unique<MetadataTable>(options.shard_count)),
+      gate_(options.shard_count) {}
 
 MetadataLayer::MetadataLayer(std::unique_ptr<SimpleStore> store, MetadataLayerOptions options)
     : MetadataLayer(*store, options) {
@@ -698,8 +688,12 @@ void MetadataLayer::Store(const ClientContext& client, const StoreRequest& reque
     std::move(done)(NeedsMetadata<StoreResult>());
     return;
   }
+  // Without metadata there is no cas to compare: cas stores whatever was
+  // there, as set does (the seed).
+  const StoreMode mode =
+      options_.no_extra && request.mode == StoreMode::kCas ? StoreMode::kSet : request.mode;
   Start(client, {&request.key, 1}, KeyGate::Mode::kExclusive,
-        new StoreCall(*this, client, request, std::move(done)));
+        new StoreCall(*this, client, request, mode, std::move(done)));
 }
 
 void MetadataLayer::Delete(const ClientContext& client, const DeleteRequest& request,
@@ -760,110 +754,6 @@ void MetadataLayer::Stats(Done<StatsResult> done) {
   std::move(done)(std::move(result));
 }
 
-// --- side table -------------------------------------------------------------
-
-MetadataLayer::MetaShard& MetadataLayer::ShardFor(std::string_view key) {
-  const std::size_t hash = absl::Hash<std::string_view>{}(key);
-  return *shards_[(static_cast<uint64_t>(hash) >> 32) % shards_.size()];
-}
-
-void MetadataLayer::PutMeta(std::string_view key, const ItemMeta& meta) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  shard.table.insert_or_assign(std::string(key), MetaEntry{meta, std::nullopt});
-}
-
-void MetadataLayer::EraseMeta(std::string_view key) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  shard.table.erase(ToAbsl(key));
-}
-
-MetadataLayer::MetaEntry& MetadataLayer::EntryOrDefault(MetaShard& shard, std::string_view key,
-                                                        int64_t now) {
-  auto it = shard.table.find(ToAbsl(key));
-  if (it == shard.table.end()) {
-    it = shard.table
-             .emplace(std::string(key),
-                      MetaEntry{ItemMeta{0, NextCas(), NewItemState(0, now, false)}, std::nullopt})
-             .first;
-  }
-  return it->second;
-}
-
-MetadataLayer::ItemMeta MetadataLayer::MetaOrDefault(std::string_view key, int64_t now) {
-  return UpdateMeta(key, now, [](ItemMeta&) {});
-}
-
-template <typename Fn>
-MetadataLayer::ItemMeta MetadataLayer::UpdateMeta(std::string_view key, int64_t now, Fn fn) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  ItemMeta& meta = EntryOrDefault(shard, key, now).meta;
-  fn(meta);
-  return meta;
-}
-
-bool MetadataLayer::Expired(std::string_view key, int64_t now) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(ToAbsl(key));
-  return it != shard.table.end() && IsExpired(it->second.meta.state.expires_at, now);
-}
-
-void MetadataLayer::PutPending(std::string_view key, uint64_t digest, const ItemMeta& record,
-                               int64_t now) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  EntryOrDefault(shard, key, now).pending = PendingWrite{digest, record.flags, record.state};
-}
-
-bool MetadataLayer::HasPending(std::string_view key) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(ToAbsl(key));
-  return it != shard.table.end() && it->second.pending.has_value();
-}
-
-void MetadataLayer::SettlePending(std::string_view key, const std::optional<std::string>& value) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(ToAbsl(key));
-  if (it == shard.table.end() || !it->second.pending) return;
-  if (!value) {
-    shard.table.erase(it);
-    return;
-  }
-  const PendingWrite& pending = *it->second.pending;
-  if (Digest(*value) == pending.digest) {
-    it->second.meta = ItemMeta{pending.flags, NextCas(), pending.state};
-  }
-  it->second.pending.reset();
-}
-
-void MetadataLayer::EraseIfExpired(std::string_view key, int64_t now) {
-  MetaShard& shard = ShardFor(key);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.table.find(ToAbsl(key));
-  if (it != shard.table.end() && IsExpired(it->second.meta.state.expires_at, now)) {
-    shard.table.erase(it);
-  }
-}
-
-void MetadataLayer::ClearMeta() {
-  for (auto& shard : shards_) {
-    absl::MutexLock lock(&shard->mu);
-    shard->table.clear();
-  }
-}
-
-std::size_t MetadataLayer::MetadataSize() const {
-  std::size_t size = 0;
-  for (const auto& shard : shards_) {
-    absl::MutexLock lock(&shard->mu);
-    size += shard->table.size();
-  }
-  return size;
-}
+std::size_t MetadataLayer::MetadataSize() const { return metadata_->size(); }
 
 }  // namespace memgate::backends

@@ -1,7 +1,7 @@
-// Connection: the read -> parse -> dispatch -> ordered reply -> write loop.
+// Connection: the read -> parse -> dispatch -> ordered reply -> write loop
+// over its socket.
 #include "server/connection.h"
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -18,18 +18,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t kInitialReadBuffer = 16 * 1024;
-// Stop reading and parsing while this much output is queued, or while as many
-// replies are outstanding as would take about that much at the size this
-// client's replies have had (within the bounds below), so one client can
-// neither grow our memory without bound nor keep a backend connection it
-// shares with others busy with its replies for long.
-constexpr std::size_t kMaxQueuedOutput = 4 * 1024 * 1024;
 // On shutdown, how long a half-received command may wait for its rest.
 constexpr std::chrono::milliseconds kDrainGrace{200};
-constexpr uint64_t kMinOutstandingReplies = 1;
-constexpr uint64_t kMaxOutstandingReplies = 1024;
-// Until replies have been seen: 4 outstanding.
-constexpr std::size_t kInitialReplyBytes = kMaxQueuedOutput / 4;
 
 int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -46,7 +36,6 @@ Connection::Connection(Socket socket, asio::io_context& loop, int loop_index,
       reader_(loop, socket_),
       loop_(loop),
       dispatcher_(dispatcher),
-      stats_(stats),
       counters_(stats.ForThread(loop_index)),
       registry_(registry),
       client_(std::move(client)),
@@ -54,7 +43,8 @@ Connection::Connection(Socket socket, asio::io_context& loop, int loop_index,
       parser_(protocol::ParserOptions{.max_item_size = options.max_item_size,
                                       .flush_enabled = options.flush_enabled}),
       idle_timer_(loop),
-      reply_bytes_(kInitialReplyBytes),
+      replies_(PipelinePolicy::kInitialReplyBytes),
+      policy_(options.reqs_per_event),
       connected_at_(std::chrono::system_clock::now()),
       last_activity_ns_(NowNanos()) {}
 
@@ -78,18 +68,19 @@ void Connection::Start() {
 
 void Connection::OnOpened(const backends::OpenResult& result) {
   const bool accepted = result.outcome == backends::OpenOutcome::kAccepted;
-  if (closed_) {
+  if (phase_ == Phase::kClosed) {
     // Gone while the backend was deciding: it still hears of the end.
     if (accepted) dispatcher_.backend().ClientClosed(client_);
     return;
   }
   switch (result.outcome) {
     case backends::OpenOutcome::kAccepted:
-      opened_ = true;
+      phase_ = Phase::kOpen;
       ArmIdleTimer();
       Read();
       return;
     case backends::OpenOutcome::kRefused: {
+      phase_ = Phase::kRefusing;
       const uint64_t seq = ReserveReply();
       protocol::reply::AppendServerError(ReplyBuffer(seq), result.error.message);
       close_reason_ = DisconnectReason::kError;
@@ -105,16 +96,29 @@ void Connection::Disconnect(DisconnectReason reason) {
 
 void Connection::Drain() {
   asio::post(loop_, [self = Self()] {
-    self->draining_ = true;
-    self->CloseIfDrained();
+    Connection& connection = *self;
+    switch (connection.phase_) {
+      case Phase::kOpen:
+        connection.phase_ = Phase::kDraining;
+        connection.CloseIfDrained();
+        return;
+      case Phase::kOpening:
+      case Phase::kRefusing:
+        // Not accepted by the backend: nothing of its has been read.
+        connection.Close(DisconnectReason::kShutdown);
+        return;
+      case Phase::kDraining:
+      case Phase::kClosing:
+      case Phase::kClosed:
+        // Closes once its replies are out, or is gone already.
+        return;
+    }
   });
 }
 
 void Connection::CloseIfDrained() {
-  if (closed_ || processing_) return;
-  // Not yet accepted by the backend: nothing of its has been read.
-  if (!opened_) return Close(DisconnectReason::kShutdown);
-  if (writing_ || !out_.empty() || !slots_.empty() || multi_get_) return;
+  if (phase_ != Phase::kDraining || policy_.in_pass()) return;
+  if (!replies_.idle() || multi_get_) return;
   boost::system::error_code error;
   if (socket_.available(error) > 0 && !error) return;
   if (in_begin_ != in_end_) {
@@ -152,78 +156,42 @@ void Connection::Post(absl::AnyInvocable<void() &&> task) {
   asio::post(loop_, [self = Self(), task = std::move(task)]() mutable { std::move(task)(); });
 }
 
-uint64_t Connection::ReserveReply() {
-  slots_.emplace_back();
-  return next_seq_++;
-}
+uint64_t Connection::ReserveReply() { return replies_.Reserve(); }
 
-std::string& Connection::ReplyBuffer(uint64_t seq) {
-  if (closed_ || seq < head_seq_) {
-    discard_.clear();
-    return discard_;
-  }
-  if (seq == head_seq_) return out_;
-  return slots_[seq - head_seq_].bytes;
-}
+std::string& Connection::ReplyBuffer(uint64_t seq) { return replies_.Buffer(seq); }
 
 void Connection::AppendSharedValue(uint64_t seq, std::string_view data, backends::HitOwner owner) {
-  if (closed_ || seq < head_seq_) return;
-  if (seq == head_seq_) {
-    out_shared_.push_back({out_.size(), data, std::move(owner)});
-    out_shared_bytes_ += data.size();
-    return;
-  }
-  Slot& slot = slots_[seq - head_seq_];
-  slot.shared.push_back({slot.bytes.size(), data, std::move(owner)});
+  replies_.AppendShared(seq, data, std::move(owner));
 }
 
 void Connection::FinishReply(uint64_t seq, bool close_after) {
-  if (closed_ || seq < head_seq_) return;
-  Slot& slot = slots_[seq - head_seq_];
-  slot.done = true;
-  slot.close_after = close_after;
-  if (seq != head_seq_) return;
-  while (!slots_.empty() && slots_.front().done) {
-    Slot& front = slots_.front();
-    std::size_t reply_bytes = front.bytes.size();
-    for (SharedValue& value : front.shared) {
-      value.at += out_.size();
-      out_shared_bytes_ += value.data.size();
-      reply_bytes += value.data.size();
-      out_shared_.push_back(std::move(value));
-    }
-    // A moving average over about the last eight replies.
-    reply_bytes_ = reply_bytes_ - reply_bytes_ / 8 + reply_bytes / 8;
-    out_.append(front.bytes);
-    const bool close = front.close_after;
-    slots_.pop_front();
-    ++head_seq_;
-    if (close) {
-      // Nothing after a closing reply is sent; later commands are dropped.
-      close_after_flush_ = true;
-      slots_.clear();
-      head_seq_ = next_seq_;
-      multi_get_.reset();
+  switch (replies_.Complete(seq, close_after)) {
+    case ReplyQueue::Completion::kDiscarded:
+      return;
+    case ReplyQueue::Completion::kRecorded:
       break;
-    }
+    case ReplyQueue::Completion::kClosing:
+      CloseAfterReplies();
+      break;
   }
   // Called by a backend's completion: the client's other replies that
   // complete in this turn of the loop join the same write.
-  if (!processing_) ProcessInput(WriteWhen::kCoalesced);
+  if (!policy_.in_pass()) ProcessInput(WriteWhen::kCoalesced);
 }
 
-uint64_t Connection::MaxOutstandingReplies() const {
-  return std::clamp<uint64_t>(kMaxQueuedOutput / std::max<std::size_t>(1, reply_bytes_),
-                              kMinOutstandingReplies, kMaxOutstandingReplies);
+void Connection::CloseAfterReplies() {
+  // Nothing after a closing reply is sent; later commands are dropped.
+  if (phase_ == Phase::kOpen || phase_ == Phase::kDraining) phase_ = Phase::kClosing;
+  multi_get_.reset();
 }
 
 bool Connection::CanParse() const {
-  if (closed_ || close_after_flush_ || in_begin_ == in_end_) return false;
-  const uint64_t outstanding = next_seq_ - head_seq_ + batch_.entries().size();
-  const std::size_t queued = out_.size() + out_shared_bytes_;
-  if (outstanding >= MaxOutstandingReplies() || queued >= kMaxQueuedOutput) return false;
-  // A backend that cannot keep a client's order gets one command at a time.
-  return outstanding == 0 || dispatcher_.PipelinesInOrder();
+  if (Ending() || in_begin_ == in_end_) return false;
+  // The batch counts as outstanding: once asked, its answer may free room
+  // for more.
+  return PipelinePolicy::MayParse(replies_.outstanding() + batch_.entries().size(),
+                                  replies_.queued_bytes(), replies_.average_reply_bytes(),
+                                  dispatcher_.PipelinesInOrder());
 }
 
 bool Connection::ContinueMultiGet() {
@@ -231,36 +199,30 @@ bool Connection::ContinueMultiGet() {
     multi_get_.reset();
     return true;
   }
-  // One part at a time: each once every reply before it is complete and
-  // less than kMaxQueuedOutput waits to be sent.
-  if (next_seq_ != head_seq_ || out_.size() + out_shared_bytes_ >= kMaxQueuedOutput) return false;
+  if (!PipelinePolicy::MayRetrieveNextPart(replies_.outstanding(), replies_.queued_bytes())) {
+    return false;
+  }
   dispatcher_.RetrievePart(multi_get_, *this);
   return true;
 }
 
 void Connection::ProcessInput(WriteWhen when) {
-  if (processing_ || closed_) return;
-  processing_ = true;
-  int parsed = 0;
-  while (!closed_) {
+  if (phase_ == Phase::kClosed || !policy_.BeginPass()) return;
+  while (phase_ != Phase::kClosed) {
     if (multi_get_) {
       if (!ContinueMultiGet()) break;
       continue;
     }
     if (!CanParse()) {
-      // The batch counts as outstanding: once asked, its answer may free
-      // room for more.
       if (batch_.empty()) break;
       SendBatch();
       continue;
     }
-    if (options_.reqs_per_event > 0 && parsed++ == options_.reqs_per_event) {
-      // Yield to the loop's other connections; the rest is parsed on a
-      // later turn.
-      if (!resume_posted_) {
-        resume_posted_ = true;
+    if (!policy_.TakeTurn()) {
+      // Yield to the loop's other connections.
+      if (policy_.ClaimResume()) {
         asio::post(loop_, [self = Self()] {
-          self->resume_posted_ = false;
+          self->policy_.Resumed();
           self->ProcessInput();
         });
       }
@@ -285,7 +247,7 @@ void Connection::ProcessInput(WriteWhen when) {
     // one of their replies closes the connection.
     if (!batch_.empty()) {
       SendBatch();
-      if (closed_ || close_after_flush_) break;
+      if (Ending()) break;
     }
     if (result.status == protocol::ParseResult::Status::kCommand) {
       if (command_.verb == protocol::Verb::kQuit) close_reason_ = DisconnectReason::kClientClosed;
@@ -298,7 +260,7 @@ void Connection::ProcessInput(WriteWhen when) {
   }
   // Its keys point into the read buffer, which may move once parsing stops.
   if (!batch_.empty()) SendBatch();
-  processing_ = false;
+  policy_.EndPass();
   if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
   if (when == WriteWhen::kNow) {
     Write();
@@ -306,15 +268,15 @@ void Connection::ProcessInput(WriteWhen when) {
     ScheduleWrite();
   }
   Read();
-  if (close_after_flush_ && !writing_ && out_.empty() && slots_.empty() && !multi_get_) {
+  if ((phase_ == Phase::kClosing || phase_ == Phase::kRefusing) && replies_.idle() && !multi_get_) {
     Close(close_reason_);
   }
-  if (draining_) CloseIfDrained();
+  if (phase_ == Phase::kDraining) CloseIfDrained();
 }
 
 void Connection::SendBatch() {
   // Nothing is answered after a closing reply.
-  if (closed_ || close_after_flush_) return batch_.Clear();
+  if (Ending()) return batch_.Clear();
   dispatcher_.RetrieveBatch(batch_, *this);
 }
 
@@ -345,18 +307,17 @@ void Connection::MakeRoomForRead() {
 }
 
 void Connection::Read() {
-  if (reading_ || closed_ || close_after_flush_ || multi_get_) return;
-  if (next_seq_ - head_seq_ >= MaxOutstandingReplies()) return;
-  if (out_.size() + out_shared_bytes_ + sending_.size() + sending_shared_bytes_ >=
-      kMaxQueuedOutput) {
+  if (reading_ || Ending() || multi_get_) return;
+  if (!PipelinePolicy::MayRead(replies_.outstanding(), replies_.buffered_bytes(),
+                               replies_.average_reply_bytes())) {
     return;
   }
   MakeRoomForRead();
   reading_ = true;
   // No reply since the last read (a command still arriving, noreply
   // commands): no write will find a reset that came with that read's data.
-  const bool try_first = next_seq_ == seq_at_read_;
-  seq_at_read_ = next_seq_;
+  const bool try_first = replies_.reserved() == seq_at_read_;
+  seq_at_read_ = replies_.reserved();
   reader_.Start(
       asio::buffer(in_.get() + in_end_, in_capacity_ - in_end_), Self(),
       [](void* self, const boost::system::error_code& error, std::size_t bytes) {
@@ -367,14 +328,14 @@ void Connection::Read() {
 
 void Connection::OnRead(const boost::system::error_code& error, std::size_t bytes) {
   reading_ = false;
-  if (closed_) return;
+  if (phase_ == Phase::kClosed) return;
   if (error) {
     if (error != asio::error::eof) {
       Close(DisconnectReason::kError);
       return;
     }
     // The peer finished sending: answer what it sent, then close.
-    close_after_flush_ = true;
+    if (phase_ == Phase::kOpen || phase_ == Phase::kDraining) phase_ = Phase::kClosing;
     close_reason_ = DisconnectReason::kClientClosed;
     in_begin_ = in_end_;
     ProcessInput();
@@ -388,64 +349,44 @@ void Connection::OnRead(const boost::system::error_code& error, std::size_t byte
 }
 
 void Connection::Write() {
-  if (writing_ || closed_ || out_.empty()) return;
-  std::swap(sending_, out_);
-  std::swap(sending_shared_, out_shared_);
-  sending_shared_bytes_ = out_shared_bytes_;
-  out_shared_bytes_ = 0;
-  writing_ = true;
+  if (replies_.writing() || phase_ == Phase::kClosed || !replies_.has_output()) return;
+  const std::size_t total = replies_.StartWrite();
   // Counted when handed to the socket, so a client that has read its reply
   // also sees it counted.
-  const std::size_t total = sending_.size() + sending_shared_bytes_;
   bytes_out_.store(bytes_out_.load(std::memory_order_relaxed) + total, std::memory_order_relaxed);
   ThreadCounters::Add(counters_.bytes_written, total);
   auto on_write =
       asio::bind_allocator(block_cache::Allocator<void>(),
                            [self = Self()](const boost::system::error_code& error,
                                            std::size_t bytes) { self->OnWrite(error, bytes); });
-  if (sending_shared_.empty()) {
-    asio::async_write(socket_, asio::buffer(sending_), std::move(on_write));
+  if (replies_.sending_contiguous()) {
+    asio::async_write(socket_, replies_.sending_buffer(), std::move(on_write));
     return;
   }
-  GatherSending();
-  asio::async_write(socket_, gather_, std::move(on_write));
+  asio::async_write(socket_, replies_.sending_gather(), std::move(on_write));
 }
 
 void Connection::ScheduleWrite() {
-  if (write_posted_ || writing_ || closed_ || out_.empty()) return;
-  write_posted_ = true;
+  if (replies_.writing() || phase_ == Phase::kClosed || !replies_.has_output()) return;
+  if (!policy_.ClaimWrite()) return;
   asio::post(loop_, [self = Self()] {
-    self->write_posted_ = false;
+    self->policy_.WriteRuns();
     self->Write();
   });
 }
 
-void Connection::GatherSending() {
-  gather_.clear();
-  std::size_t from = 0;
-  for (const SharedValue& value : sending_shared_) {
-    if (value.at > from) gather_.emplace_back(sending_.data() + from, value.at - from);
-    gather_.emplace_back(value.data.data(), value.data.size());
-    from = value.at;
-  }
-  if (from < sending_.size()) gather_.emplace_back(sending_.data() + from, sending_.size() - from);
-}
-
 void Connection::OnWrite(const boost::system::error_code& error, std::size_t bytes) {
-  writing_ = false;
-  if (closed_) return;
+  replies_.WriteDone();
+  if (phase_ == Phase::kClosed) return;
   if (error) {
     Close(DisconnectReason::kError);
     return;
   }
-  sending_.clear();
-  sending_shared_.clear();
-  sending_shared_bytes_ = 0;
   ProcessInput();
 }
 
 void Connection::ArmIdleTimer() {
-  if (options_.idle_timeout.count() <= 0 || closed_) return;
+  if (options_.idle_timeout.count() <= 0 || phase_ == Phase::kClosed) return;
   const auto idle_for = std::chrono::nanoseconds(NowNanos() - last_activity_ns_.load());
   const auto remaining = options_.idle_timeout - idle_for;
   if (remaining <= std::chrono::nanoseconds::zero()) {
@@ -459,19 +400,17 @@ void Connection::ArmIdleTimer() {
 }
 
 void Connection::Close(DisconnectReason reason) {
-  if (closed_) return;
-  closed_ = true;
+  if (phase_ == Phase::kClosed) return;
+  const bool accepted = Accepted();
+  phase_ = Phase::kClosed;
   boost::system::error_code ignored;
   idle_timer_.cancel();
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
-  slots_.clear();
-  out_shared_.clear();
-  out_shared_bytes_ = 0;
-  head_seq_ = next_seq_;
+  replies_.Close();
   multi_get_.reset();
   registry_.Remove(client_, reason);
-  if (opened_) dispatcher_.backend().ClientClosed(client_);
+  if (accepted) dispatcher_.backend().ClientClosed(client_);
 }
 
 }  // namespace memgate::server

@@ -1,20 +1,18 @@
-// One client connection: reads bytes, parses commands, hands them to the
-// dispatcher and writes replies back in command order, one write per batch.
-// It lives on one event loop; Disconnect() and Snapshot() are thread-safe.
+// One client connection: reads bytes from its socket, parses commands, hands
+// them to the dispatcher and writes the replies its ReplyQueue orders, one
+// write per batch, as its PipelinePolicy paces it. It lives on one event
+// loop; Disconnect() and Snapshot() are thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "backends/backend.h"
 #include "backends/client_context.h"
-#include "boost/asio/buffer.hpp"
 #include "boost/asio/generic/stream_protocol.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -22,7 +20,9 @@
 #include "server/events.h"
 #include "server/get_batch.h"
 #include "server/multi_get.h"
+#include "server/pipeline_policy.h"
 #include "server/protocol/parser.h"
+#include "server/reply_queue.h"
 #include "server/session.h"
 #include "server/socket_reader.h"
 
@@ -81,33 +81,35 @@ class Connection final : public Session {
   void Post(absl::AnyInvocable<void() &&> task) override;
 
  private:
-  // A value sent from the backend's memory: it goes out at offset `at` of the
-  // bytes it belongs to, and `owner` keeps it alive until it has been written.
-  struct SharedValue {
-    std::size_t at;
-    std::string_view data;
-    backends::HitOwner owner;
+  // Where the connection is in its life.
+  enum class Phase : uint8_t {
+    kOpening,  // the backend has not yet accepted the client
+    kOpen,
+    // Open, and closes (kShutdown) once every reply is written and no more
+    // input is waiting.
+    kDraining,
+    // Reads no more: the replies to what was read go out, then it closes
+    // (close_reason_).
+    kClosing,
+    kRefusing,  // kClosing for a client the backend refused
+    kClosed,
   };
-
-  struct Slot {
-    std::string bytes;
-    std::vector<SharedValue> shared;
-    bool done = false;
-    bool close_after = false;
-  };
+  using WriteWhen = PipelinePolicy::WriteWhen;
 
   std::shared_ptr<Connection> Self();
   // The backend's answer to ClientOpened: serve the client, or refuse it.
   void OnOpened(const backends::OpenResult& result);
   void Read();
   void OnRead(const boost::system::error_code& error, std::size_t bytes);
-  // When the replies parsing completed go out: at once, or (kCoalesced)
-  // after whatever else the loop is handling now, which for a backend's
-  // completion is usually more completions from the same read.
-  enum class WriteWhen : uint8_t { kNow, kCoalesced };
   void ProcessInput(WriteWhen when = WriteWhen::kNow);
-  // How many replies may be outstanding, from the size of recent ones.
-  uint64_t MaxOutstandingReplies() const;
+  // Nothing more is read or parsed: closing or closed.
+  bool Ending() const { return phase_ >= Phase::kClosing; }
+  // The backend accepted the client and has not yet heard of its end.
+  bool Accepted() const {
+    return phase_ == Phase::kOpen || phase_ == Phase::kDraining || phase_ == Phase::kClosing;
+  }
+  // A reply that closes the connection reached the output.
+  void CloseAfterReplies();
   bool CanParse() const;
   // Asks for the next part of multi_get_ when the reply before it is out;
   // false while it waits.
@@ -118,8 +120,6 @@ class Connection final : public Session {
   void Write();
   // Write, posted to the loop once however many replies complete meanwhile.
   void ScheduleWrite();
-  // Points gather_ at sending_ with sending_shared_ spliced in.
-  void GatherSending();
   void OnWrite(const boost::system::error_code& error, std::size_t bytes);
   void ArmIdleTimer();
   void Close(DisconnectReason reason);
@@ -129,7 +129,6 @@ class Connection final : public Session {
   SocketReader reader_;
   boost::asio::io_context& loop_;
   Dispatcher& dispatcher_;
-  ServerStats& stats_;
   ThreadCounters& counters_;
   ClientRegistry& registry_;
   const backends::ClientContext client_;
@@ -144,38 +143,18 @@ class Connection final : public Session {
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
 
-  // Reply slots [head_seq_, next_seq_); the head slot writes straight into
-  // out_, later ones into their own buffer until they reach the head.
-  std::deque<Slot> slots_;
-  uint64_t head_seq_ = 0;
-  uint64_t next_seq_ = 0;
-  uint64_t seq_at_read_ = 0;  // next_seq_ when the last read started
-  std::string out_;           // ready to send
-  std::string sending_;       // owned by the write in flight
-  // The values that go out between out_'s (sending_'s) bytes, and their size.
-  std::vector<SharedValue> out_shared_;
-  std::vector<SharedValue> sending_shared_;
-  std::size_t out_shared_bytes_ = 0;
-  std::size_t sending_shared_bytes_ = 0;
-  std::vector<boost::asio::const_buffer> gather_;  // sending_ with its shared values
-  std::string discard_;                            // where replies to a closed connection go
+  ReplyQueue replies_;
+  PipelinePolicy policy_;
+  uint64_t seq_at_read_ = 0;  // replies reserved when the last read started
   // A long retrieval being answered a part at a time; nothing after it is
   // read or parsed meanwhile.
   std::shared_ptr<MultiGet> multi_get_;
   // Gets parsed in this pass, not yet asked of the backend.
   GetBatch batch_;
-  std::size_t reply_bytes_;  // the recent replies' average size
 
-  bool opened_ = false;  // the backend accepted the client
-  bool reading_ = false;
-  bool writing_ = false;
-  bool write_posted_ = false;
-  bool processing_ = false;
-  bool resume_posted_ = false;  // a yield (-R) queued the next ProcessInput
-  bool close_after_flush_ = false;
-  bool closed_ = false;
-  bool draining_ = false;
-  // Why the connection closes once close_after_flush_ is set.
+  Phase phase_ = Phase::kOpening;
+  bool reading_ = false;  // a read is in flight
+  // Why the connection closes once it is kClosing.
   DisconnectReason close_reason_ = DisconnectReason::kError;
 
   const std::chrono::system_clock::time_point connected_at_;
