@@ -227,7 +227,7 @@ void RedisBackend::Stats(Done<StatsResult> done) {
   router_->AddTotals(c);
   const uint64_t commands = c.commands.load(std::memory_order_relaxed);
   const uint64_t latency_total = c.latency_us_total.load(std::memory_order_relaxed);
-  StatsResult result;
+  StatsResult result{.reconnects = c.reconnects.load(std::memory_order_relaxed)};
   auto add = [&](std::string_view name, auto value) {
     result.stats.push_back(Stat{std::string(name), absl::StrCat(value)});
   };
@@ -237,7 +237,7 @@ void RedisBackend::Stats(Done<StatsResult> done) {
   add("redis_connections", c.connections.load(std::memory_order_relaxed));
   add("redis_connected", c.connected.load(std::memory_order_relaxed));
   add("redis_connects", c.connects.load(std::memory_order_relaxed));
-  add("redis_reconnects", c.reconnects.load(std::memory_order_relaxed));
+  add("redis_reconnects", result.reconnects);
   add("redis_commands", commands);
   add("redis_errors", c.errors.load(std::memory_order_relaxed));
   add("redis_timeouts", c.timeouts.load(std::memory_order_relaxed));
