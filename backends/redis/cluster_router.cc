@@ -62,11 +62,9 @@ void ClusterRouter::OnClientLoop(
 void ClusterRouter::Send(const ClientContext& client, CommandList commands,
                          std::unique_ptr<PendingReplies> pending) {
   auto finish = [pending = std::move(pending)](Replies replies) mutable {
-    if (!replies.ok()) return PendingReplies::Fail(std::move(pending), replies.status());
-    PendingReplies* gather = pending.release();
-    for (std::size_t i = 0; i < replies->size(); ++i) {
-      PendingReplies::Add(gather, i, std::move((*replies)[i]));
-    }
+    if (!replies.ok()) return PendingReplies::Finish(std::move(pending), replies.status());
+    PendingReplies::Finish(std::move(pending), ReplyList(std::make_move_iterator(replies->begin()),
+                                                         std::make_move_iterator(replies->end())));
   };
   std::vector<Command> list(std::make_move_iterator(commands.begin()),
                             std::make_move_iterator(commands.end()));

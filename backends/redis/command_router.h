@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,18 +24,28 @@
 
 namespace memgate::backends::redis {
 
-// The replies of one request's commands, gathered in command order, then
-// handed over at once (or the first failure) to Conclude. The subclass that
-// knows the request's result type lives in redis_backend.cc, so routers
-// stay untyped; one allocation holds the replies, the decoder and the
-// caller's done, and each command's callback holds only a pointer to it.
+// The replies of one request's commands, in command order, handed over at
+// once (or the first failure) to Conclude. The subclass that knows the
+// request's result type lives in redis_backend.cc, so routers stay untyped;
+// one allocation holds the replies, the decoder and the caller's done, and
+// each command's callback holds only a pointer to it.
 class PendingReplies {
  public:
-  explicit PendingReplies(std::size_t count) : remaining_(count) { replies_.resize(count); }
   virtual ~PendingReplies() = default;
 
-  // The outcome of command `index`; the last one concludes and deletes the
-  // object, so `pending` must come from new (a released unique_ptr).
+  // Concludes with every reply at once, or with a failure.
+  static void Finish(std::unique_ptr<PendingReplies> pending, absl::StatusOr<ReplyList> replies) {
+    pending->Conclude(std::move(replies));
+  }
+  // Hands `pending` over to the callbacks of `count` commands, which Add
+  // their replies to the pointer returned.
+  static PendingReplies* Gather(std::unique_ptr<PendingReplies> pending, std::size_t count) {
+    pending->replies_.resize(count);
+    pending->remaining_ = count;
+    return pending.release();
+  }
+  // The outcome of command `index`; the last one concludes and deletes
+  // `pending`.
   static void Add(PendingReplies* pending, std::size_t index, absl::StatusOr<Reply> reply) {
     if (reply.ok()) {
       pending->replies_[index] = *std::move(reply);
@@ -46,17 +57,13 @@ class PendingReplies {
     if (!self->error_.ok()) return self->Conclude(self->error_);
     self->Conclude(std::move(self->replies_));
   }
-  // Concludes with `error` before any command went out.
-  static void Fail(std::unique_ptr<PendingReplies> pending, absl::Status error) {
-    pending->Conclude(std::move(error));
-  }
 
  protected:
   virtual void Conclude(absl::StatusOr<ReplyList> replies) = 0;
 
  private:
   ReplyList replies_;
-  std::size_t remaining_;
+  std::size_t remaining_ = 0;
   absl::Status error_;
 };
 

@@ -36,8 +36,8 @@ R ResultOf(absl::StatusOr<ReplyList> replies, absl::AnyInvocable<R(ReplyList) &&
 template <typename R>
 class Exchange final : public PendingReplies {
  public:
-  Exchange(absl::AnyInvocable<R(ReplyList) &&> decode, Backend::Done<R> done, std::size_t count)
-      : PendingReplies(count), decode_(std::move(decode)), done_(std::move(done)) {}
+  Exchange(absl::AnyInvocable<R(ReplyList) &&> decode, Backend::Done<R> done)
+      : decode_(std::move(decode)), done_(std::move(done)) {}
 
  private:
   void Conclude(absl::StatusOr<ReplyList> replies) override {
@@ -172,9 +172,8 @@ void RedisBackend::Run(const ClientContext& client, Plan<R> plan, Done<R> done) 
     std::move(done)(ErrorResult<R>(std::string(kNoLoops)));
     return;
   }
-  const std::size_t count = plan.commands.size();
   router_->Send(client, std::move(plan.commands),
-                std::make_unique<Exchange<R>>(std::move(plan.decode), std::move(done), count));
+                std::make_unique<Exchange<R>>(std::move(plan.decode), std::move(done)));
 }
 
 void RedisBackend::Get(const ClientContext& client, const GetRequest& request,

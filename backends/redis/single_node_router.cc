@@ -70,11 +70,11 @@ void SingleNodeRouter::Send(const ClientContext& client, CommandList commands,
   OnClientLoop(client, [commands = std::move(commands), pending = std::move(pending)](
                            const std::shared_ptr<LoopConnections>&, Lane* lane) mutable {
     if (lane == nullptr) {
-      return PendingReplies::Fail(std::move(pending),
-                                  absl::UnavailableError(std::string(kRouterStopped)));
+      return PendingReplies::Finish(std::move(pending),
+                                    absl::UnavailableError(std::string(kRouterStopped)));
     }
-    // Sent back to back (one write); each callback holds only the pointer.
-    PendingReplies* gather = pending.release();
+    // Sent back to back (one write).
+    PendingReplies* gather = PendingReplies::Gather(std::move(pending), commands.size());
     for (std::size_t i = 0; i < commands.size(); ++i) {
       lane->Send(std::move(commands[i]), [gather, i](absl::StatusOr<Reply> reply) {
         PendingReplies::Add(gather, i, std::move(reply));
