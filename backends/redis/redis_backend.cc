@@ -12,6 +12,7 @@
 #include "backends/redis/memcached_codec.h"
 #include "backends/redis/raw_codec.h"
 #include "backends/redis/single_node_router.h"
+#include "boost/asio/ssl/context.hpp"
 #include "common/item_limits.h"
 
 namespace memgate::backends::redis {

@@ -21,7 +21,6 @@
 #include "backends/redis/redis_backend_snapshot.h"
 #include "backends/redis/redis_options.h"
 #include "boost/asio/io_context.hpp"
-#include "boost/asio/ssl/context.hpp"
 
 namespace memgate::backends::redis {
 
