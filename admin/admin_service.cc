@@ -451,7 +451,7 @@ grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* co
   server_.backend().Stats([this, reactor, response](backends::StatsResult b) {
     const server::ServerStats& stats = server_.stats();
     const server::CounterTotals t = server_.stats().Totals();
-    const auto number = [&b](std::string_view name) { return server::BackendStatNumber(b, name); };
+    const backends::ItemStats& items = b.items;
     const int64_t now = std::time(nullptr);
     SetDuration(std::chrono::seconds(std::max<int64_t>(0, now - server_.start_time())),
                 response->mutable_uptime());
@@ -463,17 +463,17 @@ grpc::ServerUnaryReactor* AdminService::GetStats(grpc::CallbackServerContext* co
 #define MEMGATE_SET_COUNTER(name) response->set_##name(t.name);
     MEMGATE_THREAD_COUNTERS(MEMGATE_SET_COUNTER)
 #undef MEMGATE_SET_COUNTER
-    response->set_get_expired(number("get_expired"));
-    response->set_get_flushed(number("get_flushed"));
-    response->set_limit_maxbytes(number("limit_maxbytes"));
+    response->set_get_expired(items.get_expired);
+    response->set_get_flushed(items.get_flushed);
+    response->set_limit_maxbytes(items.limit_maxbytes);
     response->set_threads(static_cast<uint32_t>(server_.options().threads));
-    response->set_bytes(number("bytes"));
-    response->set_curr_items(number("curr_items"));
-    response->set_total_items(number("total_items"));
-    response->set_expired_unfetched(number("expired_unfetched"));
-    response->set_evicted_unfetched(number("evicted_unfetched"));
-    response->set_evictions(number("evictions"));
-    response->set_reclaimed(number("reclaimed"));
+    response->set_bytes(items.bytes);
+    response->set_curr_items(items.curr_items);
+    response->set_total_items(items.total_items);
+    response->set_expired_unfetched(items.expired_unfetched);
+    response->set_evicted_unfetched(items.evicted_unfetched);
+    response->set_evictions(items.evictions);
+    response->set_reclaimed(items.reclaimed);
     response->set_backend(std::string(server_.backend().Name()));
     for (const ListenerInfo& info : server_.listeners().List()) {
       v1::ListenerStats* l = response->add_listeners();

@@ -239,16 +239,34 @@ struct OpenResult {
   BackendError error;  // kRefused: why
 };
 
-// One line of `stats backend` (and, for the names memcached's `stats` knows,
-// of `stats`): curr_items, total_items, bytes, evictions, limit_maxbytes,
-// expired_unfetched, evicted_unfetched, reclaimed, get_expired, get_flushed
-// are read from here when a backend reports them, 0 otherwise.
+// What a backend's items are and have done, under memcached's names, for
+// `stats`, `stats settings`, `stats items`, `stats slabs`, the metrics and
+// the admin API; a backend that keeps no such count leaves it 0.
+struct ItemStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;
+  uint64_t bytes = 0;
+  uint64_t limit_maxbytes = 0;  // the memory limit (-m)
+  uint64_t evictions = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t reclaimed = 0;
+  uint64_t get_expired = 0;
+  uint64_t get_flushed = 0;
+};
+
+// One line of `stats backend`.
 struct Stat {
   std::string name;
   std::string value;
 };
 
 struct StatsResult {
+  ItemStats items;
+  // Connections to a remote store made again after one failed.
+  uint64_t reconnects = 0;
+  // What `stats backend` lists, in the backend's own words (the numbers
+  // above included, under their names, when the backend reports them).
   std::vector<Stat> stats;
 };
 

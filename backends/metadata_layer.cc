@@ -750,7 +750,10 @@ void MetadataLayer::ClientClosed(const ClientContext& client) { store_.End(clien
 
 void MetadataLayer::Stats(Done<StatsResult> done) {
   StatsResult result;
-  if (!options_.no_extra) result.stats.push_back({"curr_items", std::to_string(MetadataSize())});
+  if (!options_.no_extra) {
+    result.items.curr_items = MetadataSize();
+    result.stats.push_back({"curr_items", std::to_string(result.items.curr_items)});
+  }
   std::move(done)(std::move(result));
 }
 

@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -22,19 +21,9 @@ double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 }  // namespace
 
-uint64_t BackendStatNumber(const backends::StatsResult& result, std::string_view name) {
-  for (const backends::Stat& stat : result.stats) {
-    if (stat.name != name) continue;
-    uint64_t value = 0;
-    std::from_chars(stat.value.data(), stat.value.data() + stat.value.size(), value);
-    return value;
-  }
-  return 0;
-}
-
 void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   const CounterTotals t = sources.stats.Totals();
-  const backends::StatsResult& b = sources.backend;
+  const backends::ItemStats& b = sources.backend.items;
   const ServerStats& s = sources.stats;
   const int64_t now = std::time(nullptr);
   rusage usage{};
@@ -42,7 +31,6 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   auto stat = [&out](std::string_view name, uint64_t value) {
     reply::AppendStat(out, name, value);
   };
-  auto backend = [&](std::string_view name) { stat(name, BackendStatNumber(b, name)); };
   stat("pid", static_cast<uint64_t>(getpid()));
   stat("uptime", static_cast<uint64_t>(now - sources.facts.start_time));
   stat("time", static_cast<uint64_t>(now));
@@ -60,8 +48,8 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   stat("cmd_touch", t.cmd_touch);
   stat("get_hits", t.get_hits);
   stat("get_misses", t.get_misses);
-  backend("get_expired");
-  backend("get_flushed");
+  stat("get_expired", b.get_expired);
+  stat("get_flushed", b.get_flushed);
   stat("delete_misses", t.delete_misses);
   stat("delete_hits", t.delete_hits);
   stat("incr_misses", t.incr_misses);
@@ -77,15 +65,15 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   stat("store_no_memory", t.store_no_memory);
   stat("bytes_read", t.bytes_read);
   stat("bytes_written", t.bytes_written);
-  backend("limit_maxbytes");
+  stat("limit_maxbytes", b.limit_maxbytes);
   stat("threads", static_cast<uint64_t>(sources.facts.threads));
-  backend("bytes");
-  backend("curr_items");
-  backend("total_items");
-  backend("expired_unfetched");
-  backend("evicted_unfetched");
-  backend("evictions");
-  backend("reclaimed");
+  stat("bytes", b.bytes);
+  stat("curr_items", b.curr_items);
+  stat("total_items", b.total_items);
+  stat("expired_unfetched", b.expired_unfetched);
+  stat("evicted_unfetched", b.evicted_unfetched);
+  stat("evictions", b.evictions);
+  stat("reclaimed", b.reclaimed);
   reply::AppendStat(out, "backend", sources.backend_name);
   stat("backend_errors", t.backend_errors);
   out.append(reply::kEnd);
@@ -93,7 +81,7 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
 
 void AppendSettingsStats(std::string& out, const StatsSources& sources) {
   const bool in_order = sources.capabilities.in_order;
-  reply::AppendStat(out, "maxbytes", BackendStatNumber(sources.backend, "limit_maxbytes"));
+  reply::AppendStat(out, "maxbytes", sources.backend.items.limit_maxbytes);
   reply::AppendStat(out, "maxconns", sources.facts.max_connections);
   reply::AppendStat(out, "verbosity", "0");
   reply::AppendStat(out, "evictions", "on");
@@ -109,28 +97,25 @@ void AppendSettingsStats(std::string& out, const StatsSources& sources) {
 }
 
 void AppendItemsStats(std::string& out, const StatsSources& sources) {
-  const backends::StatsResult& b = sources.backend;
-  const uint64_t items = BackendStatNumber(b, "curr_items");
+  const backends::ItemStats& b = sources.backend.items;
+  const uint64_t items = b.curr_items;
   if (items > 0) {
     auto stat = [&out](std::string_view name, uint64_t value) {
       reply::AppendStat(out, absl::StrCat("items:1:", ToAbsl(name)), value);
-    };
-    auto backend = [&](std::string_view name, std::string_view from) {
-      stat(name, BackendStatNumber(b, from));
     };
     stat("number", items);
     for (std::string_view zero : {"number_hot", "number_warm"}) stat(zero, 0);
     stat("number_cold", items);
     for (std::string_view zero : {"age_hot", "age_warm", "age"}) stat(zero, 0);
-    backend("mem_requested", "bytes");
-    backend("evicted", "evictions");
+    stat("mem_requested", b.bytes);
+    stat("evicted", b.evictions);
     for (std::string_view zero :
          {"evicted_nonzero", "evicted_time", "outofmemory", "tailrepairs"}) {
       stat(zero, 0);
     }
-    backend("reclaimed", "reclaimed");
-    backend("expired_unfetched", "expired_unfetched");
-    backend("evicted_unfetched", "evicted_unfetched");
+    stat("reclaimed", b.reclaimed);
+    stat("expired_unfetched", b.expired_unfetched);
+    stat("evicted_unfetched", b.evicted_unfetched);
     for (std::string_view zero :
          {"evicted_active", "crawler_reclaimed", "crawler_items_checked", "lrutail_reflocked",
           "moves_to_cold", "moves_to_warm", "moves_within_lru", "direct_reclaims", "hits_to_hot",
@@ -142,9 +127,8 @@ void AppendItemsStats(std::string& out, const StatsSources& sources) {
 }
 
 void AppendSlabsStats(std::string& out, const StatsSources& sources) {
-  const backends::StatsResult& b = sources.backend;
-  const uint64_t items = BackendStatNumber(b, "curr_items");
-  const uint64_t bytes = BackendStatNumber(b, "bytes");
+  const uint64_t items = sources.backend.items.curr_items;
+  const uint64_t bytes = sources.backend.items.bytes;
   if (items > 0) {
     const CounterTotals t = sources.stats.Totals();
     auto stat = [&out](std::string_view name, uint64_t value) {

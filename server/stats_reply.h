@@ -39,9 +39,6 @@ struct StatsSources {
   const backends::StatsResult& backend;
 };
 
-// A number the backend reported under `name`, 0 when it reports none.
-uint64_t BackendStatNumber(const backends::StatsResult& result, std::string_view name);
-
 // `stats`: memcached's general counters in memcached's order, END included.
 void AppendGeneralStats(std::string& out, const StatsSources& sources);
 // `stats settings`: memcached's names, for what a gateway has.

@@ -592,8 +592,8 @@ MemoryStats MemoryBackend::Counters() const {
 }
 
 void MemoryBackend::Stats(Done<StatsResult> done) {
-  const MemoryStats c = Counters();
-  StatsResult result;
+  StatsResult result{.items = Counters()};
+  const ItemStats& c = result.items;
   const auto add = [&result](std::string_view name, uint64_t value) {
     result.stats.push_back(Stat{std::string(name), std::to_string(value)});
   };

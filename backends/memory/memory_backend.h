@@ -22,19 +22,8 @@
 
 namespace memgate::backends {
 
-// What the cache counts, as `stats` names them.
-struct MemoryStats {
-  uint64_t curr_items = 0;
-  uint64_t total_items = 0;
-  uint64_t bytes = 0;
-  uint64_t evictions = 0;
-  uint64_t limit_maxbytes = 0;
-  uint64_t expired_unfetched = 0;
-  uint64_t evicted_unfetched = 0;
-  uint64_t reclaimed = 0;
-  uint64_t get_expired = 0;
-  uint64_t get_flushed = 0;
-};
+// What the cache counts: the item stats every backend reports.
+using MemoryStats = ItemStats;
 
 struct MemoryBackendOptions {
   // Not owned; must outlive the backend.

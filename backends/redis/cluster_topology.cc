@@ -16,11 +16,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-template <typename T>
-void Add(std::atomic<T>& into, const std::atomic<T>& from) {
-  into.fetch_add(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
-}
-
 std::string DescribeSlots(const ClusterMaster& master) {
   std::vector<std::string> ranges;
   for (const auto& [first, last] : master.slots) {
@@ -138,21 +133,7 @@ std::vector<ClusterTopology::NodeStats> ClusterTopology::Nodes() const {
 
 void ClusterTopology::AddTotals(RedisCounters& totals) const {
   absl::MutexLock lock(&mu_);
-  for (const auto& [key, c] : node_counters_) {
-    Add(totals.connections, c->connections);
-    Add(totals.connected, c->connected);
-    Add(totals.connects, c->connects);
-    Add(totals.reconnects, c->reconnects);
-    Add(totals.commands, c->commands);
-    Add(totals.errors, c->errors);
-    Add(totals.timeouts, c->timeouts);
-    Add(totals.noscript_retries, c->noscript_retries);
-    Add(totals.latency_us_total, c->latency_us_total);
-    const uint64_t max = c->latency_us_max.load(std::memory_order_relaxed);
-    if (max > totals.latency_us_max.load(std::memory_order_relaxed)) {
-      totals.latency_us_max.store(max, std::memory_order_relaxed);
-    }
-  }
+  for (const auto& [key, c] : node_counters_) AddCounters(*c, totals);
 }
 
 void ClusterTopology::ArmPeriodic() {
@@ -312,8 +293,8 @@ void ClusterTopology::Publish(SlotMap map, const std::string& from) {
   }
   if (changed) version_.fetch_add(1, std::memory_order_acq_rel);
   if (warned_ || !loaded_.load(std::memory_order_relaxed)) {
-    LogInfo(absl::StrCat("redis cluster: slot map from ", from, ": ", masters, " masters, ", covered,
-                         " of 16384 slots served"),
+    LogInfo(absl::StrCat("redis cluster: slot map from ", from, ": ", masters, " masters, ",
+                         covered, " of 16384 slots served"),
             {Field("from", from), Field("masters", masters),
              Field("covered_slots", static_cast<uint64_t>(covered))});
     warned_ = false;

@@ -20,4 +20,25 @@ struct RedisCounters {
   std::atomic<uint64_t> latency_us_max{0};
 };
 
+// Adds `from` into `totals` (the larger of the two maxima), for a total
+// over several connections' counters.
+inline void AddCounters(const RedisCounters& from, RedisCounters& totals) {
+  const auto add = [](auto& into, const auto& value) {
+    into.fetch_add(value.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  };
+  add(totals.connections, from.connections);
+  add(totals.connected, from.connected);
+  add(totals.connects, from.connects);
+  add(totals.reconnects, from.reconnects);
+  add(totals.commands, from.commands);
+  add(totals.errors, from.errors);
+  add(totals.timeouts, from.timeouts);
+  add(totals.noscript_retries, from.noscript_retries);
+  add(totals.latency_us_total, from.latency_us_total);
+  const uint64_t max = from.latency_us_max.load(std::memory_order_relaxed);
+  if (max > totals.latency_us_max.load(std::memory_order_relaxed)) {
+    totals.latency_us_max.store(max, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace memgate::backends::redis

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "absl/synchronization/mutex.h"
+#include "backends/backend.h"
 #include "server/metrics/exposition.h"
-#include "server/stats_reply.h"
 #include "server/version.h"
 
 namespace memgate::server::metrics {
@@ -119,22 +119,20 @@ std::string CollectServerMetrics(Server& server, absl::Duration backend_timeout)
   Commands(w, t);
 
   if (backend) {
-    const auto number = [&backend](std::string_view name) {
-      return BackendStatNumber(*backend, name);
-    };
+    const backends::ItemStats& items = backend->items;
     w.Family("memgate_current_items", "gauge", "Items stored in the backend.");
-    w.Sample("memgate_current_items", number("curr_items"));
+    w.Sample("memgate_current_items", items.curr_items);
     w.Family("memgate_items_total", "counter", "Items stored since start.");
-    w.Sample("memgate_items_total", number("total_items"));
+    w.Sample("memgate_items_total", items.total_items);
     w.Family("memgate_items_evicted_total", "counter", "Items evicted to make room.");
-    w.Sample("memgate_items_evicted_total", number("evictions"));
+    w.Sample("memgate_items_evicted_total", items.evictions);
     w.Family("memgate_items_reclaimed_total", "counter",
              "Times an expired item's memory was reused.");
-    w.Sample("memgate_items_reclaimed_total", number("reclaimed"));
+    w.Sample("memgate_items_reclaimed_total", items.reclaimed);
     w.Family("memgate_current_bytes", "gauge", "Bytes the backend's items use.");
-    w.Sample("memgate_current_bytes", number("bytes"));
+    w.Sample("memgate_current_bytes", items.bytes);
     w.Family("memgate_limit_bytes", "gauge", "The backend's memory limit (-m), in bytes.");
-    w.Sample("memgate_limit_bytes", number("limit_maxbytes"));
+    w.Sample("memgate_limit_bytes", items.limit_maxbytes);
   }
 
   const std::vector<ListenerInfo> listeners = server.listeners().List();
@@ -173,7 +171,7 @@ std::string CollectServerMetrics(Server& server, absl::Duration backend_timeout)
     w.Family("memgate_backend_reconnects_total", "counter",
              "Connections to the backend made again after one failed.");
     w.Sample("memgate_backend_reconnects_total", {{"backend", server.backend().Name()}},
-             BackendStatNumber(*backend, "redis_reconnects"));
+             backend->reconnects);
   }
   return w.Take();
 }

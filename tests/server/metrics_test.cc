@@ -3,6 +3,8 @@
 // traffic, scraped over a socket.
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "backends/memory/memory_backend.h"
 #include "gtest/gtest.h"
@@ -118,6 +120,69 @@ TEST(ServerMetricsTest, CountsKnownTraffic) {
   }
   (*http)->Stop();
   server.Stop();
+}
+
+// A backend that stores nothing and reports fixed numbers, with no
+// `stats backend` lines: the metrics take the numbers as the backend typed
+// them.
+class NumbersOnlyBackend final : public backends::Backend {
+ public:
+  explicit NumbersOnlyBackend(backends::StatsResult stats) : stats_(std::move(stats)) {}
+
+  std::string_view Name() const override { return "numbers"; }
+  backends::Capabilities capabilities() const override { return {}; }
+  void Get(const backends::ClientContext&, const backends::GetRequest&,
+           Done<backends::GetResult> done) override {
+    std::move(done)({});
+  }
+  void Store(const backends::ClientContext&, const backends::StoreRequest&,
+             Done<backends::StoreResult> done) override {
+    std::move(done)({});
+  }
+  void Delete(const backends::ClientContext&, const backends::DeleteRequest&,
+              Done<backends::DeleteResult> done) override {
+    std::move(done)({});
+  }
+  void Arith(const backends::ClientContext&, const backends::ArithRequest&,
+             Done<backends::ArithResult> done) override {
+    std::move(done)({});
+  }
+  void Touch(const backends::ClientContext&, const backends::TouchRequest&,
+             Done<backends::TouchResult> done) override {
+    std::move(done)({});
+  }
+  void FlushAll(const backends::ClientContext&, const backends::FlushRequest&,
+                Done<backends::FlushResult> done) override {
+    std::move(done)({});
+  }
+  void Stats(Done<backends::StatsResult> done) override { std::move(done)(stats_); }
+
+ private:
+  const backends::StatsResult stats_;
+};
+
+TEST(ServerMetricsTest, BackendNumbersComeFromTheTypedStats) {
+  NumbersOnlyBackend backend(backends::StatsResult{.items = {.curr_items = 3,
+                                                             .total_items = 9,
+                                                             .bytes = 4096,
+                                                             .limit_maxbytes = 1 << 20,
+                                                             .evictions = 2,
+                                                             .reclaimed = 5},
+                                                   .reconnects = 7});
+  Server server(backend, ServerOptions{.threads = 1});
+  const std::string text = CollectServerMetrics(server);
+  for (const char* line : {
+           "memgate_up 1\n",
+           "memgate_current_items 3\n",
+           "memgate_items_total 9\n",
+           "memgate_items_evicted_total 2\n",
+           "memgate_items_reclaimed_total 5\n",
+           "memgate_current_bytes 4096\n",
+           "memgate_limit_bytes 1048576\n",
+           "memgate_backend_reconnects_total{backend=\"numbers\"} 7\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
 }
 
 }  // namespace
