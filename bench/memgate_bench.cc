@@ -609,7 +609,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace memgate::bench
 
-// An exception out of the benchmark (allocation failure) ends it with the
-// runtime's message, which is all a command-line tool can say about it.
-// NOLINTNEXTLINE(bugprone-exception-escape)
 int main(int argc, char** argv) { return memgate::bench::Main(argc, argv); }

@@ -5,7 +5,7 @@ namespace memgate::backends::redis {
 
 void Lane::Send(Command command, RespConnection::Callback done) {
   if (holds_ > 0) {
-    held_.emplace_back([this, command = std::move(command), done = std::move(done)]() mutable {
+    held_.push_back([this, command = std::move(command), done = std::move(done)]() mutable {
       connection_->Send(std::move(command), std::move(done));
     });
     return;

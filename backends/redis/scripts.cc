@@ -358,7 +358,7 @@ Command FormatEvalSha(const Script& script, std::span<const std::string_view> ke
   std::vector<std::string_view> argv;
   argv.reserve(3 + keys.size() + args.size());
   argv.push_back("EVALSHA");
-  argv.emplace_back(script.sha);
+  argv.push_back(script.sha);
   argv.push_back(numkeys);
   argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
