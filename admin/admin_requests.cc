@@ -18,8 +18,8 @@ constexpr std::string_view kListenersPrefix = "listeners/";
 constexpr std::string_view kClientsPrefix = "clients/";
 constexpr std::string_view kExpectedAuthorization = "expected 'authorization: Bearer <token>'";
 
-grpc::Status Invalid(std::string message) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
+grpc::Status Invalid(const std::string& message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
 }
 
 // INVALID_ARGUMENT for a negative or malformed duration.

@@ -207,7 +207,9 @@ RespConnection& ClusterTopology::RefreshConnection(const NodeAddress& address) {
 void ClusterTopology::Ask(std::shared_ptr<Attempt> attempt) {
   if (stopped_) return;
   if (attempt->next >= attempt->candidates.size()) {
-    return Finish(std::move(attempt), absl::UnavailableError(attempt->last_error));
+    // Read before the move: argument evaluation order is unspecified.
+    absl::Status error = absl::UnavailableError(attempt->last_error);
+    return Finish(std::move(attempt), std::move(error));
   }
   attempt->asking = attempt->candidates[attempt->next++];
   const std::string_view argv[] = {"CLUSTER", "SHARDS"};
