@@ -9,10 +9,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/absl_compat.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/local/stream_protocol.hpp"
+#include "common/absl_compat.h"
 
 namespace memgate::server {
 namespace asio = boost::asio;
@@ -20,7 +20,8 @@ namespace asio = boost::asio;
 namespace {
 
 absl::Status Invalid(std::string_view address, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("bad address \"", ToAbsl(address), "\": ", ToAbsl(why),
+  return absl::InvalidArgumentError(absl::StrCat("bad address \"", ToAbsl(address),
+                                                 "\": ", ToAbsl(why),
                                                  " (want host:port, [v6]:port or unix:/path)"));
 }
 
@@ -53,7 +54,8 @@ absl::StatusOr<Endpoint> ResolveAddress(std::string_view address) {
     }
   }
   uint32_t port = 0;
-  if (!absl::SimpleAtoi(ToAbsl(port_text), &port) || port > 65535) return Invalid(address, "bad port");
+  if (!absl::SimpleAtoi(ToAbsl(port_text), &port) || port > 65535)
+    return Invalid(address, "bad port");
   if (host.empty()) return Invalid(address, "missing host");
 
   boost::system::error_code ec;
@@ -80,7 +82,8 @@ std::string FormatEndpoint(const Endpoint& endpoint) {
   if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
     asio::ip::tcp::endpoint tcp;
     std::memcpy(tcp.data(), endpoint.data(), endpoint.size());
-    if (tcp.address().is_v6()) return absl::StrCat("[", tcp.address().to_string(), "]:", tcp.port());
+    if (tcp.address().is_v6())
+      return absl::StrCat("[", tcp.address().to_string(), "]:", tcp.port());
     return absl::StrCat(tcp.address().to_string(), ":", tcp.port());
   }
   return "unknown";

@@ -24,7 +24,7 @@ void Lane::Run(absl::AnyInvocable<void() &&> task) {
 void Lane::Release() {
   --holds_;
   while (holds_ == 0 && !held_.empty()) {
-    absl::AnyInvocable<void() &&> task = std::move(held_.front());
+    absl::AnyInvocable<void()&&> task = std::move(held_.front());
     held_.pop_front();
     std::move(task)();
   }

@@ -19,8 +19,7 @@ namespace memgate::backends::redis {
 
 class Lane {
  public:
-  explicit Lane(std::shared_ptr<RespConnection> connection)
-      : connection_(std::move(connection)) {}
+  explicit Lane(std::shared_ptr<RespConnection> connection) : connection_(std::move(connection)) {}
 
   // A client command: held while a barrier is up.
   void Send(Command command, RespConnection::Callback done);

@@ -40,7 +40,8 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 absl::StatusOr<int> ParseDb(std::string_view text, std::string_view url) {
   int db = 0;
   if (text.empty() || !absl::SimpleAtoi(ToAbsl(text), &db) || db < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("bad database number in redis url: ", ToAbsl(url)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad database number in redis url: ", ToAbsl(url)));
   }
   return db;
 }

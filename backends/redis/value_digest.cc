@@ -23,7 +23,9 @@ std::string Sha1Hex(std::string_view data) {
   return hex;
 }
 
-uint64_t ValueDigest(std::string_view value) { return ParseDigestHex(Sha1Hex(value).substr(0, 15)); }
+uint64_t ValueDigest(std::string_view value) {
+  return ParseDigestHex(Sha1Hex(value).substr(0, 15));
+}
 
 std::string DigestHex(uint64_t cas) { return absl::StrFormat("%015x", cas); }
 

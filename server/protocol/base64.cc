@@ -62,7 +62,9 @@ bool Base64Decode(std::string_view in, std::string& out) {
 void Base64Append(std::string_view in, std::string& out) {
   out.reserve(out.size() + (in.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  const auto byte = [&in](std::size_t at) { return static_cast<uint32_t>(static_cast<unsigned char>(in[at])); };
+  const auto byte = [&in](std::size_t at) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(in[at]));
+  };
   for (; i + 3 <= in.size(); i += 3) {
     const uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
     out.push_back(kAlphabet[(n >> 18) & 63]);

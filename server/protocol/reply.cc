@@ -43,8 +43,7 @@ inline void AppendLine(std::string& out, std::string_view prefix, std::string_vi
 // and its "\r\n". Larger ones are appended, so their bytes are not zeroed by
 // the resize first. A null `data` writes the header line only, for `bytes`.
 inline void AppendValueImpl(std::string& out, std::string_view key, uint32_t flags,
-                            std::size_t bytes, const std::string_view* data,
-                            const uint64_t* cas) {
+                            std::size_t bytes, const std::string_view* data, const uint64_t* cas) {
   constexpr std::string_view kValue = "VALUE ";
   constexpr std::size_t kResizeWholeBelow = 512;
   char digits[3 * (kMaxDigits + 1)];

@@ -84,8 +84,7 @@ TEST_F(ListenerManagerTest, ErrorsCarryTheirStatusCodes) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(std::string(refused.status().message()).find("in use"), std::string::npos)
       << refused.status();
-  EXPECT_EQ(listeners().Close("missing", CloseMode::kCloseNow).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(listeners().Close("missing", CloseMode::kCloseNow).code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ListenerManagerTest, StopAcceptingKeepsConnectedClients) {
