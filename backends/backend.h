@@ -48,6 +48,10 @@ struct Capabilities {
   // mg R, ms I, md I and the W X Z reply flags: memcached's stale and
   // recache-token bits.
   bool recache_state = false;
+  // The meta E flag: an item the command changes takes the cas value the
+  // client chose instead of one the backend makes (the explicit_cas fields
+  // below). Without it the server refuses E.
+  bool explicit_cas = false;
   // Calls issued back to back for one client take effect in issue order even
   // before earlier ones complete, so the server pipelines a client's
   // commands. When false it waits for each completion before the next call.
@@ -82,13 +86,14 @@ struct MetaSteps {
 // What mg (and me) ask beyond a plain get. Every exptime here is raw (the
 // client's number; see backends/expiry.h).
 struct MetaGetFields {
-  bool no_bump = false;     // u: no LRU bump, no access time or fetched update
-  bool key_binary = false;  // b: recorded on a vivified item
-  bool vivify = false;      // N: create an empty item on a miss
-  int64_t ttl = 0;          // T
-  int64_t vivify_ttl = 0;   // N
-  int64_t recache_ttl = 0;  // R
-  MetaSteps steps;          // t T N R, in command order
+  bool no_bump = false;       // u: no LRU bump, no access time or fetched update
+  bool key_binary = false;    // b: recorded on a vivified item
+  bool vivify = false;        // N: create an empty item on a miss
+  int64_t ttl = 0;            // T
+  int64_t vivify_ttl = 0;     // N
+  int64_t recache_ttl = 0;    // R
+  uint64_t explicit_cas = 0;  // E: a vivified item's cas; 0 = the backend's own
+  MetaSteps steps;            // t T N R, in command order
 };
 
 struct GetRequest {
@@ -125,10 +130,11 @@ struct StoreRequest {
   std::string_view key;
   std::string_view value;
   uint32_t flags = 0;
-  int64_t exptime = 0;      // raw; append/prepend keep the item's flags and exptime
-  uint64_t cas = 0;         // kCas: the compare value; append/prepend: non-zero must match (ms C)
-  bool invalidate = false;  // ms I: with kCas, an older cas stores the value as stale
-  bool key_binary = false;  // ms b
+  int64_t exptime = 0;        // raw; append/prepend keep the item's flags and exptime
+  uint64_t cas = 0;           // kCas: the compare value; append/prepend: non-zero must match (ms C)
+  bool invalidate = false;    // ms I: with kCas, an older cas stores the value as stale
+  bool key_binary = false;    // ms b
+  uint64_t explicit_cas = 0;  // ms E: the stored item's cas; 0 = the backend's own
 };
 
 enum class StoreOutcome : uint8_t {
@@ -144,6 +150,9 @@ enum class StoreOutcome : uint8_t {
 struct StoreResult {
   StoreOutcome outcome = StoreOutcome::kStored;
   uint64_t cas = 0;  // the item's new cas when stored
+  // When stored, by a backend with meta_commands: the item's value length
+  // (ms s), which for append and prepend is the whole joined value.
+  uint64_t value_size = 0;
   BackendError error;
 };
 
@@ -154,6 +163,7 @@ struct DeleteRequest {
   std::optional<uint64_t> compare_cas;  // md C
   bool invalidate = false;              // md I: mark stale and bump the cas instead
   std::optional<int64_t> ttl;           // md T (with I): raw exptime
+  uint64_t explicit_cas = 0;  // md E (with I): the stale item's cas; 0 = the backend's own
 };
 
 enum class DeleteOutcome : uint8_t {
@@ -174,12 +184,13 @@ struct ArithRequest {
   ArithOp op = ArithOp::kIncr;
   std::string_view key;
   uint64_t delta = 1;
-  uint64_t compare_cas = 0;  // ma C; 0 = no compare
-  bool vivify = false;       // ma N: create with `initial` on a miss
-  uint64_t initial = 0;      // ma J
-  int64_t ttl = 0;           // ma T: raw exptime
-  int64_t vivify_ttl = 0;    // ma N: raw exptime
-  MetaSteps steps;           // t T N, in command order
+  uint64_t compare_cas = 0;   // ma C; 0 = no compare
+  bool vivify = false;        // ma N: create with `initial` on a miss
+  uint64_t initial = 0;       // ma J
+  int64_t ttl = 0;            // ma T: raw exptime
+  int64_t vivify_ttl = 0;     // ma N: raw exptime
+  uint64_t explicit_cas = 0;  // ma E: the changed item's cas; 0 = the backend's own
+  MetaSteps steps;            // t T N, in command order
 };
 
 enum class ArithOutcome : uint8_t {

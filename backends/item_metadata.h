@@ -52,16 +52,16 @@ class ItemMetadata {
   // deadline): the next read of the key settles which metadata is the
   // key's. Fingerprint is what the pending write remembers of its value.
   virtual uint64_t Fingerprint(std::string_view value) const = 0;
-  // After a failed write of `record` (flags and state) with a value whose
-  // Fingerprint is `fingerprint`: the key's metadata stays, and the write is
-  // pending until the next read.
+  // After a failed write of `record` (flags, state, and a cas the client
+  // chose or 0) with a value whose Fingerprint is `fingerprint`: the key's
+  // metadata stays, and the write is pending until the next read.
   virtual void PutPending(std::string_view key, uint64_t fingerprint, const ItemMeta& record,
                           int64_t now) = 0;
   virtual bool HasPending(std::string_view key) = 0;
   // A read of the key found `value`: a pending write whose value it is takes
-  // effect (fresh cas), otherwise the metadata stays; a miss drops the key's
-  // metadata, as the store holds no item for it. The write is no longer
-  // pending either way.
+  // effect (the record's cas, or a fresh one), otherwise the metadata stays;
+  // a miss drops the key's metadata, as the store holds no item for it. The
+  // write is no longer pending either way.
   virtual void SettlePending(std::string_view key, const std::optional<std::string>& value) = 0;
 };
 

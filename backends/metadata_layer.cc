@@ -28,10 +28,11 @@ BackendError ReplyCountError() {
   return BackendError{"store returned a wrong number of values", false};
 }
 
-StoreResult StoreAnswer(StoreOutcome outcome, uint64_t cas = 0) {
+StoreResult StoreAnswer(StoreOutcome outcome, uint64_t cas = 0, uint64_t value_size = 0) {
   StoreResult result;
   result.outcome = outcome;
   result.cas = cas;
+  result.value_size = value_size;
   return result;
 }
 
@@ -120,40 +121,48 @@ class MetadataLayer::Call {
   }
 
   // Sets the value in the store and, when that succeeds, records `record_`
-  // (flags and state; a fresh cas) as the key's metadata; when it fails, the
-  // store may have applied it all the same, so `record_` is left pending on
-  // the value; then Stored. An item that is stored already expired is
-  // deleted instead.
+  // (flags and state; the cas explicit_cas_ names, else a fresh one) as the
+  // key's metadata; when it fails, the store may have applied it all the
+  // same, so `record_` is left pending on the value; then Stored. An item
+  // that is stored already expired is deleted instead.
   void SetAndRecord(const std::string& key, int64_t store_exptime, std::string_view value) {
+    const uint64_t value_size = value.size();
+    record_.cas = explicit_cas_;
     if (record_.state.expires_at == kAlreadyExpired) {
       metadata().Erase(key);
-      store().Delete(*client_, key, [this](DeleteReply reply) {
+      store().Delete(*client_, key, [this, value_size](DeleteReply reply) {
         if (reply.error) {
           Stored(StoreFailure(*std::move(reply.error)));
           return;
         }
-        Stored(StoreAnswer(StoreOutcome::kStored, metadata().NextCas()));
+        Stored(StoreAnswer(StoreOutcome::kStored, CasOfChange(), value_size));
       });
       return;
     }
     const uint64_t fingerprint = metadata().Fingerprint(value);
     store().Set(*client_, key, record_.flags, store_exptime, value,
-                [this, &key, fingerprint](SetReply reply) {
+                [this, &key, fingerprint, value_size](SetReply reply) {
                   if (reply.error) {
                     metadata().PutPending(key, fingerprint, record_, layer_.Now());
                     Stored(StoreFailure(*std::move(reply.error)));
                     return;
                   }
-                  record_.cas = metadata().NextCas();
+                  record_.cas = CasOfChange();
                   metadata().Put(key, record_);
-                  Stored(StoreAnswer(StoreOutcome::kStored, record_.cas));
+                  Stored(StoreAnswer(StoreOutcome::kStored, record_.cas, value_size));
                 });
   }
+
+  // The cas of the item this call changes: the client's (meta E) or a fresh one.
+  uint64_t CasOfChange() { return explicit_cas_ != 0 ? explicit_cas_ : metadata().NextCas(); }
 
   MetadataLayer& layer_;
   const ClientContext* const client_;
   // What SetAndRecord records.
   ItemMeta record_;
+  // The cas the client chose for the item this call changes (meta E); 0:
+  // the table makes one.
+  uint64_t explicit_cas_ = 0;
 
  private:
   KeyGate::Ticket ticket_;
@@ -189,6 +198,7 @@ class MetadataLayer::GetCall final : public Answering<GetResult> {
         touch_exptime_(request.touch_exptime),
         meta_(request.meta) {
     holder_->keys.assign(request.keys.begin(), request.keys.end());
+    if (meta_) explicit_cas_ = meta_->explicit_cas;
   }
 
  private:
@@ -304,7 +314,9 @@ class MetadataLayer::StoreCall final : public Answering<StoreResult> {
         exptime_(request.exptime),
         cas_(request.cas),
         invalidate_(request.invalidate),
-        key_binary_(request.key_binary) {}
+        key_binary_(request.key_binary) {
+    explicit_cas_ = request.explicit_cas;
+  }
 
  private:
   bool appends() const { return mode_ == StoreMode::kAppend || mode_ == StoreMode::kPrepend; }
@@ -421,7 +433,9 @@ class MetadataLayer::DeleteCall final : public Answering<DeleteResult> {
         key_(request.key),
         compare_cas_(request.compare_cas),
         invalidate_(request.invalidate),
-        ttl_(request.ttl) {}
+        ttl_(request.ttl) {
+    explicit_cas_ = request.explicit_cas;
+  }
 
  private:
   void Run() override {
@@ -448,7 +462,7 @@ class MetadataLayer::DeleteCall final : public Answering<DeleteResult> {
       } else if (invalidate_) {
         metadata().Update(key_, now, [&](ItemMeta& m) {
           Invalidate(ttl_, now, m.state);
-          m.cas = metadata().NextCas();
+          m.cas = CasOfChange();
         });
       } else {
         Remove();
@@ -488,6 +502,7 @@ class MetadataLayer::ArithCall final : public Answering<ArithResult> {
             Done<ArithResult> done)
       : Answering(layer, client, std::move(done)), key_(request.key), request_(request) {
     request_.key = key_;
+    explicit_cas_ = request.explicit_cas;
   }
 
  private:
@@ -641,6 +656,7 @@ Capabilities MetadataLayer::capabilities() const {
   capabilities.meta_commands = !options_.no_extra;
   capabilities.access_state = !options_.no_extra;
   capabilities.recache_state = !options_.no_extra;
+  capabilities.explicit_cas = !options_.no_extra;
   capabilities.in_order = true;
   return capabilities;
 }
@@ -684,7 +700,8 @@ void MetadataLayer::Store(const ClientContext& client, const StoreRequest& reque
     return;
   }
   const bool appends = request.mode == StoreMode::kAppend || request.mode == StoreMode::kPrepend;
-  if (options_.no_extra && (request.invalidate || request.key_binary || (appends && request.cas))) {
+  if (options_.no_extra && (request.invalidate || request.key_binary || request.explicit_cas != 0 ||
+                            (appends && request.cas))) {
     std::move(done)(NeedsMetadata<StoreResult>());
     return;
   }
@@ -708,8 +725,8 @@ void MetadataLayer::Delete(const ClientContext& client, const DeleteRequest& req
 
 void MetadataLayer::Arith(const ClientContext& client, const ArithRequest& request,
                           Done<ArithResult> done) {
-  if (options_.no_extra &&
-      (request.compare_cas != 0 || request.vivify || request.steps.count != 0)) {
+  if (options_.no_extra && (request.compare_cas != 0 || request.vivify ||
+                            request.steps.count != 0 || request.explicit_cas != 0)) {
     std::move(done)(NeedsMetadata<ArithResult>());
     return;
   }

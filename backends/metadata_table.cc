@@ -102,7 +102,8 @@ void MetadataTable::PutPending(std::string_view key, uint64_t fingerprint, const
                                int64_t now) {
   Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  EntryOrDefault(shard, key, now).pending = PendingWrite{fingerprint, record.flags, record.state};
+  EntryOrDefault(shard, key, now).pending =
+      PendingWrite{fingerprint, record.flags, record.cas, record.state};
 }
 
 bool MetadataTable::HasPending(std::string_view key) {
@@ -123,7 +124,8 @@ void MetadataTable::SettlePending(std::string_view key, const std::optional<std:
   }
   const PendingWrite& pending = *it->second.pending;
   if (Fingerprint(*value) == pending.fingerprint) {
-    it->second.meta = ItemMeta{pending.flags, NextCas(), pending.state};
+    it->second.meta =
+        ItemMeta{pending.flags, pending.cas != 0 ? pending.cas : NextCas(), pending.state};
   }
   it->second.pending.reset();
 }

@@ -51,6 +51,7 @@ class MetadataTable final : public ItemMetadata {
   struct PendingWrite {
     uint64_t fingerprint = 0;  // of the value written
     uint32_t flags = 0;
+    uint64_t cas = 0;  // the client's (meta E); 0: a fresh one when settled
     MetaItemState state;
   };
   struct Entry {

@@ -137,7 +137,9 @@ bool MetaDispatcher::RefuseUnsupported(const protocol::Command& command, Session
   const MetaFlags& m = command.meta;
   const std::string_view name = backend_.Name();
   std::string refusal;
-  if (!capabilities_.meta_commands) {
+  if (!capabilities_.explicit_cas && m.Has('E')) {
+    refusal = Refusal("E sets the item's cas value", name);
+  } else if (!capabilities_.meta_commands) {
     refusal = Refusal("meta commands need item metadata", name);
   } else if (!capabilities_.access_state &&
              (command.verb == Verb::kMetaDebug ||
@@ -162,6 +164,7 @@ void MetaDispatcher::Get(const protocol::Command& command, Session& session) {
                                  .ttl = m.ttl,
                                  .vivify_ttl = m.vivify_ttl,
                                  .recache_ttl = m.recache_ttl,
+                                 .explicit_cas = m.explicit_cas,
                                  .steps = StepsOf(m, "tTNR")};
   const bool with_value = m.Has('v');
   const bool touch = m.Has('T');
@@ -240,7 +243,8 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
                                  .flags = m.client_flags,
                                  .exptime = m.ttl,
                                  .invalidate = m.Has('I'),
-                                 .key_binary = m.Has('b')};
+                                 .key_binary = m.Has('b'),
+                                 .explicit_cas = m.explicit_cas};
   switch (m.mode) {
     case 'E':
       request.mode = backends::StoreMode::kAdd;
@@ -266,8 +270,10 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
   }
   request.cas = has_cas ? m.compare_cas : 0;
   const bool is_cas = request.mode == backends::StoreMode::kCas;
-  auto format = [plan = MakePlan(command, "c"), is_cas](ReplyWriter& writer,
-                                                        backends::StoreResult& result) {
+  // s: the stored item's size (an append's whole value); the command's data
+  // length when nothing was stored.
+  auto format = [plan = MakePlan(command, "cs"), is_cas, data_size = command.value.size()](
+                    ReplyWriter& writer, backends::StoreResult& result) {
     ThreadCounters& c = writer.counters();
     std::string& out = writer.text();
     std::string_view code;
@@ -316,6 +322,10 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
         case 'c':
           meta::AppendUnsignedFlag(out, 'c', result.cas);
           break;
+        case 's':
+          meta::AppendUnsignedFlag(
+              out, 's', result.outcome == StoreOutcome::kStored ? result.value_size : data_size);
+          break;
       }
     });
     out.append("\r\n");
@@ -327,7 +337,8 @@ void MetaDispatcher::Set(const protocol::Command& command, Session& session) {
 
 void MetaDispatcher::Delete(const protocol::Command& command, Session& session) {
   const MetaFlags& m = command.meta;
-  backends::DeleteRequest request{.key = command.keys[0], .invalidate = m.Has('I')};
+  backends::DeleteRequest request{
+      .key = command.keys[0], .invalidate = m.Has('I'), .explicit_cas = m.explicit_cas};
   if (m.Has('C')) request.compare_cas = m.compare_cas;
   if (m.Has('T')) request.ttl = m.ttl;
   auto format = [plan = MakePlan(command, "")](ReplyWriter& writer,
@@ -367,6 +378,7 @@ void MetaDispatcher::Arith(const protocol::Command& command, Session& session) {
       .initial = m.initial,
       .ttl = m.ttl,
       .vivify_ttl = m.vivify_ttl,
+      .explicit_cas = m.explicit_cas,
       .steps = StepsOf(m, "tTN")};
   const bool with_value = m.Has('v');
   auto format = [plan = MakePlan(command, "ct"), with_value, incr](ReplyWriter& writer,

@@ -128,8 +128,8 @@ GetResult FromProto(const grpc::Status& status, pb::GetRequest& request,
 
 }  // namespace
 
-GrpcBackend::GrpcBackend(std::shared_ptr<GrpcChannel> channel)
-    : channel_(std::move(channel)), events_(channel_) {}
+GrpcBackend::GrpcBackend(std::shared_ptr<GrpcChannel> channel, bool explicit_cas)
+    : channel_(std::move(channel)), explicit_cas_(explicit_cas), events_(channel_) {}
 
 GrpcBackend::~GrpcBackend() {
   absl::MutexLock lock(&mu_);
@@ -194,6 +194,7 @@ void GrpcBackend::Store(const ClientContext& client, const StoreRequest& request
   call.set_exptime(request.exptime);
   call.set_value(request.value.data(), request.value.size());
   call.set_cas(request.cas);
+  if (explicit_cas_ && request.explicit_cas != 0) call.set_explicit_cas(request.explicit_cas);
   Gated<pb::StoreRequest, pb::StoreResponse>(
       {&request.key, 1}, KeyGate::Mode::kExclusive, &Stub::async::Store, std::move(call),
       [done = std::move(done)](const grpc::Status& status, pb::StoreRequest&,
@@ -232,6 +233,7 @@ void GrpcBackend::Arith(const ClientContext& client, const ArithRequest& request
   call.set_op(request.op == ArithOp::kIncr ? pb::ARITH_OP_INCR : pb::ARITH_OP_DECR);
   call.set_key(request.key.data(), request.key.size());
   call.set_delta(request.delta);
+  if (explicit_cas_ && request.explicit_cas != 0) call.set_explicit_cas(request.explicit_cas);
   Gated<pb::ArithRequest, pb::ArithResponse>(
       {&request.key, 1}, KeyGate::Mode::kExclusive, &Stub::async::Arith, std::move(call),
       [done = std::move(done)](const grpc::Status& status, pb::ArithRequest&,

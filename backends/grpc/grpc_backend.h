@@ -24,13 +24,18 @@ namespace memgate::backends {
 // off: the contract carries no per-item access or recache state.
 class GrpcBackend final : public Backend {
  public:
-  explicit GrpcBackend(std::shared_ptr<GrpcChannel> channel);
+  // `explicit_cas`: the service said it honours StoreRequest.explicit_cas
+  // and ArithRequest.explicit_cas (ServiceContract::explicit_cas); only
+  // then are they sent.
+  explicit GrpcBackend(std::shared_ptr<GrpcChannel> channel, bool explicit_cas = false);
   // Waits for the calls it started (each at most a deadline, those held
   // behind them after it), so never destroy it from inside a completion.
   ~GrpcBackend() override;
 
   std::string_view Name() const override { return "grpc"; }
-  Capabilities capabilities() const override { return Capabilities{.in_order = true}; }
+  Capabilities capabilities() const override {
+    return Capabilities{.explicit_cas = explicit_cas_, .in_order = true};
+  }
 
   void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
   void Store(const ClientContext& client, const StoreRequest& request,
@@ -59,6 +64,7 @@ class GrpcBackend final : public Backend {
              GrpcChannel::CallDone<Request, Response> done);
 
   std::shared_ptr<GrpcChannel> channel_;
+  const bool explicit_cas_;
   GrpcClientEvents events_;
   KeyGate gate_;
   absl::Mutex mu_;

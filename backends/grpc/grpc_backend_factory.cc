@@ -26,7 +26,7 @@ absl::StatusOr<GrpcBackendSelection> MakeGrpcBackend(GrpcBackendOptions options,
     selection.full_contract = contract->full();
   }
   if (selection.full_contract) {
-    selection.backend = std::make_unique<GrpcBackend>(*channel);
+    selection.backend = std::make_unique<GrpcBackend>(*channel, selection.contract.explicit_cas);
   } else {
     selection.backend = wrap(std::make_unique<GrpcStore>(*channel));
   }

@@ -41,6 +41,7 @@ class Probe {
       Fail(status);
     } else {
       contract_.get_metadata = response.metadata();
+      contract_.explicit_cas = response.explicit_cas();
     }
   }
 

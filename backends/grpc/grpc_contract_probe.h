@@ -16,6 +16,7 @@ struct ServiceContract {
   bool arith = false;         // Arith is implemented
   bool touch = false;         // Touch is implemented
   bool get_metadata = false;  // Get answers metadata = true
+  bool explicit_cas = false;  // Get answers explicit_cas = true: Store and Arith honour it
 
   // All of it, or memgate keeps the metadata: it cannot live in two places.
   bool full() const { return store && arith && touch && get_metadata; }

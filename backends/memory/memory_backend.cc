@@ -305,7 +305,7 @@ void MemoryBackend::MetaGet(std::string_view key, const MetaGetFields& fields,
     if (item == nullptr && fields.vivify && key.size() <= kMaxKeyLength) {
       // A stub for the client that wins the right to recache.
       Item* stub = Item::Create(key, hash, {}, {});
-      stub->cas = NextCas();
+      stub->cas = CasFor(fields.explicit_cas);
       SetState(*stub, NewItemState(0, now, fields.key_binary));
       if (ReplaceLocked(shard, nullptr, stub, hash, now)) {
         item = stub;
@@ -386,11 +386,12 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   }
   if (store_stale) expires_at = old->expires_at;  // memcached keeps the TTL
 
-  const uint64_t new_cas = NextCas();
+  const uint64_t new_cas = CasFor(request.explicit_cas);
+  const uint64_t value_size = first.size() + second.size();
   if (expires_at == kAlreadyExpired) {
     // Stored and immediately invisible: what was there is gone.
     if (old != nullptr) shard.Remove(old, hash, bytes_);
-    return {StoreOutcome::kStored, new_cas};
+    return {StoreOutcome::kStored, new_cas, value_size};
   }
   const uint64_t charge = Item::ChargeFor(key.size(), first.size() + second.size());
   if (charge > options_.memory_limit_bytes) return fail_set(StoreOutcome::kNoMemory);
@@ -401,7 +402,7 @@ MemoryBackend::Stored MemoryBackend::StoreLocked(Shard& shard, const StoreReques
   SetState(*item, store_stale ? StaleReplacement(StateOf(*old), now, request.key_binary)
                               : NewItemState(expires_at, now, request.key_binary));
   if (!ReplaceLocked(shard, old, item, hash, now)) return fail_set(StoreOutcome::kNoMemory);
-  return {StoreOutcome::kStored, new_cas};
+  return {StoreOutcome::kStored, new_cas, value_size};
 }
 
 void MemoryBackend::Store(const ClientContext& client, const StoreRequest& request,
@@ -423,6 +424,7 @@ void MemoryBackend::Store(const ClientContext& client, const StoreRequest& reque
   }
   result.outcome = stored.outcome;
   result.cas = stored.cas;
+  result.value_size = stored.value_size;
   std::move(done)(std::move(result));
 }
 
@@ -443,7 +445,7 @@ void MemoryBackend::Delete(const ClientContext& client, const DeleteRequest& req
       // Stale, with a new cas (a copy: Hits read the cas without the lock),
       // and open for a new recache winner.
       Item* copy = CopyWithValue(*item, hash, item->value());
-      copy->cas = NextCas();
+      copy->cas = CasFor(request.explicit_cas);
       MetaItemState state = StateOf(*copy);
       Invalidate(request.ttl, now, state);
       SetState(*copy, state);
@@ -491,7 +493,7 @@ void MemoryBackend::Arith(const ClientContext& client, const ArithRequest& reque
       item = CopyWithValue(*old, hash, FormatArithValue(result.value, old->value_len));
     }
     if (item != nullptr) {
-      item->cas = NextCas();
+      item->cas = CasFor(request.explicit_cas);
       int64_t expires_at = item->expires_at;
       result.ttl = ApplyArithSteps(request, created, now, expires_at);
       item->expires_at = ToItemTime(expires_at);

@@ -57,7 +57,11 @@ class MemoryBackend final : public Backend {
 
   std::string_view Name() const override { return "memory"; }
   Capabilities capabilities() const override {
-    return {.meta_commands = true, .access_state = true, .recache_state = true, .in_order = true};
+    return {.meta_commands = true,
+            .access_state = true,
+            .recache_state = true,
+            .explicit_cas = true,
+            .in_order = true};
   }
 
   void Get(const ClientContext& client, const GetRequest& request, Done<GetResult> done) override;
@@ -98,12 +102,18 @@ class MemoryBackend final : public Backend {
   struct Stored {
     StoreOutcome outcome;
     uint64_t cas = 0;
+    uint64_t value_size = 0;
   };
 
   // The key's shard; `table_hash` gets the key's hash for that shard's table.
   Shard& ShardFor(std::string_view key, uint32_t* table_hash);
   uint64_t NextCas() {
     return options_.cas_enabled ? next_cas_.fetch_add(1, std::memory_order_relaxed) + 1 : 0;
+  }
+  // A changed item's cas: the client's (meta E) when it gave one, as
+  // memcached does, which leaves the counter where it was.
+  uint64_t CasFor(uint64_t explicit_cas) {
+    return explicit_cas != 0 && options_.cas_enabled ? explicit_cas : NextCas();
   }
   Stored StoreLocked(Shard& shard, const StoreRequest& request, uint32_t hash, int64_t now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);

@@ -23,7 +23,10 @@ struct Shard {
   Item* lru_tail ABSL_GUARDED_BY(mu) = nullptr;  // eviction candidate
   // The LRU tail's cas, readable without the lock. Cas numbers are handed out
   // in store order across all shards, so comparing shards' tail_cas finds the
-  // one holding the oldest item (see MemoryBackend::MakeRoomLocked).
+  // one holding the oldest item (see MemoryBackend::MakeRoomLocked). An
+  // item with a cas the client chose (meta E) counts as stored when that
+  // number says: it only changes which shard evicts first, never whether
+  // room is made.
   std::atomic<uint64_t> tail_cas{kNoTail};
   // Counters for stats.
   uint64_t total_items ABSL_GUARDED_BY(mu) = 0;

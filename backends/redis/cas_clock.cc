@@ -37,4 +37,15 @@ uint64_t CasClock::Next() {
   return (next << kTagBits) | tag_;
 }
 
+uint64_t CasClock::Advance(uint64_t cas) {
+  // Next makes (last + 1) << kTagBits at least, which must not wrap.
+  constexpr uint64_t kLastTick = (uint64_t{1} << (64 - kTagBits)) - 1;
+  const uint64_t tick = cas >> kTagBits;
+  if (tick >= kLastTick) return cas;
+  uint64_t last = last_us_.load(std::memory_order_relaxed);
+  while (last < tick && !last_us_.compare_exchange_weak(last, tick, std::memory_order_relaxed)) {
+  }
+  return cas;
+}
+
 }  // namespace memgate::backends::redis

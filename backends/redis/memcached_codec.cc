@@ -68,8 +68,11 @@ GetResult NotAnItem() { return ErrorResult<GetResult>(std::string(kNotAnItem)); 
 }  // namespace
 
 Capabilities MemcachedCodec::capabilities() const {
-  return Capabilities{
-      .meta_commands = true, .access_state = false, .recache_state = false, .in_order = true};
+  return Capabilities{.meta_commands = true,
+                      .access_state = false,
+                      .recache_state = false,
+                      .explicit_cas = true,
+                      .in_order = true};
 }
 
 std::string MemcachedCodec::RedisKey(std::string_view key) const {
@@ -85,7 +88,7 @@ Plan<GetResult> MemcachedCodec::MetaGet(const GetRequest& request) const {
     const std::string steps = StepsArg(meta.steps);
     const ExpiryArg ttl = ResetExpiry(meta.ttl);
     const ExpiryArg vivify_ttl = ResetExpiry(meta.vivify_ttl);
-    const std::string cas = EncodeCas(cas_clock_.Next());
+    const std::string cas = EncodeCas(meta.vivify ? CasFor(meta.explicit_cas) : cas_clock_.Next());
     const std::string_view keys[] = {redis_key};
     const std::string_view args[] = {steps,
                                      ttl.kind,
@@ -190,7 +193,8 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
     return plan;
   }
   const ExpiryArg expiry = StoreExpiry(request.exptime);
-  const uint64_t cas = cas_clock_.Next();
+  const uint64_t cas = CasFor(request.explicit_cas);
+  const uint64_t value_size = request.value.size();
   switch (request.mode) {
     case StoreMode::kSet:
     case StoreMode::kAdd:
@@ -211,7 +215,8 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
       plan.commands.push_back(FormatCommand(argv));
       // A nil reply: add found the key, or replace did not (SET XX GET
       // answers the old value when it stores); for set, no old value.
-      plan.decode = [cas, stored_on_nil = request.mode == StoreMode::kSet](ReplyList replies) {
+      plan.decode = [cas, value_size,
+                     stored_on_nil = request.mode == StoreMode::kSet](ReplyList replies) {
         const redisReply& reply = *replies[0];
         StoreResult result;
         if (reply.type == REDIS_REPLY_NIL && !stored_on_nil) {
@@ -219,6 +224,7 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
         } else if (reply.type == REDIS_REPLY_NIL || reply.type == REDIS_REPLY_STATUS ||
                    reply.type == REDIS_REPLY_STRING) {
           result.cas = cas;
+          result.value_size = value_size;
         } else {
           return ErrorResult<StoreResult>(std::string(kUnexpectedReply));
         }
@@ -250,11 +256,18 @@ Plan<StoreResult> MemcachedCodec::Store(const StoreRequest& request) const {
                                    limit,
                                    new_cas};
   plan.commands.push_back(FormatEvalSha(McStoreScript(), keys, args));
-  plan.decode = [cas](ReplyList replies) {
-    const std::string_view tag = ReplyTag(*replies[0]);
+  plan.decode = [cas, value_size](ReplyList replies) {
+    const redisReply& reply = *replies[0];
+    const std::string_view tag = ReplyTag(reply);
     StoreResult result;
     if (tag == "S") {
       result.cas = cas;
+      // append and prepend answer the joined value's length.
+      const std::optional<uint64_t> joined = reply.type == REDIS_REPLY_ARRAY && reply.elements >= 2
+                                                 ? ReplyUint(*reply.element[1])
+                                                 : value_size;
+      if (!joined) return ErrorResult<StoreResult>(std::string(kUnexpectedReply));
+      result.value_size = *joined;
     } else if (tag == "N") {
       result.outcome = StoreOutcome::kNotStored;
     } else if (tag == "F") {
@@ -312,7 +325,7 @@ Plan<ArithResult> MemcachedCodec::Arith(const ArithRequest& request) const {
   const std::string steps = StepsArg(request.steps);
   const ExpiryArg ttl = ResetExpiry(request.ttl);
   const ExpiryArg vivify_ttl = ResetExpiry(request.vivify_ttl);
-  const uint64_t cas = cas_clock_.Next();
+  const uint64_t cas = CasFor(request.explicit_cas);
   const std::string new_cas = EncodeCas(cas);
   const std::string_view keys[] = {redis_key};
   const std::string_view args[] = {request.op == ArithOp::kIncr ? "i" : "d",

@@ -34,6 +34,12 @@ class MemcachedCodec final : public Codec {
   const std::string prefix_;
   const std::size_t max_item_size_;
   const bool mget_;
+  // The cas of an item a command changes: the client's (meta E), past
+  // which the clock then moves, or the clock's next.
+  uint64_t CasFor(uint64_t explicit_cas) const {
+    return explicit_cas != 0 ? cas_clock_.Advance(explicit_cas) : cas_clock_.Next();
+  }
+
   mutable CasClock cas_clock_;
 };
 

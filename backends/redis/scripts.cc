@@ -122,7 +122,8 @@ end
 // cas, append and prepend (set, add and replace are plain SETs). ARGV: mode
 // (c A P), value, flags (4 bytes), expiry kind, expiry, compare cas (8 bytes,
 // '' none), bits, item size limit, new cas (8 bytes).
-// Reply: 'S' stored | 'N' not stored | 'F' not found | 'E' exists | 'L' too large.
+// Reply: 'S' stored (cas) | {'S', value length} stored (append, prepend) |
+// 'N' not stored | 'F' not found | 'E' exists | 'L' too large.
 constexpr std::string_view kMcStore = R"lua(
 local mode = ARGV[1]
 local head = redis.call('GETRANGE', k, 0, 13)
@@ -137,7 +138,8 @@ if mode == 'c' then
   expire(ARGV[4], ARGV[5])
   return 'S'
 end
-if redis.call('STRLEN', k) - 14 + #ARGV[2] > tonumber(ARGV[8]) then return 'L' end
+local size = redis.call('STRLEN', k) - 14 + #ARGV[2]
+if size > tonumber(ARGV[8]) then return 'L' end
 if mode == 'A' then
   redis.call('SETRANGE', k, 6, ARGV[9])
   redis.call('APPEND', k, ARGV[2])
@@ -145,7 +147,7 @@ else
   local old = redis.call('GET', k)
   redis.call('SET', k, string.sub(old, 1, 6) .. ARGV[9] .. ARGV[2] .. string.sub(old, 15), 'KEEPTTL')
 end
-return 'S'
+return {'S', size}
 )lua";
 
 // ARGV: op (i d), delta, compare cas (8 bytes, '' none), vivify ('1'),

@@ -100,7 +100,13 @@ class DictBackend(pb_grpc.BackendServiceServicer):
 
     # --- helpers, called with the lock held ---
 
-    def _next_cas(self):
+    def _next_cas(self, explicit=0):
+        # An explicit cas (memcached's meta E) is used as it is, and the
+        # counter moves past it, so that no later change repeats it.
+        if explicit:
+            if explicit < U64 - 1:
+                self.last_cas = max(self.last_cas, explicit)
+            return explicit
         self.last_cas += 1
         return self.last_cas
 
@@ -115,8 +121,8 @@ class DictBackend(pb_grpc.BackendServiceServicer):
             return None
         return item
 
-    def _put(self, key, value, flags, expires, now):
-        item = Item(value, flags, expires, self._next_cas(), now)
+    def _put(self, key, value, flags, expires, now, explicit_cas=0):
+        item = Item(value, flags, expires, self._next_cas(explicit_cas), now)
         self.items[key] = item
         return item
 
@@ -134,7 +140,7 @@ class DictBackend(pb_grpc.BackendServiceServicer):
 
     def Get(self, request, context):
         now = int(time.time())
-        response = pb.GetResponse(metadata=True)
+        response = pb.GetResponse(metadata=True, explicit_cas=True)
         with self.lock:
             for key in request.keys:
                 item = self._live(key, now)
@@ -201,7 +207,8 @@ class DictBackend(pb_grpc.BackendServiceServicer):
                          else request.value + item.value)
                 if len(value) > self.max_item_size:
                     return pb.StoreResponse(outcome=pb.STORE_OUTCOME_TOO_LARGE)
-                stored = self._put(key, value, item.flags, item.expires_at, now)
+                stored = self._put(key, value, item.flags, item.expires_at, now,
+                                   request.explicit_cas)
                 return pb.StoreResponse(outcome=pb.STORE_OUTCOME_STORED, cas=stored.cas)
             if len(request.value) > self.max_item_size:
                 return pb.StoreResponse(outcome=pb.STORE_OUTCOME_TOO_LARGE)
@@ -217,7 +224,7 @@ class DictBackend(pb_grpc.BackendServiceServicer):
             if mode == pb.STORE_MODE_UNSPECIFIED:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "no store mode")
             stored = self._put(key, request.value, request.flags,
-                               expires_at(request.exptime, now), now)
+                               expires_at(request.exptime, now), now, request.explicit_cas)
             return pb.StoreResponse(outcome=pb.STORE_OUTCOME_STORED, cas=stored.cas)
 
     def Arith(self, request, context):
@@ -238,7 +245,7 @@ class DictBackend(pb_grpc.BackendServiceServicer):
             # memcached rewrites a number that got no longer in place, padded.
             if len(text) < len(item.value):
                 text = text.ljust(len(item.value))
-            item.value, item.cas, item.updated = text, self._next_cas(), now
+            item.value, item.cas, item.updated = text, self._next_cas(request.explicit_cas), now
             return pb.ArithResponse(outcome=pb.ARITH_OUTCOME_OK, value=value, cas=item.cas)
 
     def Touch(self, request, context):

@@ -66,6 +66,7 @@ struct MetaFlags {
   int32_t recache_ttl = 0;    // R: raw exptime
   uint32_t client_flags = 0;  // F
   uint64_t compare_cas = 0;   // C
+  uint64_t explicit_cas = 0;  // E: the changed item's new cas; 0 = the backend's own
   uint64_t delta = 1;         // D
   uint64_t initial = 0;       // J
   char mode = 0;              // M: the mode letter, 0 when not given

@@ -81,6 +81,20 @@ inline bool ParseU64(std::string_view token, uint64_t& out) {
   return true;
 }
 
+// memcached 1.6.45's E token: decimal digits only (no sign, no space), at
+// most UINT64_MAX.
+inline bool ParseDigitsU64(std::string_view token, uint64_t& out) {
+  if (token.empty()) return false;
+  uint64_t value = 0;
+  for (const char c : token) {
+    const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
+    if (d > 9 || value > (UINT64_MAX - d) / 10) return false;
+    value = value * 10 + d;
+  }
+  out = value;
+  return true;
+}
+
 // memcached's safe_strtoul: strtoul with a 64-bit unsigned long, truncated
 // to 32 bits ("4294967296" is accepted as 0).
 inline bool ParseU32(std::string_view token, uint32_t& out) {
@@ -388,15 +402,23 @@ constexpr std::size_t kMaxMetaTokens = 20;
 // memcached's MFLAG_MAX_OPAQUE_LENGTH, the O included.
 constexpr std::size_t kMaxOpaqueLength = 32;
 
+// Why PreparseMetaFlags refused a command: the reply, and whether an E
+// token was bad (md words that one as 1.6.45 does, every other flag error
+// as 1.6.18 does).
+struct MetaFlagError {
+  std::string_view reply = reply::kBadCommandLine;
+  bool bad_explicit_cas = false;
+};
+
 // memcached's _meta_flag_preparse: records each flag token and parses the
 // numeric ones. Unknown and repeated flags fail at once; a bad token is
 // noted, parsing goes on, and the last message noted wins (F failures keep
 // the default message), exactly as memcached reports them.
 bool PreparseMetaFlags(const Tokens& t, std::size_t first, Command& command,
-                       std::string_view& error) {
+                       MetaFlagError& failure) {
   MetaFlags& m = command.meta;
   bool has_error = false;
-  error = reply::kBadCommandLine;
+  std::string_view& error = failure.reply;
   for (std::size_t i = first; i < t.count; ++i) {
     const std::string_view token = t.token[i];
     const char o = token[0];
@@ -438,6 +460,13 @@ bool PreparseMetaFlags(const Tokens& t, std::size_t first, Command& command,
       case 'C':
         if (!ParseU64(arg, m.compare_cas)) {
           error = reply::kMetaBadToken;
+          has_error = true;
+        }
+        break;
+      case 'E':
+        if (!ParseDigitsU64(arg, m.explicit_cas)) {
+          error = reply::kMetaBadToken;
+          failure.bad_explicit_cas = true;
           has_error = true;
         }
         break;
@@ -503,10 +532,14 @@ ParseResult ParseMetaKeyed(Verb verb, const Tokens& t, std::size_t consumed, Com
     return Error(reply::kMetaTooManyFlags, consumed);
   }
   command.keys.push_back(t.token[1]);
-  std::string_view error;
-  if (!PreparseMetaFlags(t, 2, command, error)) {
-    // md and ma word every flag error the same way.
-    return Error(verb == Verb::kMetaGet ? error : reply::kMetaInvalidOrDuplicateFlag, consumed);
+  MetaFlagError failure;
+  if (!PreparseMetaFlags(t, 2, command, failure)) {
+    // md and ma word every flag error the same way, except md's bad E token
+    // (a flag 1.6.18 does not have), which 1.6.45 reports as a bad token.
+    const bool own_words =
+        verb == Verb::kMetaGet || (verb == Verb::kMetaDelete && failure.bad_explicit_cas &&
+                                   failure.reply == reply::kMetaBadToken);
+    return Error(own_words ? failure.reply : reply::kMetaInvalidOrDuplicateFlag, consumed);
   }
   if (verb == Verb::kMetaArith) {
     switch (command.meta.mode) {
@@ -549,8 +582,8 @@ ParseResult ParseMetaSet(const Tokens& t, std::string_view buffer, std::size_t l
     return Error(reply_line, line_consumed + now);
   };
   command.keys.push_back(t.token[1]);
-  std::string_view error;
-  if (!PreparseMetaFlags(t, 3, command, error)) return fail(error);
+  MetaFlagError failure;
+  if (!PreparseMetaFlags(t, 3, command, failure)) return fail(failure.reply);
   const MetaFlags& m = command.meta;
   switch (m.mode) {
     case 0:

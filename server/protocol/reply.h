@@ -42,7 +42,8 @@ inline constexpr std::string_view kMetaNoop = "MN\r\n";
 inline constexpr std::string_view kMetaMiss = "EN\r\n";
 inline constexpr std::string_view kMetaInvalidFlag = "CLIENT_ERROR invalid flag\r\n";
 inline constexpr std::string_view kMetaDuplicateFlag = "CLIENT_ERROR duplicate flag\r\n";
-// md and ma report every flag error this way.
+// md and ma report every flag error this way (but md's bad E token, see
+// parser.cc).
 inline constexpr std::string_view kMetaInvalidOrDuplicateFlag =
     "CLIENT_ERROR invalid or duplicate flag\r\n";
 inline constexpr std::string_view kMetaBadToken =

@@ -909,5 +909,135 @@ TYPED_TEST(BackendConformanceTest, MetaArithVivifiesAndComparesCas) {
   EXPECT_EQ(this->MetaArith("text", ArithRequest{}).outcome, ArithOutcome::kNonNumeric);
 }
 
+TYPED_TEST(BackendConformanceTest, MetaStoreReportsValueSize) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
+  StoreResult set = this->MetaStore("z", StoreRequest{}, "abc");
+  ASSERT_EQ(set.outcome, StoreOutcome::kStored);
+  EXPECT_EQ(set.value_size, 3u);
+  StoreRequest append;
+  append.mode = StoreMode::kAppend;
+  EXPECT_EQ(this->MetaStore("z", append, "de").value_size, 5u);
+  StoreRequest prepend;
+  prepend.mode = StoreMode::kPrepend;
+  EXPECT_EQ(this->MetaStore("z", prepend, "x").value_size, 6u);
+  EXPECT_EQ(this->Value("z"), "xabcde");
+}
+
+// ms E: the stored item takes the client's cas, in every mode that stores;
+// a command that stores nothing leaves the item's cas as it was.
+TYPED_TEST(BackendConformanceTest, MetaStoreExplicitCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
+  if (!this->Can(&Capabilities::explicit_cas)) GTEST_SKIP() << "no explicit cas";
+  StoreRequest set;
+  set.explicit_cas = 973;
+  StoreResult stored = this->MetaStore("e", set, "ji");
+  ASSERT_EQ(stored.outcome, StoreOutcome::kStored);
+  EXPECT_EQ(stored.cas, 973u);
+  EXPECT_EQ(this->CasOf("e"), 973u);
+
+  StoreRequest cas;
+  cas.mode = StoreMode::kCas;
+  cas.cas = 973;
+  cas.explicit_cas = 4000;
+  EXPECT_EQ(this->MetaStore("e", cas, "lo").cas, 4000u);
+  cas.explicit_cas = 5000;
+  EXPECT_EQ(this->MetaStore("e", cas, "no").outcome, StoreOutcome::kExists);
+  StoreRequest add;
+  add.mode = StoreMode::kAdd;
+  add.explicit_cas = 5000;
+  EXPECT_EQ(this->MetaStore("e", add, "no").outcome, StoreOutcome::kNotStored);
+  EXPECT_EQ(this->CasOf("e"), 4000u);
+  EXPECT_EQ(this->Value("e"), "lo");
+
+  StoreRequest append;
+  append.mode = StoreMode::kAppend;
+  append.explicit_cas = 60;
+  EXPECT_EQ(this->MetaStore("e", append, "cd").cas, 60u);
+  EXPECT_EQ(this->Value("e"), "locd");
+  EXPECT_EQ(this->CasOf("e"), 60u);
+
+  // Without E the backend makes the cas again, and a later change gets a
+  // new one, not the client's.
+  StoreResult later = this->Set("e", "xx");
+  EXPECT_NE(later.cas, 0u);
+  EXPECT_NE(later.cas, 60u);
+  EXPECT_EQ(this->CasOf("e"), later.cas);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaGetVivifyExplicitCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
+  if (!this->Can(&Capabilities::explicit_cas)) GTEST_SKIP() << "no explicit cas";
+  MetaGetFields vivify = MetaGetWith("N");
+  vivify.vivify = true;
+  vivify.vivify_ttl = 30;
+  vivify.explicit_cas = 9876;
+  MetaAnswer created = this->MetaGet("v", vivify);
+  ASSERT_EQ(created.outcome, MetaAnswer::kOk);
+  EXPECT_TRUE(created.won);
+  EXPECT_EQ(created.hit.cas, 9876u);
+  // Nothing is created (and a touch does not change the cas): E is ignored.
+  MetaGetFields again = MetaGetWith("NT");
+  again.vivify = true;
+  again.ttl = 60;
+  again.explicit_cas = 5;
+  EXPECT_EQ(this->MetaGet("v", again).hit.cas, 9876u);
+  EXPECT_EQ(this->CasOf("v"), 9876u);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaDeleteExplicitCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
+  if (!this->Can(&Capabilities::explicit_cas)) GTEST_SKIP() << "no explicit cas";
+  StoreRequest set;
+  set.explicit_cas = 1234;
+  ASSERT_EQ(this->MetaStore("d", set, "mE").outcome, StoreOutcome::kStored);
+  DeleteRequest del;
+  del.compare_cas = 1234;
+  del.explicit_cas = 5678;
+  if (!this->Can(&Capabilities::recache_state)) {
+    // Without I, md deletes: there is no item left to take the cas.
+    EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kDeleted);
+    EXPECT_EQ(this->Value("d"), std::nullopt);
+    return;
+  }
+  del.invalidate = true;
+  EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kDeleted);
+  MetaAnswer got = this->MetaGet("d", MetaGetWith(""));
+  EXPECT_TRUE(got.stale);
+  EXPECT_EQ(got.hit.cas, 5678u);
+  del.compare_cas = 1234;  // the old cas no longer matches: nothing changes
+  del.explicit_cas = 9;
+  EXPECT_EQ(this->MetaDelete("d", del).outcome, DeleteOutcome::kExists);
+  EXPECT_EQ(this->CasOf("d"), 5678u);
+}
+
+TYPED_TEST(BackendConformanceTest, MetaArithExplicitCas) {
+  if (!this->HasMeta()) GTEST_SKIP() << "no meta commands";
+  if (!this->Can(&Capabilities::explicit_cas)) GTEST_SKIP() << "no explicit cas";
+  ArithRequest vivify;
+  vivify.vivify = true;
+  vivify.initial = 5;
+  vivify.explicit_cas = 4321;
+  vivify.steps.Add('N');
+  ArithResult created = this->MetaArith("n", vivify);
+  ASSERT_EQ(created.outcome, ArithOutcome::kOk);
+  EXPECT_EQ(created.value, 5u);
+  EXPECT_EQ(created.cas, 4321u);
+  EXPECT_EQ(this->CasOf("n"), 4321u);
+  ArithRequest incr;
+  incr.compare_cas = 4321;
+  ArithResult next = this->MetaArith("n", incr);
+  EXPECT_EQ(next.value, 6u);
+  EXPECT_NE(next.cas, 4321u);
+  ArithRequest chosen;
+  chosen.explicit_cas = 8765;
+  ArithResult set = this->MetaArith("n", chosen);
+  EXPECT_EQ(set.value, 7u);
+  EXPECT_EQ(set.cas, 8765u);
+  chosen.compare_cas = 1;
+  chosen.explicit_cas = 99;
+  EXPECT_EQ(this->MetaArith("n", chosen).outcome, ArithOutcome::kExists);
+  EXPECT_EQ(this->CasOf("n"), 8765u);
+}
+
 }  // namespace
 }  // namespace memgate::backends

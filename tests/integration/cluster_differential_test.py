@@ -65,6 +65,7 @@ def main():
     differential_test.BACKEND_ARGS[:] = _memgate_args()
     meta_differential_test.BACKEND_ARGS[:] = _memgate_args()
     differential_test._add_cases()
+    meta_differential_test._add_cases(meta_differential_test.CASES)
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     # In this order: the cold start brings the cluster up.

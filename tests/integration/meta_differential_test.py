@@ -1,6 +1,8 @@
 """Differential test for the meta commands (mg ms md ma mn me): each script
 below goes to Debian's memcached and to memgate, and the replies must match
-byte for byte.
+byte for byte. With --reference 1.6.45 the cases of what memcached 1.6.45
+changed (the E flag, ms s) go to that binary instead; when it is absent
+every one of them is reported skipped, by name.
 
 Each case runs on its own connection after a flush_all. A step is the bytes
 of one or more commands; the test appends "mn\\r\\n" and reads up to its
@@ -11,6 +13,7 @@ me's cas=N), renamed <cas1>, <cas2>, ... in order of first appearance, so
 the last c<N> value that server sent on the connection.
 
   meta_differential_test.py --memgate PATH [--memcached PATH]
+                            [--reference 1.6.45]
                             [--backend NAME] [--memgate-arg ARG]... [--show]
 
 --memgate-arg passes one more flag to memgate (e.g. --redis-url=...);
@@ -56,7 +59,7 @@ CASES = [
                     "mg r1 R200 v\r\n", "mg r1 R50 v\r\n",
                     "ms r2 2 T100\r\nhi\r\n", "mg r2 R50 v\r\n",
                     "ms r3 2\r\nhi\r\n", "mg r3 R50 v\r\n"]),
-    ("mg_errors", ["mg foo E5\r\n", "mg foo x\r\n", "mg foo v v\r\n",
+    ("mg_errors", ["mg foo S5\r\n", "mg foo x\r\n", "mg foo v v\r\n",
                    "mg foo Tx\r\n", "mg foo N\r\n", "mg foo R1x\r\n",
                    "mg foo Fx\r\n", "mg foo Cx\r\n", "mg foo MSS\r\n",
                    "mg foo Jx\r\n", "mg foo Dx\r\n", "mg foo !\r\n",
@@ -125,7 +128,7 @@ CASES = [
                        "mg d3 t c v\r\n", "mg d3 t c v\r\n",
                        "ms d3 1 C99999\r\ny\r\n", "mg d3 v c\r\n",
                        "md d3 I\r\n", "mg d3 v\r\n", "md d3\r\n", "mg d3\r\n"]),
-    ("md_errors", ["md\r\n", "md d4 x\r\n", "md d4 E1\r\n", "md d4 q q\r\n",
+    ("md_errors", ["md\r\n", "md d4 x\r\n", "md d4 S1\r\n", "md d4 q q\r\n",
                    "md " + K251 + "\r\n", "md d4 Cx\r\n",
                    "md d4 " + OPAQUE_33 + "\r\n",
                    "md foo s t v c f h l k O1 q u T1 N1 R1 b2 x2 y2\r\n"]),
@@ -168,14 +171,77 @@ CASES = [
 # with a CLIENT_ERROR rather than guess (issue 19); without the recache state
 # a second vivifying mg gets no Z (the backend has no recache_state
 # capability, which the conformance suite allows).
+# What memcached 1.6.45 answers differently from 1.6.18: the E flag (the
+# changed item's cas, chosen by the client) and ms s. Explicit cas values
+# are large, so that memcached's own counter never reaches one of them and
+# the renaming of cas values stays a one-to-one map on both sides.
+CASES_1_6_45 = [
+    ("ms_size", ["ms a 1 s\r\n1\r\n", "ms a 3 s c\r\nabc\r\n",
+                 "ms a 2 MA s\r\nde\r\n", "ms a 1 MP c s k O5\r\nx\r\n",
+                 "ms a 2 ME s c\r\nxy\r\n", "ms none 2 MR s\r\nxy\r\n",
+                 "ms none 2 MA s\r\nxy\r\n", "ms a 2 C1 s c\r\nxy\r\n",
+                 "ms a 2 s q\r\nxy\r\n", "mg a s v\r\n"]),
+    ("ms_explicit_cas", ["ms k 2 E9730001\r\nji\r\n", "mg k c\r\n",
+                         "ms k 2 c C9730001 E9740001\r\nlo\r\n",
+                         "ms k 2 c C9730001 E9750001\r\nno\r\n",
+                         "mg k c v\r\n", "ms k 2 c\r\nxx\r\n",
+                         "ms k 2 c E0\r\nyy\r\n",
+                         "ms k 2 ME E9760001 c\r\nzz\r\n",
+                         "ms k 2 MA E9770001 c s\r\ncd\r\n",
+                         "ms k 2 MP E9780001 c s\r\nab\r\n",
+                         "ms k 2 MR E9790001 c\r\nrr\r\n",
+                         "ms k 2 MA C9790001 E9800001 c s\r\nef\r\n",
+                         "ms k 2 MA C9790001 E9810001 c s\r\nef\r\n",
+                         "ms nk 2 MR E9820001 c\r\nab\r\n",
+                         "ms nk 2 ME E9830001 c\r\nab\r\n", "mg nk c v\r\n",
+                         "ms big 2 E18446744073709551615 c\r\nab\r\n",
+                         "mg big c\r\n", "ms k 2 E05 c\r\nab\r\n"]),
+    ("explicit_cas_errors", ["ms e 2 Eabc\r\nab\r\n", "ms e 2 E-1\r\nab\r\n",
+                             "ms e 2 E+5\r\nab\r\n", "ms e 2 E-0\r\nab\r\n",
+                             "ms e 2 E\r\nab\r\n",
+                             "ms e 2 E18446744073709551616\r\nab\r\n",
+                             "ms e 2 E1 E2\r\nab\r\n", "ms e 2 Ex Fx\r\nab\r\n",
+                             "mg e Ex\r\n", "mg e E\r\n", "mg e E1 E2\r\n",
+                             "mg e Ex Cx\r\n", "md e Ex\r\n", "md e Cx Ex\r\n",
+                             "ma e Ex\r\n", "ma e E\r\n", "mg e v\r\n"]),
+    ("mg_vivify_explicit_cas", ["mg v N30 s c t E9876001\r\n", "mg nv c E9876002\r\n",
+                                "mg v2 N30 c v q E9876003\r\nmg v3 N0 c k E9876004\r\n"]),
+    ("mg_explicit_cas_ignored", ["mg v N30 c E9876001\r\n", "mg v c E9876002\r\n",
+                                 "mg v c t T30 E9876003\r\n", "ms h 2 E9876004\r\nhi\r\n",
+                                 "mg h c v E9876005\r\n", "mg h c N30 E9876006\r\n"]),
+    ("md_explicit_cas", ["ms d 2 E1000001\r\nab\r\n", "md d C1000002 E2000001\r\n",
+                         "mg d c v\r\n", "md d C1000001 E2000001\r\n",
+                         "mg d c v\r\n", "md d E2000001\r\n"]),
+    ("md_invalidate_explicit_cas", ["ms d 2 E1000001\r\nab\r\n",
+                                    "md d C1000001 E2000001 I\r\n", "mg d c v\r\n",
+                                    "md d I E3000001 T30\r\n", "mg d c v t\r\n",
+                                    "md d I E3000001 q\r\n", "md d E4000001\r\n",
+                                    "mg d c v\r\n", "md d I E4000001\r\n"]),
+    ("ms_invalidate_explicit_cas", ["ms k 2 E9730001\r\nji\r\n",
+                                    "ms k 2 c I C9730001 E9740001\r\nlo\r\n",
+                                    "mg k c v\r\n",
+                                    "ms k 2 c I C3 E9750001\r\nzz\r\n",
+                                    "mg k c v\r\n",
+                                    "ms k 2 c I C9990001 E9760001\r\nzz\r\n"]),
+    ("ma_explicit_cas", ["ma n c v N0 J5 E4321001\r\n", "ma n C4321001 c v\r\n",
+                         "ma n c v E8765001\r\n", "ma n c v C1 E8765002\r\n",
+                         "ma nx c v E8765003\r\n", "ma n q E8765004\r\n",
+                         "mg n c v\r\n", "ma n MD D100 c v E8765005\r\n",
+                         "ms text 2\r\nab\r\n", "ma text E8765006\r\n",
+                         "mg text c\r\n"]),
+]
+
 REDIS_DIFFERENCES = {
     "base64_keys": "me needs the last-access time",
     "md_invalidate": "I needs the stale and recache state",
+    "md_invalidate_explicit_cas": "I needs the stale and recache state",
+    "mg_explicit_cas_ignored": "Z after a vivify win needs the recache state",
     "me": "me needs the last-access time",
     "mg_hit_before": "h needs the hit-before bit",
     "mg_recache": "R needs the stale and recache state",
     "mg_vivify": "Z after a vivify win needs the recache state",
     "ms_invalidate": "I needs the stale and recache state",
+    "ms_invalidate_explicit_cas": "I needs the stale and recache state",
 }
 
 
@@ -225,11 +291,26 @@ class Side:
         return _normalise(reply, self.names)
 
 
+# --reference 1.6.45: CASES_1_6_45 against that binary; None: CASES against
+# Debian's.
+REFERENCE = None
+
+
+def _reference_missing():
+    """Why the 1.6.45 cases cannot run, or None."""
+    if REFERENCE is None or os.access(harness.MEMCACHED, os.X_OK):
+        return None
+    return "memcached 1.6.45 not found at %s" % harness.MEMCACHED
+
+
 class MetaDifferentialTest(unittest.TestCase):
     redis = None  # --backend redis without --redis-url: a redis-server of our own
 
     @classmethod
     def setUpClass(cls):
+        missing = _reference_missing()
+        if missing:
+            raise unittest.SkipTest(missing)
         cls.memcached = harness.Memcached()
         if "redis" in BACKEND_ARGS and not any(a.startswith("--redis-url") for a in BACKEND_ARGS):
             cls.redis = harness.RedisServer()
@@ -246,6 +327,12 @@ class MetaDifferentialTest(unittest.TestCase):
     def run_case(self, steps):
         sides = [Side("memcached", self.memcached.address),
                  Side("memgate", self.memgate.address)]
+        # A cas the client chose (E<N>) is compared as the number itself.
+        for data in steps:
+            text = data if isinstance(data, bytes) else data.encode("latin-1")
+            for m in re.finditer(rb" E(\d+)(?= |\r)", text):
+                for side in sides:
+                    side.names[m.group(1)] = m.group(1)
         try:
             for side in sides:
                 side.client.send(b"flush_all\r\n")
@@ -261,16 +348,14 @@ class MetaDifferentialTest(unittest.TestCase):
                 side.client.close()
 
 
-def _add_cases():
-    for name, steps in CASES:
+def _add_cases(cases):
+    for name, steps in cases:
         def test(self, steps=steps, name=name):
             if "redis" in BACKEND_ARGS and name in REDIS_DIFFERENCES:
                 self.skipTest("redis backend: " + REDIS_DIFFERENCES[name])
             self.run_case(steps)
         setattr(MetaDifferentialTest, "test_" + re.sub(r"\W", "_", name), test)
 
-
-_add_cases()
 
 if __name__ == "__main__":
     harness.parse_args()
@@ -285,4 +370,16 @@ if __name__ == "__main__":
         i = sys.argv.index("--memgate-arg")
         BACKEND_ARGS.append(sys.argv[i + 1])
         del sys.argv[i:i + 2]
+    if "--reference" in sys.argv:
+        i = sys.argv.index("--reference")
+        REFERENCE = sys.argv[i + 1]
+        del sys.argv[i:i + 2]
+        if REFERENCE != "1.6.45":
+            sys.exit("--reference: only 1.6.45 has cases of its own")
+    _add_cases(CASES_1_6_45 if REFERENCE else CASES)
+    missing = _reference_missing()
+    if missing:
+        # ctest reads this line (SKIP_REGULAR_EXPRESSION).
+        print("SKIPPED: %s: %s" % (
+            missing, ", ".join(name for name, _ in CASES_1_6_45)))
     unittest.main()

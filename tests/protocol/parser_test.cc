@@ -84,6 +84,7 @@ std::string MetaName(const MetaFlags& m) {
        " R=" + std::to_string(m.recache_ttl) + " F=" + std::to_string(m.client_flags) +
        " C=" + std::to_string(m.compare_cas) + " D=" + std::to_string(m.delta) +
        " J=" + std::to_string(m.initial) + " M=" + (m.mode ? std::string(1, m.mode) : "-");
+  if (m.explicit_cas != 0) s += " E=" + std::to_string(m.explicit_cas);
   return s;
 }
 
@@ -499,7 +500,7 @@ std::vector<Case> MetaCases() {
       {"mg_opaque_32", "mg foo " + opaque32 + "\r\n",
        Cmd(Verb::kMetaGet, {"foo"}).Meta(opaque32 + none)},
       {"mg_opaque_33", "mg foo " + opaque33 + "\r\n", Err(kMetaOpaqueTooLong)},
-      {"mg_unknown_flag", "mg foo E5\r\n", Err(kMetaInvalidFlag)},
+      {"mg_unknown_flag", "mg foo S5\r\n", Err(kMetaInvalidFlag)},
       {"mg_digit_flag", "mg foo 1\r\n", Err(kMetaInvalidFlag)},
       {"mg_duplicate_flag", "mg foo v v\r\n", Err(kMetaDuplicateFlag)},
       {"mg_bad_ttl", "mg foo Tx\r\n", Err(kMetaBadToken)},
@@ -580,6 +581,42 @@ std::vector<Case> MetaCases() {
       {"ma_max_initial", "ma n J18446744073709551615\r\n",
        Cmd(Verb::kMetaArith, {"n"})
            .Meta("J18446744073709551615 | T=0 N=0 R=0 F=0 C=0 D=1 J=18446744073709551615 M=-")},
+      // E: memcached 1.6.45's explicit cas, digits only.
+      {"ms_explicit_cas", "ms foo 2 E973 c\r\nhi\r\n",
+       Cmd(Verb::kMetaSet, {"foo"})
+           .Value("hi")
+           .Meta("E973 c | T=0 N=0 R=0 F=0 C=0 D=1 J=0 M=- E=973")},
+      {"ms_explicit_cas_with_compare", "ms foo 2 C5 E6\r\nhi\r\n",
+       Cmd(Verb::kMetaSet, {"foo"})
+           .Value("hi")
+           .Meta("C5 E6 | T=0 N=0 R=0 F=0 C=5 D=1 J=0 M=- E=6")},
+      {"ms_explicit_cas_zero", "ms foo 2 E0\r\nhi\r\n",
+       Cmd(Verb::kMetaSet, {"foo"}).Value("hi").Meta("E0" + none)},
+      {"ms_explicit_cas_leading_zero", "ms foo 2 E05\r\nhi\r\n",
+       Cmd(Verb::kMetaSet, {"foo"}).Value("hi").Meta("E05 | T=0 N=0 R=0 F=0 C=0 D=1 J=0 M=- E=5")},
+      {"ms_explicit_cas_max", "ms foo 2 E18446744073709551615\r\nhi\r\n",
+       Cmd(Verb::kMetaSet, {"foo"})
+           .Value("hi")
+           .Meta("E18446744073709551615 | T=0 N=0 R=0 F=0 C=0 D=1 J=0 M=- "
+                 "E=18446744073709551615")},
+      {"ms_explicit_cas_overflow", "ms foo 2 E18446744073709551616\r\nhi\r\n", Err(kMetaBadToken)},
+      {"ms_explicit_cas_empty", "ms foo 2 E\r\nhi\r\n", Err(kMetaBadToken)},
+      {"ms_explicit_cas_letters", "ms foo 2 Eabc\r\nhi\r\n", Err(kMetaBadToken)},
+      {"ms_explicit_cas_plus", "ms foo 2 E+5\r\nhi\r\n", Err(kMetaBadToken)},
+      {"ms_explicit_cas_minus_zero", "ms foo 2 E-0\r\nhi\r\n", Err(kMetaBadToken)},
+      {"ms_explicit_cas_duplicate", "ms foo 2 E1 E2\r\nhi\r\n", Err(kMetaDuplicateFlag)},
+      {"mg_explicit_cas", "mg foo N30 E9876 c\r\n",
+       Cmd(Verb::kMetaGet, {"foo"}).Meta("N30 E9876 c | T=0 N=30 R=0 F=0 C=0 D=1 J=0 M=- E=9876")},
+      {"mg_explicit_cas_bad", "mg foo Ex\r\n", Err(kMetaBadToken)},
+      {"mg_explicit_cas_bad_then_cas", "mg foo Ex Cx\r\n", Err(kMetaBadToken)},
+      {"md_explicit_cas", "md foo I E5\r\n",
+       Cmd(Verb::kMetaDelete, {"foo"}).Meta("I E5 | T=0 N=0 R=0 F=0 C=0 D=1 J=0 M=- E=5")},
+      {"md_explicit_cas_bad", "md foo Ex\r\n", Err(kMetaBadToken)},
+      {"md_explicit_cas_bad_after_cas", "md foo Cx Ex\r\n", Err(kMetaBadToken)},
+      {"md_explicit_cas_duplicate", "md foo E1 E2\r\n", Err(kMetaInvalidOrDuplicateFlag)},
+      {"ma_explicit_cas", "ma n E44\r\n",
+       Cmd(Verb::kMetaArith, {"n"}).Meta("E44 | T=0 N=0 R=0 F=0 C=0 D=1 J=0 M=- E=44")},
+      {"ma_explicit_cas_bad", "ma n Ex\r\n", Err(kMetaInvalidOrDuplicateFlag)},
       // me
       {"me", "me foo\r\n", Cmd(Verb::kMetaDebug, {"foo"})},
       {"me_extra_tokens", "me foo bar baz\r\n", Cmd(Verb::kMetaDebug, {"foo"})},

@@ -312,6 +312,16 @@ TEST(DispatcherCapabilitiesTest, RefusesWhatTheBackendCannotKeep) {
        "md k I\r\n",
        "CLIENT_ERROR R and I need the stale and recache-token state, which the limited "
        "backend does not keep\r\n"},
+      // E is refused first, also where nothing would take it (a hit, md without I).
+      {{.meta_commands = true, .access_state = true, .recache_state = true, .in_order = true},
+       "ms k 1 E5\r\na\r\n",
+       "CLIENT_ERROR E sets the item's cas value, which the limited backend does not keep\r\n"},
+      {{.in_order = true},
+       "mg k N30 E5\r\n",
+       "CLIENT_ERROR E sets the item's cas value, which the limited backend does not keep\r\n"},
+      {{.meta_commands = true, .in_order = true},
+       "md k E5\r\n",
+       "CLIENT_ERROR E sets the item's cas value, which the limited backend does not keep\r\n"},
   };
   for (const Refusal& refusal : refusals) {
     LimitedBackend backend(refusal.capabilities);
@@ -329,6 +339,10 @@ TEST(DispatcherCapabilitiesTest, RefusesWhatTheBackendCannotKeep) {
   Feed("ms k 1\r\na\r\nmg k h\r\n", dispatcher, *session);
   EXPECT_EQ(session->TakeSent(), "HD\r\nHD h0\r\n");
   EXPECT_EQ(full.calls, 2);
+  LimitedBackend with_cas({.meta_commands = true, .explicit_cas = true, .in_order = true});
+  Dispatcher cas_dispatcher(with_cas, stats, ServerFacts{});
+  Feed("ms k 2 E973 c s\r\nab\r\nms k 1 MA s\r\nc\r\nmg k c s\r\n", cas_dispatcher, *session);
+  EXPECT_EQ(session->TakeSent(), "HD c973 s2\r\nHD s3\r\nHD c1 s3\r\n");
 }
 
 // Completions from another thread are posted back, and replies still leave

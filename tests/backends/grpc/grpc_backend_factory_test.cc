@@ -99,12 +99,35 @@ TEST_F(GrpcBackendFactoryTest, FullServiceGetsTheFullBackend) {
   EXPECT_EQ(got.hits[0].flags, 9u);
 }
 
+// The Python service says it honours explicit_cas (meta E): the stored
+// item takes the client's cas, and a later change gets a new one.
+TEST_F(GrpcBackendFactoryTest, FullServiceKeepsAnExplicitCas) {
+  std::unique_ptr<ServiceProcess> service = Python();
+  absl::StatusOr<GrpcBackendSelection> selection =
+      MakeGrpcBackend(To(service->target()), /*pass_through=*/false, Marker());
+  ASSERT_TRUE(selection.ok()) << selection.status();
+  EXPECT_TRUE(selection->contract.explicit_cas);
+  Backend& backend = *selection->backend;
+  EXPECT_TRUE(backend.capabilities().explicit_cas);
+  const uint64_t chosen = uint64_t{1} << 40;
+  StoreRequest set{.key = "k", .value = "1", .explicit_cas = chosen};
+  EXPECT_EQ(testing::SyncStore(backend, client_, set).cas, chosen);
+  GetResult got = testing::SyncGet(backend, client_, {"k"});
+  ASSERT_EQ(got.hits.size(), 1u);
+  EXPECT_EQ(got.hits[0].cas, chosen);
+  ArithRequest incr{.key = "k", .explicit_cas = chosen + 7};
+  EXPECT_EQ(testing::SyncArith(backend, client_, incr).cas, chosen + 7);
+  const StoreResult later = testing::SyncStore(backend, client_, StoreMode::kSet, "k", "2");
+  EXPECT_GT(later.cas, chosen + 7);
+}
+
 TEST_F(GrpcBackendFactoryTest, PlainServiceGoesUnderTheLayer) {
   std::unique_ptr<ServiceProcess> service = Sqlite();
   absl::StatusOr<GrpcBackendSelection> selection =
       MakeGrpcBackend(To(service->target()), /*pass_through=*/false, Marker());
   ASSERT_TRUE(selection.ok()) << selection.status();
   EXPECT_FALSE(selection->full_contract);
+  EXPECT_FALSE(selection->contract.explicit_cas);
   ASSERT_EQ(selection->backend->Name(), "plain");
   SimpleStore& store = static_cast<PlainMarker&>(*selection->backend).store();
   EXPECT_EQ(store.Name(), "grpc");

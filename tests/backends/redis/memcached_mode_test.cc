@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "backends/clock.h"
+#include "backends/redis/cas_clock.h"
 #include "backends/redis/redis_backend.h"
 #include "common/absl_compat.h"
 #include "common/item_limits.h"
@@ -259,6 +260,73 @@ TEST_F(MemcachedModeTest, CasChangesOnEveryModificationAndNeverRepeats) {
   record();
   Set("other", "x");
   EXPECT_FALSE(seen.contains(CasOf("other")));
+}
+
+// The cas bytes of the item under "mg:<key>", as a number.
+uint64_t HeaderCas(RedisServer& server, const std::string& key) {
+  const std::string bytes = server.Text({"GETRANGE", "mg:" + key, "6", "13"});
+  uint64_t cas = 0;
+  for (const char c : bytes) cas = (cas << 8) | static_cast<unsigned char>(c);
+  return cas;
+}
+
+// meta E: the client's cas goes into the item header as memgate's own would,
+// and the clock moves past it, so a later change never repeats it, even a
+// value the clock was about to make (its next microsecond, same tag).
+TEST_F(MemcachedModeTest, AnExplicitCasRoundTripsAndALaterSetChangesIt) {
+  EXPECT_TRUE(b().capabilities().explicit_cas);
+  Set("k", "v");
+  for (const uint64_t ahead : {uint64_t{1} << CasClock::kTagBits, uint64_t{1} << 32}) {
+    const uint64_t chosen = CasOf("k") + ahead;
+    const StoreResult stored =
+        SyncStore(b(), client_, StoreRequest{.key = "k", .value = "mine", .explicit_cas = chosen});
+    ASSERT_EQ(stored.outcome, StoreOutcome::kStored);
+    EXPECT_EQ(stored.cas, chosen);
+    EXPECT_EQ(CasOf("k"), chosen);
+    EXPECT_EQ(HeaderCas(*server_, "k"), chosen);
+    EXPECT_EQ(Value("k"), "mine");
+    const StoreResult later = Set("k", "theirs");
+    EXPECT_GT(later.cas, chosen);
+    EXPECT_EQ(CasOf("k"), later.cas);
+  }
+  // incr and a vivifying mg take it the same way.
+  Set("n", "1");
+  const uint64_t chosen = CasOf("n") + (uint64_t{1} << CasClock::kTagBits);
+  EXPECT_EQ(SyncArith(b(), client_, ArithRequest{.key = "n", .explicit_cas = chosen}).cas, chosen);
+  EXPECT_GT(SyncArith(b(), client_, ArithOp::kIncr, "n", 1).cas, chosen);
+  MetaGetFields vivify{.vivify = true, .explicit_cas = 77};
+  vivify.steps.Add('N');
+  const GetResult created = SyncMetaGet(b(), client_, "v", vivify);
+  ASSERT_EQ(created.hits.size(), 1u);
+  EXPECT_EQ(created.hits[0].cas, 77u);
+  EXPECT_EQ(HeaderCas(*server_, "v"), 77u);
+}
+
+// The clock's last tick is beyond it: the value is stored, and the clock
+// goes on from where it was instead of wrapping.
+TEST_F(MemcachedModeTest, TheLargestExplicitCasLeavesTheClockAsItWas) {
+  Set("k", "v");
+  const uint64_t before = CasOf("k");
+  const uint64_t top = UINT64_MAX;
+  EXPECT_EQ(
+      SyncStore(b(), client_, StoreRequest{.key = "k", .value = "x", .explicit_cas = top}).cas,
+      top);
+  const uint64_t later = Set("k", "y").cas;
+  EXPECT_GT(later, before);
+  EXPECT_LT(later, top);
+}
+
+TEST(CasClockTest, AdvanceMovesEveryLaterCasPastTheValue) {
+  CasClock clock(5);
+  const uint64_t now = clock.Next();
+  const uint64_t chosen = now + (uint64_t{1} << 40);
+  EXPECT_EQ(clock.Advance(chosen), chosen);
+  const uint64_t next = clock.Next();
+  EXPECT_GT(next, chosen);
+  EXPECT_EQ(next & 0xfff, 5u);
+  // A value behind the clock leaves it where it is.
+  EXPECT_EQ(clock.Advance(3), 3u);
+  EXPECT_GT(clock.Next(), next);
 }
 
 TEST_F(MemcachedModeTest, CasGrowsAcrossRedisRestart) {

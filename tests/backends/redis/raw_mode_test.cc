@@ -89,6 +89,7 @@ TEST_F(RawModeTest, RedisWritesReadThroughMemgateAndBack) {
   ASSERT_EQ(again.hits.size(), 1u);
   EXPECT_EQ(again.hits[0].flags, 0u);  // flags are not kept in raw mode
   EXPECT_FALSE(b().capabilities().meta_commands);
+  EXPECT_FALSE(b().capabilities().explicit_cas);  // a raw item's cas is its value's digest
 }
 
 TEST_F(RawModeTest, DigestMatchesWhatLuaComputes) {
