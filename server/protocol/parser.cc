@@ -1,8 +1,8 @@
-// memcached 1.6.18 text-protocol parser. Each acceptance rule mirrors
-// memcached's proto_text.c and was checked against the real binary, quirks
-// included: numbers are read the way strtol/strtoul read them and truncated
-// to 32 bits, extra tokens are ignored where memcached ignores them, tokens
-// are separated by spaces only, and noreply silences errors as well.
+// memcached text-protocol parser, answering as memcached 1.6.45 does (and as
+// 1.6.18 did where the two agree). Each acceptance rule was checked against
+// the real binaries, quirks included: numbers are read the way strtol/strtoul read them and
+// truncated to 32 bits, extra tokens are ignored where memcached ignores them, tokens are separated
+// by spaces only, and noreply silences errors as well.
 #include "server/protocol/parser.h"
 
 #include <algorithm>
@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
+#include "common/absl_compat.h"
 #include "server/protocol/base64.h"
 #include "server/protocol/reply.h"
 
@@ -322,40 +324,70 @@ ParseResult ParseStats(const Tokens& t, std::string_view line, std::size_t consu
   return Done(consumed);
 }
 
+// slabs automove <level> | slabs automove ratio <ratio> [noreply]: memcached
+// 1.6.45 reads the level as plain digits (no sign, no 32-bit wrap); a level
+// it does not know, a bad ratio and every other slabs word answer ERROR.
+ParseResult ParseSlabs(const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.count < 3 || t.token[1] != "automove") return Error(reply::kError, consumed);
+  const bool noreply = t.last_is_noreply();
+  if (t.token[2] == "ratio") {
+    double ratio;
+    if (t.count < 4 || !absl::SimpleAtod(ToAbsl(t.token[3]), &ratio)) {
+      return Error(reply::kError, consumed, noreply);
+    }
+  } else {
+    const std::string_view level = t.token[2];
+    uint64_t value = 0;
+    for (const char c : level) {
+      if (c < '0' || c > '9' || value > UINT32_MAX) {
+        return Error(reply::kBadCommandLine, consumed, noreply);
+      }
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (value > UINT32_MAX) return Error(reply::kBadCommandLine, consumed, noreply);
+    if (value > 2) return Error(reply::kError, consumed, noreply);
+  }
+  command.verb = Verb::kSlabsAutomove;
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
 // set/add/replace/append/prepend <key> <flags> <exptime> <bytes> [noreply]
 // cas <key> <flags> <exptime> <bytes> <cas> [noreply]
-// A refused value's bytes are swallowed: what is in `buffer` now is consumed
-// with the error, the rest is left in `swallow_remaining`.
+// As memcached 1.6.45: tokens past these are ignored, and once <bytes> is
+// read every refusal swallows the value (what is in `buffer` now is consumed
+// with the error, the rest is left in `swallow_remaining`), so the data line
+// never runs as a command. Before that, noreply does not silence the error.
 ParseResult ParseStorage(Verb verb, const Tokens& t, std::string_view buffer,
                          std::size_t line_consumed, std::size_t max_item_size,
                          std::size_t& swallow_remaining, Command& command) {
-  const bool is_cas = verb == Verb::kCas;
-  const std::size_t n = t.ntokens();
-  if (is_cas ? (n != 7 && n != 8) : (n != 6 && n != 7)) return Error(reply::kError, line_consumed);
-  const bool noreply = t.last_is_noreply();
-  const std::string_view key = t.token[1];
-  if (key.size() > kMaxKeyLength) return Error(reply::kBadCommandLine, line_consumed, noreply);
-  uint32_t flags;
-  int32_t exptime;
+  if (t.count < 5) return Error(reply::kBadCommandLine, line_consumed);
   int32_t bytes;
-  if (!ParseU32(t.token[2], flags) || !ParseI32(t.token[3], exptime) ||
-      !ParseI32(t.token[4], bytes)) {
-    return Error(reply::kBadCommandLine, line_consumed, noreply);
+  if (!ParseI32(t.token[4], bytes) || bytes < 0 || bytes > INT_MAX - 2) {
+    return Error(reply::kBadCommandLine, line_consumed);
   }
-  uint64_t cas = 0;
-  if (is_cas && !ParseU64(t.token[5], cas)) {
-    return Error(reply::kBadCommandLine, line_consumed, noreply);
-  }
-  if (bytes < 0 || bytes > INT_MAX - 2)
-    return Error(reply::kBadCommandLine, line_consumed, noreply);
-
+  const bool noreply = t.last_is_noreply();
   const std::size_t value_len = static_cast<std::size_t>(bytes);
   const std::size_t data_len = value_len + 2;  // the value and its "\r\n"
   const std::size_t available = buffer.size() - line_consumed;
-  if (TooLarge(max_item_size, key.size(), flags, data_len)) {
+  const auto refuse = [&](std::string_view reply_line) {
     const std::size_t now = std::min(available, data_len);
     swallow_remaining = data_len - now;
-    ParseResult r = Error(reply::kTooLarge, line_consumed + now, noreply);
+    return Error(reply_line, line_consumed + now, noreply);
+  };
+  const std::string_view key = t.token[1];
+  if (key.size() > kMaxKeyLength) return refuse(reply::kBadCommandLine);
+  uint32_t flags;
+  int32_t exptime;
+  if (!ParseU32(t.token[2], flags) || !ParseI32(t.token[3], exptime)) {
+    return refuse(reply::kBadCommandLine);
+  }
+  uint64_t cas = 0;
+  if (verb == Verb::kCas && (t.count < 6 || !ParseU64(t.token[5], cas))) {
+    return refuse(reply::kBadCommandLine);
+  }
+  if (TooLarge(max_item_size, key.size(), flags, data_len)) {
+    ParseResult r = refuse(reply::kTooLarge);
     if (verb == Verb::kSet) r.invalidate_key = key;
     return r;
   }
@@ -684,6 +716,9 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
 
   Tokens t;
   Tokenize(line, t);
+  // memcached 1.6.45 refuses a line under two bytes (counted before a NUL
+  // cuts it) before looking at its tokens.
+  if (line_len < 2) return Error(reply::kBadCommandLine, consumed);
   if (t.count == 0 || t.token[0].size() < 2) return Error(reply::kError, consumed);
 
   ResetCommand(command);
@@ -702,6 +737,7 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
         return ParseStorage(Verb::kSet, t, buffer, consumed, max, swallow_remaining_, command);
       if (verb == "stats") return ParseStats(t, line, consumed, command);
       if (verb == "shutdown") return ParseShutdown(t, line, consumed, command);
+      if (verb == "slabs") return ParseSlabs(t, consumed, command);
       return Error(reply::kError, consumed);
     case 'a':
       if (verb == "add")
