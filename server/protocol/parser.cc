@@ -708,16 +708,14 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
   std::size_t line_len = newline_at;
   // memcached strips the '\r' only from a line longer than one byte.
   if (line_len > 1 && buffer[line_len - 1] == '\r') --line_len;
-  std::string_view line = buffer.substr(0, line_len);
-  // memcached handles the line as a C string: it ends at the first NUL.
-  if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
-    line = line.substr(0, static_cast<std::size_t>(static_cast<const char*>(nul) - line.data()));
-  }
+  // memcached 1.6.45 reads a NUL as any other byte (1.6.18 ended the line
+  // there).
+  const std::string_view line = buffer.substr(0, line_len);
 
   Tokens t;
   Tokenize(line, t);
-  // memcached 1.6.45 refuses a line under two bytes (counted before a NUL
-  // cuts it) before looking at its tokens.
+  // memcached 1.6.45 refuses a line under two bytes before looking at its
+  // tokens.
   if (line_len < 2) return Error(reply::kBadCommandLine, consumed);
   if (t.count == 0 || t.token[0].size() < 2) return Error(reply::kError, consumed);
 

@@ -247,7 +247,10 @@ std::vector<Case> Cases() {
       {"get_key_with_tab", "get k\tx\r\n", Cmd(Verb::kGet, {"k\tx"})},
       {"get_uppercase", "GET k\r\n", Err(kError)},
       {"get_mixed_case", "Get k\r\n", Err(kError)},
-      {"get_nul_ends_line", std::string("get a\0junk\r\n", 12), Cmd(Verb::kGet, {"a"})},
+      // memcached 1.6.45 reads a NUL as any other byte.
+      {"get_nul_in_key", std::string("get a\0junk\r\n", 12),
+       Cmd(Verb::kGet, {std::string("a\0junk", 6)})},
+      {"version_then_nul", std::string("version\0\r\n", 10), Err(kError)},
       {"get_key_with_control_char", "get a\x01z\r\n", Cmd(Verb::kGet, {"a\x01z"})},
       {"get_double_cr", "get k\r\r\n", Cmd(Verb::kGet, {"k\r"})},
       {"bget", "bget k\r\n", Cmd(Verb::kGet, {"k"})},
@@ -355,7 +358,8 @@ std::vector<Case> Cases() {
       {"bytes_trailing_vt", "set k 0 0 1\v\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
       {"bytes_trailing_cr", "set k 0 0 1\r\r\na\r\n", Cmd(Verb::kSet, {"k"}).Value("a")},
       {"bytes_junk", "set k 0 0 1x\r\n", Err(kBadCommandLine)},
-      {"set_nul_in_line", std::string("set k\0 0 0 1\r\n", 14), Err(kBadCommandLine)},
+      {"set_nul_in_key", std::string("set k\0 0 0 1\r\na\r\n", 17),
+       Cmd(Verb::kSet, {std::string("k\0", 2)}).Value("a")},
       // data block
       {"bad_data_chunk", "set k 0 0 3\r\nabcde\r\n", Err(kBadDataChunk, 18)},
       {"bad_data_chunk_noreply", "set k 0 0 3 noreply\r\nabcde\r\n", Silent(26)},
