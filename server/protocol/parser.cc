@@ -104,6 +104,20 @@ inline bool ParseI32(std::string_view token, int32_t& out) {
   return true;
 }
 
+// A storage command's <bytes> as memcached 1.6.45 reads it: digits only (no
+// sign, no white space after), at most INT_MAX - 2 (no 32-bit wrap).
+inline bool ParseLength(std::string_view token, int32_t& out) {
+  if (token.empty()) return false;
+  int64_t value = 0;
+  for (const char c : token) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+    if (value > INT_MAX - 2) return false;
+  }
+  out = static_cast<int32_t>(value);
+  return true;
+}
+
 // memcached's tokenize_command: split on ' ' only (tabs belong to tokens),
 // stop after kMaxTokens - 1 tokens.
 struct Tokens {
@@ -363,9 +377,7 @@ ParseResult ParseStorage(Verb verb, const Tokens& t, std::string_view buffer,
                          std::size_t& swallow_remaining, Command& command) {
   if (t.count < 5) return Error(reply::kBadCommandLine, line_consumed);
   int32_t bytes;
-  if (!ParseI32(t.token[4], bytes) || bytes < 0 || bytes > INT_MAX - 2) {
-    return Error(reply::kBadCommandLine, line_consumed);
-  }
+  if (!ParseLength(t.token[4], bytes)) return Error(reply::kBadCommandLine, line_consumed);
   const bool noreply = t.last_is_noreply();
   const std::size_t value_len = static_cast<std::size_t>(bytes);
   const std::size_t data_len = value_len + 2;  // the value and its "\r\n"
