@@ -793,7 +793,7 @@ TEST_P(ParserCaseTest, AnySplitSameOutcome) {
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
 
-INSTANTIATE_TEST_SUITE_P(Memcached1618, ParserCaseTest, ::testing::ValuesIn(AllCases()), CaseName);
+INSTANTIATE_TEST_SUITE_P(Memcached, ParserCaseTest, ::testing::ValuesIn(AllCases()), CaseName);
 
 // All complete, non-closing cases sent back to back on one connection give
 // the same outcomes as each sent alone.
