@@ -231,7 +231,10 @@ struct FlushRequest {
   int64_t delay_seconds = 0;
 };
 
-enum class FlushOutcome : uint8_t { kOk, kError };
+// kRefused: a setting of the backend forbids flushing it (Redis raw mode,
+// --redis-flush off); nothing was flushed and the client is told it is not
+// allowed, as memcached -F tells it.
+enum class FlushOutcome : uint8_t { kOk, kRefused, kError };
 
 struct FlushResult {
   FlushOutcome outcome = FlushOutcome::kOk;

@@ -34,6 +34,7 @@ void ClientRegistry::Remove(const backends::ClientContext& client, DisconnectRea
     clients_.erase(it);
   }
   stats_.curr_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (reason == DisconnectReason::kIdle) stats_.idle_kicks.fetch_add(1, std::memory_order_relaxed);
   Event event{.type = Event::Type::kClientDisconnected,
               .client_id = client.id,
               .peer = client.peer,

@@ -155,6 +155,7 @@ void Dispatcher::Run(const protocol::Command& command, Session& session) {
     case Verb::kVersion:
       return ReplyNow(session, kVersionReply);
     case Verb::kVerbosity:
+    case Verb::kSlabsAutomove:
       return ReplyNow(session, command.noreply ? std::string_view() : reply::kOk);
     case Verb::kQuit:
       return ReplyNow(session, {}, /*close_after=*/true);
@@ -406,6 +407,9 @@ void Dispatcher::FlushAll(const protocol::Command& command, Session& session) {
     switch (result.outcome) {
       case FlushOutcome::kError:
         return AppendBackendError(out, result.error, noreply);
+      case FlushOutcome::kRefused:
+        AppendFixed(out, reply::kFlushNotAllowed, noreply);
+        return false;
       case FlushOutcome::kOk:
         ThreadCounters::Add(out.counters().cmd_flush);
         AppendFixed(out, reply::kOk, noreply);

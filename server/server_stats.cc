@@ -58,6 +58,7 @@ void ServerStats::Reset() {
   }
   total_connections.store(0, std::memory_order_relaxed);
   rejected_connections.store(0, std::memory_order_relaxed);
+  idle_kicks.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace memgate::server

@@ -81,6 +81,7 @@ class ServerStats {
   std::atomic<uint64_t> curr_connections{0};
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> idle_kicks{0};  // clients closed by the idle timeout
 
  private:
   std::vector<std::unique_ptr<ThreadCounters>> blocks_;

@@ -63,6 +63,7 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   stat("touch_misses", t.touch_misses);
   stat("store_too_large", t.store_too_large);
   stat("store_no_memory", t.store_no_memory);
+  stat("idle_kicks", s.idle_kicks.load(std::memory_order_relaxed));
   stat("bytes_read", t.bytes_read);
   stat("bytes_written", t.bytes_written);
   stat("limit_maxbytes", b.limit_maxbytes);
@@ -76,6 +77,7 @@ void AppendGeneralStats(std::string& out, const StatsSources& sources) {
   stat("reclaimed", b.reclaimed);
   reply::AppendStat(out, "backend", sources.backend_name);
   stat("backend_errors", t.backend_errors);
+  reply::AppendStat(out, "memgate_version", MEMGATE_VERSION);
   out.append(reply::kEnd);
 }
 
@@ -85,10 +87,14 @@ void AppendSettingsStats(std::string& out, const StatsSources& sources) {
   reply::AppendStat(out, "maxconns", sources.facts.max_connections);
   reply::AppendStat(out, "verbosity", "0");
   reply::AppendStat(out, "evictions", "on");
+  reply::AppendStat(out, "shutdown_command", sources.facts.request_shutdown ? "yes" : "no");
   reply::AppendStat(out, "num_threads", static_cast<uint64_t>(sources.facts.threads));
   reply::AppendStat(out, "detail_enabled", "no");
   reply::AppendStat(out, "cas_enabled", sources.facts.cas_enabled ? "yes" : "no");
   reply::AppendStat(out, "binding_protocol", "ascii");
+  // memgate has no SASL and no ascii authentication.
+  reply::AppendStat(out, "auth_enabled_sasl", "no");
+  reply::AppendStat(out, "auth_enabled_ascii", "no");
   reply::AppendStat(out, "item_size_max", sources.facts.item_size_max);
   reply::AppendStat(out, "flush_enabled", sources.facts.flush_enabled ? "yes" : "no");
   reply::AppendStat(out, "backend", sources.backend_name);

@@ -1,10 +1,11 @@
-// Version strings: memgate's own, and the memcached protocol level it speaks
-// (what `version` and `stats` report, so clients that check the server version
-// see a 1.6 protocol).
+// Version strings: memgate's own, and the memcached release whose protocol it
+// follows. `version` and `stats` report the memcached release exactly as
+// memcached does, since clients parse it; memgate's own version is in
+// `stats` (memgate_version), `--version` and the admin API.
 #pragma once
 
 #ifndef MEMGATE_VERSION
 #define MEMGATE_VERSION "0.0.0"
 #endif
 
-#define MEMGATE_PROTOCOL_VERSION "1.6.18-memgate-" MEMGATE_VERSION
+#define MEMGATE_PROTOCOL_VERSION "1.6.45"

@@ -209,7 +209,7 @@ void RedisBackend::Touch(const ClientContext& client, const TouchRequest& reques
 void RedisBackend::FlushAll(const ClientContext& client, const FlushRequest& request,
                             Done<FlushResult> done) {
   if (options_->flush == FlushPolicy::kOff) {
-    std::move(done)(ErrorResult<FlushResult>("flush_all disabled"));
+    std::move(done)(FlushResult{.outcome = FlushOutcome::kRefused});
     return;
   }
   if (!router_->attached()) {

@@ -33,6 +33,9 @@ enum class Verb : uint8_t {
   kVerbosity,
   kQuit,
   kShutdown,  // shutdown [graceful]: args holds the mode
+  // slabs automove <0|1|2> or slabs automove ratio <r>: accepted, with no
+  // effect (memgate has no slab rebalancer to steer).
+  kSlabsAutomove,
   // Meta commands (memcached 1.6's mg ms md ma mn me).
   kMetaGet,
   kMetaSet,

@@ -1,8 +1,8 @@
-// memcached 1.6.18 text-protocol parser. Each acceptance rule mirrors
-// memcached's proto_text.c and was checked against the real binary, quirks
-// included: numbers are read the way strtol/strtoul read them and truncated
-// to 32 bits, extra tokens are ignored where memcached ignores them, tokens
-// are separated by spaces only, and noreply silences errors as well.
+// memcached text-protocol parser, answering as memcached 1.6.45 does (and as
+// 1.6.18 did where the two agree). Each acceptance rule was checked against
+// the real binaries, quirks included: numbers are read the way strtol/strtoul read them and
+// truncated to 32 bits, extra tokens are ignored where memcached ignores them, tokens are separated
+// by spaces only, and noreply silences errors as well.
 #include "server/protocol/parser.h"
 
 #include <algorithm>
@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
+#include "common/absl_compat.h"
 #include "server/protocol/base64.h"
 #include "server/protocol/reply.h"
 
@@ -113,6 +115,20 @@ inline bool ParseI32(std::string_view token, int32_t& out) {
   if (n.magnitude > kInt64Max + (n.negative ? 1 : 0)) return false;
   const uint64_t value = n.negative ? 0 - n.magnitude : n.magnitude;
   out = static_cast<int32_t>(static_cast<int64_t>(value));
+  return true;
+}
+
+// A storage command's <bytes> as memcached 1.6.45 reads it: digits only (no
+// sign, no white space after), at most INT_MAX - 2 (no 32-bit wrap).
+inline bool ParseLength(std::string_view token, int32_t& out) {
+  if (token.empty()) return false;
+  int64_t value = 0;
+  for (const char c : token) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+    if (value > INT_MAX - 2) return false;
+  }
+  out = static_cast<int32_t>(value);
   return true;
 }
 
@@ -336,40 +352,68 @@ ParseResult ParseStats(const Tokens& t, std::string_view line, std::size_t consu
   return Done(consumed);
 }
 
+// slabs automove <level> | slabs automove ratio <ratio> [noreply]: memcached
+// 1.6.45 reads the level as plain digits (no sign, no 32-bit wrap); a level
+// it does not know, a bad ratio and every other slabs word answer ERROR.
+ParseResult ParseSlabs(const Tokens& t, std::size_t consumed, Command& command) {
+  if (t.count < 3 || t.token[1] != "automove") return Error(reply::kError, consumed);
+  const bool noreply = t.last_is_noreply();
+  if (t.token[2] == "ratio") {
+    double ratio;
+    if (t.count < 4 || !absl::SimpleAtod(ToAbsl(t.token[3]), &ratio)) {
+      return Error(reply::kError, consumed, noreply);
+    }
+  } else {
+    const std::string_view level = t.token[2];
+    uint64_t value = 0;
+    for (const char c : level) {
+      if (c < '0' || c > '9' || value > UINT32_MAX) {
+        return Error(reply::kBadCommandLine, consumed, noreply);
+      }
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (value > UINT32_MAX) return Error(reply::kBadCommandLine, consumed, noreply);
+    if (value > 2) return Error(reply::kError, consumed, noreply);
+  }
+  command.verb = Verb::kSlabsAutomove;
+  command.noreply = noreply;
+  return Done(consumed);
+}
+
 // set/add/replace/append/prepend <key> <flags> <exptime> <bytes> [noreply]
 // cas <key> <flags> <exptime> <bytes> <cas> [noreply]
-// A refused value's bytes are swallowed: what is in `buffer` now is consumed
-// with the error, the rest is left in `swallow_remaining`.
+// As memcached 1.6.45: tokens past these are ignored, and once <bytes> is
+// read every refusal swallows the value (what is in `buffer` now is consumed
+// with the error, the rest is left in `swallow_remaining`), so the data line
+// never runs as a command. Before that, noreply does not silence the error.
 ParseResult ParseStorage(Verb verb, const Tokens& t, std::string_view buffer,
                          std::size_t line_consumed, std::size_t max_item_size,
                          std::size_t& swallow_remaining, Command& command) {
-  const bool is_cas = verb == Verb::kCas;
-  const std::size_t n = t.ntokens();
-  if (is_cas ? (n != 7 && n != 8) : (n != 6 && n != 7)) return Error(reply::kError, line_consumed);
-  const bool noreply = t.last_is_noreply();
-  const std::string_view key = t.token[1];
-  if (key.size() > kMaxKeyLength) return Error(reply::kBadCommandLine, line_consumed, noreply);
-  uint32_t flags;
-  int32_t exptime;
+  if (t.count < 5) return Error(reply::kBadCommandLine, line_consumed);
   int32_t bytes;
-  if (!ParseU32(t.token[2], flags) || !ParseI32(t.token[3], exptime) ||
-      !ParseI32(t.token[4], bytes)) {
-    return Error(reply::kBadCommandLine, line_consumed, noreply);
-  }
-  uint64_t cas = 0;
-  if (is_cas && !ParseU64(t.token[5], cas)) {
-    return Error(reply::kBadCommandLine, line_consumed, noreply);
-  }
-  if (bytes < 0 || bytes > INT_MAX - 2)
-    return Error(reply::kBadCommandLine, line_consumed, noreply);
-
+  if (!ParseLength(t.token[4], bytes)) return Error(reply::kBadCommandLine, line_consumed);
+  const bool noreply = t.last_is_noreply();
   const std::size_t value_len = static_cast<std::size_t>(bytes);
   const std::size_t data_len = value_len + 2;  // the value and its "\r\n"
   const std::size_t available = buffer.size() - line_consumed;
-  if (TooLarge(max_item_size, key.size(), flags, data_len)) {
+  const auto refuse = [&](std::string_view reply_line) {
     const std::size_t now = std::min(available, data_len);
     swallow_remaining = data_len - now;
-    ParseResult r = Error(reply::kTooLarge, line_consumed + now, noreply);
+    return Error(reply_line, line_consumed + now, noreply);
+  };
+  const std::string_view key = t.token[1];
+  if (key.size() > kMaxKeyLength) return refuse(reply::kBadCommandLine);
+  uint32_t flags;
+  int32_t exptime;
+  if (!ParseU32(t.token[2], flags) || !ParseI32(t.token[3], exptime)) {
+    return refuse(reply::kBadCommandLine);
+  }
+  uint64_t cas = 0;
+  if (verb == Verb::kCas && (t.count < 6 || !ParseU64(t.token[5], cas))) {
+    return refuse(reply::kBadCommandLine);
+  }
+  if (TooLarge(max_item_size, key.size(), flags, data_len)) {
+    ParseResult r = refuse(reply::kTooLarge);
     if (verb == Verb::kSet) r.invalidate_key = key;
     return r;
   }
@@ -709,14 +753,15 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
   std::size_t line_len = newline_at;
   // memcached strips the '\r' only from a line longer than one byte.
   if (line_len > 1 && buffer[line_len - 1] == '\r') --line_len;
-  std::string_view line = buffer.substr(0, line_len);
-  // memcached handles the line as a C string: it ends at the first NUL.
-  if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
-    line = line.substr(0, static_cast<std::size_t>(static_cast<const char*>(nul) - line.data()));
-  }
+  // memcached 1.6.45 reads a NUL as any other byte (1.6.18 ended the line
+  // there).
+  const std::string_view line = buffer.substr(0, line_len);
 
   Tokens t;
   Tokenize(line, t);
+  // memcached 1.6.45 refuses a line under two bytes before looking at its
+  // tokens.
+  if (line_len < 2) return Error(reply::kBadCommandLine, consumed);
   if (t.count == 0 || t.token[0].size() < 2) return Error(reply::kError, consumed);
 
   ResetCommand(command);
@@ -735,6 +780,7 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
         return ParseStorage(Verb::kSet, t, buffer, consumed, max, swallow_remaining_, command);
       if (verb == "stats") return ParseStats(t, line, consumed, command);
       if (verb == "shutdown") return ParseShutdown(t, line, consumed, command);
+      if (verb == "slabs") return ParseSlabs(t, consumed, command);
       return Error(reply::kError, consumed);
     case 'a':
       if (verb == "add")

@@ -28,7 +28,8 @@ try:
 except ImportError:  # reported by the test that needs it, not at import
     PymemcacheClient = None
 
-VERSION_LINE = re.compile(rb"VERSION 1\.6\.18-memgate-\d+\.\d+\.\d+\r\n")
+# memcached's line for the release memgate follows: clients parse it.
+VERSION_LINE = re.compile(rb"VERSION 1\.6\.45\r\n")
 
 
 def pymemcache_client(address, **kwargs):
@@ -194,7 +195,7 @@ class PymemcacheTest(unittest.TestCase):
         stats = self.mc.stats()
         self.assertEqual(stats[b"pid"], self.server.pid)
         self.assertIn(b"curr_connections", stats)
-        self.assertRegex(self.mc.version(), rb"^1\.6\.18-memgate-\d+\.\d+\.\d+$")
+        self.assertEqual(self.mc.version(), b"1.6.45")
 
     def test_unix_socket(self):
         path = os.path.join(harness.temp_dir(self), "mc.sock")
@@ -300,8 +301,8 @@ max_connections curr_connections total_connections rejected_connections
 cmd_get cmd_set cmd_flush cmd_touch get_hits get_misses get_expired get_flushed
 delete_misses delete_hits incr_misses incr_hits decr_misses decr_hits
 cas_misses cas_hits cas_badval touch_hits touch_misses store_too_large
-store_no_memory bytes_read bytes_written limit_maxbytes threads bytes
-curr_items total_items evictions reclaimed""".split()
+store_no_memory idle_kicks bytes_read bytes_written limit_maxbytes threads bytes
+curr_items total_items evictions reclaimed memgate_version""".split()
 
 
 class ServerBehaviourTest(unittest.TestCase):
@@ -330,6 +331,8 @@ class ServerBehaviourTest(unittest.TestCase):
         done = subprocess.run([harness.MEMGATE, "--version"], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=10)
         self.assertEqual(done.returncode, 0)
+        # memgate's own version stays in --version.
+        self.assertRegex(done.stdout, rb"^memgate \d+\.\d+\.\d+ \(memcached protocol 1\.6\.45\)")
 
     def test_unix_socket_listener(self):
         path = os.path.join(harness.temp_dir(self), "memgate.sock")
@@ -592,7 +595,8 @@ class ServerBehaviourTest(unittest.TestCase):
         self.assertEqual(stats["pid"], str(server.pid))
         self.assertEqual(stats["threads"], "3")
         self.assertEqual(stats["limit_maxbytes"], str(32 * 1024 * 1024))
-        self.assertRegex(stats["version"], r"^1\.6\.18-memgate-")
+        self.assertEqual(stats["version"], "1.6.45")
+        self.assertRegex(stats["memgate_version"], r"^\d+\.\d+\.\d+$")
         self.assertLessEqual(abs(int(stats["time"]) - time.time()), 2)
         self.assertLessEqual(int(stats["uptime"]), 30)
         self.assertEqual(stats["pointer_size"], "64")

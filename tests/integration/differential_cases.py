@@ -460,3 +460,96 @@ ALL = (STORAGE + RETRIEVAL + TOUCH_DELETE + ARITH + FLUSH_VERBOSITY + NOREPLY +
 # Each must be a real design decision (not a bug waiting for a fix).
 DELIBERATE_DIFFERENCES = {
 }
+
+# memgate follows memcached 1.6.45 where it answers differently from 1.6.18.
+# New cases for what changed, run against 1.6.45 only.
+CASES_1_6_45 = [
+    ("cas empty unique with a trailing space swallows the value",
+     [S("set a 0 0 6\r\nfoobar\r\n"), S("cas a 0 0 6 \r\nfoobar\r\n"), S("get a\r\n")]),
+    ("cas empty unique waits for the value it swallows",
+     [P("cas a 0 0 6 \r\n", read=False), S("foobar\r\nget a\r\n")]),
+    ("cas short value swallowed then the rest runs",
+     [S("cas a 0 0 3\r\nfoobar\r\nmn\r\n")]),
+    ("cas unique noreply silences and swallows",
+     [S("cas a 0 0 6 noreply\r\nfoobar\r\nget a\r\n")]),
+    ("cas more tokens than it reads",
+     [S("set a 0 0 1\r\nx\r\n"), S("cas a 0 0 6 1 2 3\r\nfoobar\r\nget a\r\n")]),
+    ("storage commands with trailing spaces",
+     [S("set a 0 0 1 \r\nx\r\n"), S("add a 0 0 1  \r\ny\r\n"),
+      S("replace a 0 0 1 \r\nz\r\n"), S("append a 0 0 1 \r\nw\r\n"),
+      S("prepend a 0 0 1 \r\nv\r\n"), S("set b 0 0 1 noreply \r\nx\r\n"),
+      S("get a b\r\n")]),
+    ("storage bad flags swallow the value, noreply silences",
+     [S("set a abc 0 6\r\nfoobar\r\n"), S("add a 0 abc 6 noreply\r\nfoobar\r\nmn\r\n")]),
+    ("storage bad bytes is answered even with noreply",
+     [S("set a 0 0 abc noreply\r\nfoobar\r\n"), S("set a 0 noreply\r\n")]),
+    ("storage bytes with white space after",
+     [S("set a 0 0 6\t\r\nfoobar\r\n"), S("set a 0 0 6 \t\r\nfoobar\r\n"), S("get a\r\n")]),
+    ("storage 24 and more tokens",
+     [S("set a 0 0 1" + "".join(" %d" % i for i in range(25)) + " noreply\r\nx\r\n"),
+      S("get a\r\n")]),
+    ("blank lines", [S(" \r\n"), S(" \n"), S("\r\n"), S("\n"), S("\t\r\n"), S("\r\r\n")]),
+    ("lines of one byte and of two", [S("x\r\n"), S(b"\x00\r\n"), S("  \r\n"), S(" x\r\n")]),
+    ("blank lines pipelined", [S(" \r\n\nversion\r\n \r\nmn\r\n")]),
+    ("nul byte inside a command line",
+     [S(b"version\x00\r\n"), S(b"mn\x00\r\n"), S(b"\x00abc\r\n")]),
+    ("slabs automove levels",
+     [S("slabs automove 0\r\n"), S("slabs automove 1\r\n"), S("slabs automove 2\r\n"),
+      S("slabs automove 3\r\n"), S("slabs automove 1 2\r\n"), S("slabs automove 0\r\n")]),
+    ("slabs automove bad values",
+     [S("slabs automove x\r\n"), S("slabs automove -1\r\n"), S("slabs automove +1\r\n"),
+      S("slabs automove 4294967297\r\n"), S("slabs automove\r\n"), S("slabs\r\n"),
+      S("slabs automove x noreply\r\n"), S("slabs automove 3 noreply\r\n")]),
+    ("slabs automove ratio",
+     [S("slabs automove ratio x\r\n"), S("slabs automove ratio\r\n")]),
+]
+
+# Cases of ALL that 1.6.45 answers differently from 1.6.18: the run against
+# 1.6.18 skips them, the run against 1.6.45 checks them. name -> what changed.
+_TOKENS = "storage: too few tokens or a bad number is CLIENT_ERROR, extra tokens are ignored"
+_SWALLOW = "storage: a refusal after <bytes> swallows the value"
+_BYTES = "storage: <bytes> is digits alone"
+_SHORT = "a line under two bytes is CLIENT_ERROR bad command line format"
+_NUL = "a NUL is a byte like any other"
+CHANGED_SINCE_1_6_18 = {
+    "append bad numbers": _SWALLOW,
+    "bad data chunk on append": _SHORT,
+    "bad data chunk too long": _SHORT,
+    "cas missing unique token": _SWALLOW,
+    "cas negative unique": _SWALLOW,
+    "cas non digit unique": _SWALLOW,
+    "cas noreply with wrong token count": _TOKENS,
+    "cas overflowing unique": _SWALLOW,
+    "empty line": _SHORT,
+    "errors one byte at a time": _SHORT,
+    "line of exactly 2048 bytes without newline then newline": _SHORT,
+    "noreply bad data chunk": _SHORT,
+    "noreply on error replies": _TOKENS,
+    "nul byte in key of set": _NUL,
+    "set bytes with plus sign": _BYTES,
+    "set key of 251 bytes": _SWALLOW,
+    "set negative bytes": _SHORT,
+    "set negative flags": _SWALLOW,
+    "set non digit bytes": _SHORT,
+    "set non digit exptime": _SWALLOW,
+    "set non digit flags": _SWALLOW,
+    "set only verb": _TOKENS,
+    "set overflowing bytes": _BYTES,
+    "set overflowing exptime": _SWALLOW,
+    "set too few tokens": _TOKENS,
+    "set too many tokens": _TOKENS,
+    "tab is not a separator": _SHORT,
+    "uppercase command": _SHORT,
+}
+
+# Cases of ALL where memgate still answers as 1.6.18 did (listed in
+# docs/protocol.md): the run against 1.6.45 expects them to differ.
+_STILL = "memgate keeps 1.6.18's answer"
+STILL_AS_1_6_18 = {name: _STILL for name in (
+    "delete too many tokens", "delete with nonzero time", "delete with noreply and junk",
+    "delete without key", "errors one byte at a time", "flush_all too many tokens",
+    "gat without key", "get key of 251 bytes", "get trailing space", "get without key",
+    "gets without key", "incr delta with plus sign", "incr wrong token count",
+    "leading space before command", "long key among valid keys",
+    "touch and gat key of 251 bytes", "touch wrong token count", "verbosity",
+    "verbosity too many tokens")}

@@ -8,6 +8,14 @@ so "same unique" and "new unique" must still agree).
 
   differential_test.py --memgate PATH [--memcached PATH] [--backend NAME]
                        [--memgate-arg ARG]... [--self-check] [--show]
+                       [--reference 1.6.18|1.6.45]
+
+--reference names the memcached release at --memcached (1.6.18, Debian's,
+by default). memgate follows 1.6.45 where the two differ: against 1.6.18 the
+cases 1.6.45 answers differently are skipped; against 1.6.45 they run with
+the cases for what changed and the checks of `version`, the `stats` names
+and a refused flush_all (ReferenceTest), and every test is reported skipped
+when the binary is absent.
 
 --self-check compares memcached with a second memcached (validates the
 corpus without memgate); --show prints every transcript; --memgate-arg
@@ -26,6 +34,7 @@ import harness  # noqa: E402
 import differential_cases as cases  # noqa: E402
 
 SELF_CHECK = False
+REFERENCE = "1.6.18"  # --reference: the memcached release at --memcached
 SHOW = False  # --show: print every transcript, not only differing ones
 BACKEND_ARGS = []  # --backend NAME: run memgate with that backend
 
@@ -187,6 +196,8 @@ class DifferentialTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        if _reference_missing():
+            return
         cls.reference = harness.Memcached()
         if "redis" in BACKEND_ARGS and not any(a.startswith("--redis-url") for a in BACKEND_ARGS):
             cls.redis = harness.RedisServer()
@@ -229,9 +240,15 @@ def _method_name(name):
     return "test_" + re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_").lower()
 
 
+def _reference_missing():
+    return REFERENCE != "1.6.18" and not os.access(harness.MEMCACHED, os.X_OK)
+
+
 def _add_cases():
     seen = set()
-    for name, steps in cases.ALL:
+    missing = _reference_missing()
+    corpus = cases.ALL + (cases.CASES_1_6_45 if REFERENCE == "1.6.45" else [])
+    for name, steps in corpus:
         method = _method_name(name)
         assert method not in seen, "duplicate case name: " + name
         seen.add(method)
@@ -240,9 +257,89 @@ def _add_cases():
             self.check(steps)
 
         test.__doc__ = name
-        if name in cases.DELIBERATE_DIFFERENCES and not SELF_CHECK:
+        if missing:
+            test = unittest.skip("memcached %s not found at %s" %
+                                 (REFERENCE, harness.MEMCACHED))(test)
+        elif REFERENCE == "1.6.18" and name in cases.CHANGED_SINCE_1_6_18:
+            test = unittest.skip("memcached 1.6.45 answers differently (%s): see --reference "
+                                 "1.6.45" % cases.CHANGED_SINCE_1_6_18[name])(test)
+        elif REFERENCE == "1.6.45" and name in cases.STILL_AS_1_6_18 and not SELF_CHECK:
+            test = unittest.expectedFailure(test)
+        elif name in cases.DELIBERATE_DIFFERENCES and not SELF_CHECK:
             test = unittest.expectedFailure(test)
         setattr(DifferentialTest, method, test)
+
+
+def _stat_names(client, command):
+    raw = client.request(command, b"END\r\n")
+    return [line.split(b" ")[1].decode() for line in raw.split(b"\r\n")
+            if line.startswith(b"STAT ")]
+
+
+class ReferenceTest(unittest.TestCase):
+    """What the corpus cannot compare byte for byte: the version line, the
+    names and order of the stats fields, and a flush_all a setting refuses
+    on every backend. Run with --reference 1.6.45 only."""
+
+    # memgate's own stats lines, after memcached's.
+    MEMGATE_ONLY = {"backend", "backend_errors", "memgate_version", "backend_pipelines_in_order"}
+
+    def setUp(self):
+        if REFERENCE != "1.6.45":
+            self.skipTest("only against memcached 1.6.45")
+        if _reference_missing():
+            self.skipTest("memcached 1.6.45 not found at %s" % harness.MEMCACHED)
+
+    def test_version_line_is_memcached_s(self):
+        memgate = harness.Memgate(threads=1)
+        try:
+            with harness.Client(memgate.address) as c:
+                self.assertEqual(c.request(b"version\r\n"), b"VERSION 1.6.45\r\n")
+                stats = harness.stats(c)
+                self.assertEqual(stats["version"], "1.6.45")
+                self.assertRegex(stats["memgate_version"], r"^\d+\.\d+\.\d+")
+        finally:
+            memgate.stop()
+
+    def test_stats_names_follow_memcached_s_order(self):
+        args = ["-o", "idle_timeout=30", "-A"]
+        memcached = harness.Memcached(args=args)
+        memgate = harness.Memgate(threads=1, args=args)
+        try:
+            with harness.Client(memcached.address) as a, harness.Client(memgate.address) as b:
+                for command in (b"stats\r\n", b"stats settings\r\n"):
+                    reference = _stat_names(a, command)
+                    ours = [n for n in _stat_names(b, command) if n not in self.MEMGATE_ONLY]
+                    positions = [reference.index(n) if n in reference else -1 for n in ours]
+                    self.assertNotIn(-1, positions, "%r: %r" % (command, ours))
+                    self.assertEqual(positions, sorted(positions), "%r: %r" % (command, ours))
+                self.assertIn("idle_kicks", _stat_names(b, b"stats\r\n"))
+        finally:
+            memcached.stop()
+            memgate.stop()
+
+    def test_refused_flush_all_on_every_backend(self):
+        script = b"set a 0 0 1\r\nx\r\nflush_all\r\nflush_all noreply\r\nget a\r\n"
+        expected = b"STORED\r\nCLIENT_ERROR flush_all not allowed\r\nVALUE a 0 1\r\nx\r\nEND\r\n"
+        memcached = harness.Memcached(args=["-F"])
+        try:
+            with harness.Client(memcached.address) as c:
+                self.assertEqual(c.request(script, b"END\r\n"), expected)
+        finally:
+            memcached.stop()
+        redis = harness.RedisServer()
+        try:
+            for args in (["-F"], ["--backend", "simple-memory", "-F"],
+                         ["--backend", "redis", "--redis-url", redis.url, "--redis-mode", "raw"],
+                         ["--backend", "redis", "--redis-url", redis.url, "--redis-flush", "off"]):
+                memgate = harness.Memgate(threads=1, args=args)
+                try:
+                    with harness.Client(memgate.address) as c:
+                        self.assertEqual(c.request(script, b"END\r\n"), expected, args)
+                finally:
+                    memgate.stop()
+        finally:
+            redis.stop()
 
 
 if __name__ == "__main__":
@@ -256,6 +353,10 @@ if __name__ == "__main__":
     while "--memgate-arg" in sys.argv:
         i = sys.argv.index("--memgate-arg")
         BACKEND_ARGS.append(sys.argv[i + 1])
+        del sys.argv[i:i + 2]
+    if "--reference" in sys.argv:
+        i = sys.argv.index("--reference")
+        REFERENCE = sys.argv[i + 1]
         del sys.argv[i:i + 2]
     if "--show" in sys.argv:
         sys.argv.remove("--show")

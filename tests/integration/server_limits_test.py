@@ -99,7 +99,9 @@ class ServerLimitsTest(unittest.TestCase):
         self.assertTrue(idle.is_closed(5.0), "an idle client stayed connected")
         self.assertEqual(idle.buf, b"")  # closed without a word, as memcached does
         self.assertEqual(active.request(b"get k\r\n", b"END\r\n"), b"VALUE k 0 1\r\nv\r\nEND\r\n")
-        self.assertEqual(harness.stats(active)["curr_connections"], "1")
+        stats = harness.stats(active)
+        self.assertEqual(stats["curr_connections"], "1")
+        self.assertEqual(stats["idle_kicks"], "1")  # as memcached counts them
 
     def test_a_line_without_newline_closes_as_memcached_does(self):
         memcached = harness.Memcached()

@@ -163,7 +163,21 @@ INSTANTIATE_TEST_SUITE_P(
                  "\r\nget k\r\n",
              "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n"},
         Case{"UnknownCommand", "bogus\r\n", "ERROR\r\n"},
-        Case{"Version", "version\r\n", "VERSION " MEMGATE_PROTOCOL_VERSION "\r\n"},
+        // Clients parse the release number: exactly memcached's line.
+        Case{"Version", "version\r\n", "VERSION 1.6.45\r\n"},
+        Case{"CasEmptyUniqueSwallowsTheValue", "cas k 0 0 6 \r\nfoobar\r\nget k\r\n",
+             "CLIENT_ERROR bad command line format\r\nEND\r\n"},
+        Case{"CasShortValueSwallowed", "cas k 0 0 3\r\nfoobar\r\nmn\r\n",
+             "CLIENT_ERROR bad command line format\r\nCLIENT_ERROR bad command line "
+             "format\r\nMN\r\n"},
+        Case{"BlankLines", " \r\n \n\r\n\nversion\r\n",
+             "CLIENT_ERROR bad command line format\r\nCLIENT_ERROR bad command line "
+             "format\r\nCLIENT_ERROR bad command line format\r\nCLIENT_ERROR bad command "
+             "line format\r\nVERSION 1.6.45\r\n"},
+        Case{"SlabsAutomove",
+             "slabs automove 1\r\nslabs automove x\r\nslabs automove 3\r\nslabs automove 0 "
+             "noreply\r\n",
+             "OK\r\nCLIENT_ERROR bad command line format\r\nERROR\r\n"},
         Case{"Quit", "quit\r\nget k\r\n", ""}),
     [](const auto& info) { return info.param.name; });
 
@@ -278,16 +292,56 @@ class LimitedBackend final : public backends::Backend {
   void FlushAll(const backends::ClientContext& client, const backends::FlushRequest& request,
                 Done<backends::FlushResult> done) override {
     ++calls;
+    if (refuse_flush)
+      return std::move(done)(backends::FlushResult{.outcome = backends::FlushOutcome::kRefused});
     inner_.FlushAll(client, request, std::move(done));
   }
   void Stats(Done<backends::StatsResult> done) override { inner_.Stats(std::move(done)); }
 
   int calls = 0;
+  bool refuse_flush = false;  // answer flush_all as a backend set not to flush
 
  private:
   const backends::Capabilities capabilities_;
   MemoryBackend inner_{Options()};
 };
+
+// A flush the backend's settings forbid (Redis raw mode, --redis-flush off)
+// is answered as memcached -F answers, never as a failing server.
+TEST(DispatcherFlushTest, RefusedFlushIsNotAllowed) {
+  LimitedBackend backend({.meta_commands = true, .access_state = true, .in_order = true});
+  backend.refuse_flush = true;
+  ServerStats stats(1);
+  Dispatcher dispatcher(backend, stats, ServerFacts{});
+  auto session = std::make_shared<FakeSession>(stats);
+  Feed("set k 0 0 1\r\na\r\nflush_all\r\nflush_all 10 noreply\r\nget k\r\n", dispatcher, *session);
+  EXPECT_EQ(session->TakeSent(),
+            "STORED\r\nCLIENT_ERROR flush_all not allowed\r\nVALUE k 0 1\r\na\r\nEND\r\n");
+  EXPECT_EQ(stats.Totals().cmd_flush, 0u);
+  EXPECT_EQ(stats.Totals().backend_errors, 0u);
+}
+
+// idle_kicks sits where memcached 1.6.45 prints it; memgate's own version
+// comes after memcached's fields.
+TEST(DispatcherStatsTest, IdleKicksAndMemgateVersion) {
+  MemoryBackend backend(Options());
+  ServerStats stats(1);
+  stats.idle_kicks = 3;
+  Dispatcher dispatcher(backend, stats, ServerFacts{});
+  auto session = std::make_shared<FakeSession>(stats);
+  Feed("stats\r\n", dispatcher, *session);
+  const std::string sent = session->TakeSent();
+  EXPECT_NE(sent.find("STAT version 1.6.45\r\n"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("STAT store_no_memory 0\r\nSTAT idle_kicks 3\r\nSTAT bytes_read "),
+            std::string::npos)
+      << sent;
+  EXPECT_TRUE(sent.ends_with("STAT memgate_version " MEMGATE_VERSION "\r\nEND\r\n")) << sent;
+  Feed("stats settings\r\n", dispatcher, *session);
+  const std::string settings = session->TakeSent();
+  EXPECT_NE(settings.find("STAT evictions on\r\nSTAT shutdown_command no\r\nSTAT num_threads "),
+            std::string::npos)
+      << settings;
+}
 
 TEST(DispatcherCapabilitiesTest, RefusesWhatTheBackendCannotKeep) {
   struct Refusal {
