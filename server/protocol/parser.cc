@@ -83,8 +83,8 @@ inline bool ParseU64(std::string_view token, uint64_t& out) {
   return true;
 }
 
-// memcached 1.6.45's E token: decimal digits only (no sign, no space), at
-// most UINT64_MAX.
+// memcached 1.6.45's E token and incr/decr delta: decimal digits only (no
+// sign, no space), at most UINT64_MAX.
 inline bool ParseDigitsU64(std::string_view token, uint64_t& out) {
   if (token.empty()) return false;
   uint64_t value = 0;
@@ -238,31 +238,38 @@ inline bool AddKeys(std::string_view text, Command& command) {
   return true;
 }
 
+// get/gets <key>+, gat/gats <exptime> <key>+. A key over 250 bytes is
+// answered with an empty line after the error, as memcached 1.6.45 does.
 ParseResult ParseGet(Verb verb, const Tokens& t, std::size_t consumed, Command& command) {
   command.verb = verb;
   std::size_t first_key = 1;
+  if (t.ntokens() < 3) return Error(reply::kBadCommandLine, consumed);
   if (verb == Verb::kGat || verb == Verb::kGats) {
+    if (t.ntokens() < 4) return Error(reply::kBadCommandLine, consumed);
     int32_t exptime;
     if (!ParseI32(t.token[1], exptime)) return Error(reply::kInvalidExptime, consumed);
     command.exptime = exptime;
     first_key = 2;
   }
   for (std::size_t i = first_key; i < t.count; ++i) {
-    if (t.token[i].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed);
+    if (t.token[i].size() > kMaxKeyLength) return Error(reply::kBadKeyInGet, consumed);
     command.keys.push_back(t.token[i]);
   }
   if (!t.rest.empty() && !AddKeys(t.rest, command)) {
-    return Error(reply::kBadCommandLine, consumed);
+    return Error(reply::kBadKeyInGet, consumed);
   }
   return Done(consumed);
 }
 
+// As memcached 1.6.45, the keyed commands below refuse too few tokens with
+// CLIENT_ERROR and ignore tokens past the ones they read; noreply is the last
+// token, wherever it is.
 ParseResult ParseArithmetic(Verb verb, const Tokens& t, std::size_t consumed, Command& command) {
-  if (t.ntokens() != 4 && t.ntokens() != 5) return Error(reply::kError, consumed);
+  if (t.ntokens() < 4) return Error(reply::kBadCommandLine, consumed);
   const bool noreply = t.last_is_noreply();
   if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
   uint64_t delta;
-  if (!ParseU64(t.token[2], delta)) return Error(reply::kInvalidDelta, consumed, noreply);
+  if (!ParseDigitsU64(t.token[2], delta)) return Error(reply::kInvalidDelta, consumed, noreply);
   command.verb = verb;
   command.keys.push_back(t.token[1]);
   command.delta = delta;
@@ -271,7 +278,7 @@ ParseResult ParseArithmetic(Verb verb, const Tokens& t, std::size_t consumed, Co
 }
 
 ParseResult ParseTouch(const Tokens& t, std::size_t consumed, Command& command) {
-  if (t.ntokens() != 4 && t.ntokens() != 5) return Error(reply::kError, consumed);
+  if (t.ntokens() < 4) return Error(reply::kBadCommandLine, consumed);
   const bool noreply = t.last_is_noreply();
   if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
   int32_t exptime;
@@ -283,17 +290,11 @@ ParseResult ParseTouch(const Tokens& t, std::size_t consumed, Command& command) 
   return Done(consumed);
 }
 
-// delete <key> [0] [noreply]: the legacy time argument must be "0".
+// delete <key> [anything]: memcached 1.6.45 no longer checks the legacy time
+// argument.
 ParseResult ParseDelete(const Tokens& t, std::size_t consumed, Command& command) {
-  const std::size_t n = t.ntokens();
-  if (n < 3 || n > 5) return Error(reply::kError, consumed);
-  bool noreply = false;
-  if (n > 3) {
-    const bool hold_is_zero = t.token[2] == "0";
-    noreply = t.last_is_noreply();
-    const bool valid = (n == 4 && (hold_is_zero || noreply)) || (n == 5 && hold_is_zero && noreply);
-    if (!valid) return Error(reply::kBadDeleteFormat, consumed, noreply);
-  }
+  if (t.ntokens() < 3) return Error(reply::kBadCommandLine, consumed);
+  const bool noreply = t.last_is_noreply();
   if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
   command.verb = Verb::kDelete;
   command.keys.push_back(t.token[1]);
@@ -303,7 +304,6 @@ ParseResult ParseDelete(const Tokens& t, std::size_t consumed, Command& command)
 
 ParseResult ParseFlushAll(const Tokens& t, std::size_t consumed, bool enabled, Command& command) {
   const std::size_t n = t.ntokens();
-  if (n < 2 || n > 4) return Error(reply::kError, consumed);
   const bool noreply = t.last_is_noreply();
   if (!enabled) return Error(reply::kFlushNotAllowed, consumed, noreply);
   int32_t delay = 0;
@@ -317,7 +317,7 @@ ParseResult ParseFlushAll(const Tokens& t, std::size_t consumed, bool enabled, C
 }
 
 ParseResult ParseVerbosity(const Tokens& t, std::size_t consumed, Command& command) {
-  if (t.ntokens() != 3 && t.ntokens() != 4) return Error(reply::kError, consumed);
+  if (t.ntokens() < 3) return Error(reply::kBadCommandLine, consumed);
   const bool noreply = t.last_is_noreply();
   uint32_t level;
   if (!ParseU32(t.token[1], level)) return Error(reply::kBadCommandLine, consumed, noreply);
@@ -762,14 +762,17 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
   // memcached 1.6.45 refuses a line under two bytes before looking at its
   // tokens.
   if (line_len < 2) return Error(reply::kBadCommandLine, consumed);
-  if (t.count == 0 || t.token[0].size() < 2) return Error(reply::kError, consumed);
+  // 1.6.45 reads the command word from the line's first byte: a line that
+  // starts with a space is unknown.
+  if (t.count == 0 || t.token[0].size() < 2 || line[0] == ' ') {
+    return Error(reply::kError, consumed);
+  }
 
   ResetCommand(command);
   const std::size_t max = options_.max_item_size;
   const std::string_view verb = t.token[0];
   switch (verb[0]) {
     case 'g':
-      if (t.ntokens() < 3) return Error(reply::kError, consumed);
       if (verb == "get") return ParseGet(Verb::kGet, t, consumed, command);
       if (verb == "gets") return ParseGet(Verb::kGets, t, consumed, command);
       if (verb == "gat") return ParseGet(Verb::kGat, t, consumed, command);
@@ -816,10 +819,6 @@ ParseResult Parser::ParseLine(std::string_view buffer, Command& command) {
     return ParseStorage(Verb::kReplace, t, buffer, consumed, max, swallow_remaining_, command);
   if (verb == "prepend")
     return ParseStorage(Verb::kPrepend, t, buffer, consumed, max, swallow_remaining_, command);
-  if (verb == "bget") {  // memcached's undocumented old alias of get
-    if (t.ntokens() < 3) return Error(reply::kError, consumed);
-    return ParseGet(Verb::kGet, t, consumed, command);
-  }
   if (verb == "flush_all") return ParseFlushAll(t, consumed, options_.flush_enabled, command);
   if (verb == "version") return Simple(Verb::kVersion, consumed, command);
   if (verb == "quit") return Simple(Verb::kQuit, consumed, command);

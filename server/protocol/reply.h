@@ -19,6 +19,9 @@ inline constexpr std::string_view kOk = "OK\r\n";
 inline constexpr std::string_view kEnd = "END\r\n";
 inline constexpr std::string_view kError = "ERROR\r\n";
 inline constexpr std::string_view kBadCommandLine = "CLIENT_ERROR bad command line format\r\n";
+// memcached 1.6.45 follows the error for a key over 250 bytes in a get line
+// with an empty line.
+inline constexpr std::string_view kBadKeyInGet = "CLIENT_ERROR bad command line format\r\n\r\n";
 inline constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk\r\n";
 inline constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache\r\n";
 inline constexpr std::string_view kOutOfMemory = "SERVER_ERROR out of memory storing object\r\n";
@@ -26,9 +29,6 @@ inline constexpr std::string_view kNonNumeric =
     "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
 inline constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument\r\n";
 inline constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptime argument\r\n";
-// delete with a time argument other than "0" (memcached's legacy form).
-inline constexpr std::string_view kBadDeleteFormat =
-    "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n";
 // memcached -F.
 inline constexpr std::string_view kFlushNotAllowed = "CLIENT_ERROR flush_all not allowed\r\n";
 // shutdown without -A, and with a mode other than graceful.

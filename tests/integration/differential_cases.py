@@ -511,6 +511,12 @@ _SWALLOW = "storage: a refusal after <bytes> swallows the value"
 _BYTES = "storage: <bytes> is digits alone"
 _SHORT = "a line under two bytes is CLIENT_ERROR bad command line format"
 _NUL = "a NUL is a byte like any other"
+_COUNT = ("too few tokens is CLIENT_ERROR bad command line format, extra tokens are ignored, "
+          "noreply is the last token")
+_DELETE = "delete ignores what follows the key"
+_DELTA = "a delta is digits alone"
+_LEADING = "a line that starts with a space is ERROR"
+_LONG_KEY = "a key over 250 bytes in a get line is followed by an empty line"
 CHANGED_SINCE_1_6_18 = {
     "append bad numbers": _SWALLOW,
     "bad data chunk on append": _SHORT,
@@ -520,9 +526,23 @@ CHANGED_SINCE_1_6_18 = {
     "cas non digit unique": _SWALLOW,
     "cas noreply with wrong token count": _TOKENS,
     "cas overflowing unique": _SWALLOW,
+    "delete too many tokens": _DELETE,
+    "delete with nonzero time": _DELETE,
+    "delete with noreply and junk": _DELETE,
+    "delete without key": _COUNT,
     "empty line": _SHORT,
     "errors one byte at a time": _SHORT,
+    "flush_all too many tokens": _COUNT,
+    "gat without key": _COUNT,
+    "get key of 251 bytes": _LONG_KEY,
+    "get trailing space": _COUNT,
+    "get without key": _COUNT,
+    "gets without key": _COUNT,
+    "incr delta with plus sign": _DELTA,
+    "incr wrong token count": _COUNT,
+    "leading space before command": _LEADING,
     "line of exactly 2048 bytes without newline then newline": _SHORT,
+    "long key among valid keys": _LONG_KEY,
     "noreply bad data chunk": _SHORT,
     "noreply on error replies": _TOKENS,
     "nul byte in key of set": _NUL,
@@ -539,17 +559,9 @@ CHANGED_SINCE_1_6_18 = {
     "set too few tokens": _TOKENS,
     "set too many tokens": _TOKENS,
     "tab is not a separator": _SHORT,
+    "touch and gat key of 251 bytes": _LONG_KEY,
+    "touch wrong token count": _COUNT,
     "uppercase command": _SHORT,
+    "verbosity": _COUNT,
+    "verbosity too many tokens": _COUNT,
 }
-
-# Cases of ALL where memgate still answers as 1.6.18 did (listed in
-# docs/protocol.md): the run against 1.6.45 expects them to differ.
-_STILL = "memgate keeps 1.6.18's answer"
-STILL_AS_1_6_18 = {name: _STILL for name in (
-    "delete too many tokens", "delete with nonzero time", "delete with noreply and junk",
-    "delete without key", "errors one byte at a time", "flush_all too many tokens",
-    "gat without key", "get key of 251 bytes", "get trailing space", "get without key",
-    "gets without key", "incr delta with plus sign", "incr wrong token count",
-    "leading space before command", "long key among valid keys",
-    "touch and gat key of 251 bytes", "touch wrong token count", "verbosity",
-    "verbosity too many tokens")}

@@ -263,8 +263,6 @@ def _add_cases():
         elif REFERENCE == "1.6.18" and name in cases.CHANGED_SINCE_1_6_18:
             test = unittest.skip("memcached 1.6.45 answers differently (%s): see --reference "
                                  "1.6.45" % cases.CHANGED_SINCE_1_6_18[name])(test)
-        elif REFERENCE == "1.6.45" and name in cases.STILL_AS_1_6_18 and not SELF_CHECK:
-            test = unittest.expectedFailure(test)
         elif name in cases.DELIBERATE_DIFFERENCES and not SELF_CHECK:
             test = unittest.expectedFailure(test)
         setattr(DifferentialTest, method, test)

@@ -26,8 +26,7 @@ TEST(ReplyTest, Constants) {
   EXPECT_EQ(kNonNumeric, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
   EXPECT_EQ(kInvalidDelta, "CLIENT_ERROR invalid numeric delta argument\r\n");
   EXPECT_EQ(kInvalidExptime, "CLIENT_ERROR invalid exptime argument\r\n");
-  EXPECT_EQ(kBadDeleteFormat,
-            "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
+  EXPECT_EQ(kBadKeyInGet, "CLIENT_ERROR bad command line format\r\n\r\n");
 }
 
 TEST(ReplyTest, Value) {
