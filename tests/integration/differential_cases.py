@@ -243,7 +243,9 @@ FLUSH_VERBOSITY = [
                            S("get a\r\n")]),
     ("flush_all bad delay", [S("set a 0 0 1\r\nx\r\n"), S("flush_all abc\r\n"),
                              S("get a\r\n")]),
-    ("flush_all too many tokens", [S("flush_all 1 2 3\r\n")]),
+    # A delay of 2, not 1: memcached's flush_all 1 also drops what is stored in
+    # the same second, which is no part of what this case compares.
+    ("flush_all too many tokens", [S("flush_all 2 3 4\r\n"), S("flush_all\r\n")]),
     ("flush_all then set works", [S("flush_all\r\nset a 0 0 1\r\nx\r\nget a\r\n")]),
     ("verbosity", [S("verbosity 1\r\n"), S("verbosity 0 noreply\r\n"),
                    S("verbosity\r\n")]),
