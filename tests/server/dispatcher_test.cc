@@ -178,6 +178,21 @@ INSTANTIATE_TEST_SUITE_P(
              "slabs automove 1\r\nslabs automove x\r\nslabs automove 3\r\nslabs automove 0 "
              "noreply\r\n",
              "OK\r\nCLIENT_ERROR bad command line format\r\nERROR\r\n"},
+        // Where memcached 1.6.45 answers differently from 1.6.18.
+        Case{"DeleteIgnoresWhatFollowsTheKey", "set k 0 0 1\r\na\r\ndelete k 10\r\nget k\r\n",
+             "STORED\r\nDELETED\r\nEND\r\n"},
+        Case{"TooFewTokens", "get\r\ntouch k\r\nincr k\r\ndelete\r\nverbosity\r\n",
+             "CLIENT_ERROR bad command line format\r\nCLIENT_ERROR bad command line "
+             "format\r\nCLIENT_ERROR bad command line format\r\nCLIENT_ERROR bad command "
+             "line format\r\nCLIENT_ERROR bad command line format\r\n"},
+        Case{"ExtraTokensIgnored",
+             "set k 0 0 1\r\n1\r\nincr k 1 2 3\r\ntouch k 0 1\r\nverbosity 1 2 3\r\n"
+             "flush_all 0 1 2\r\nget k\r\n",
+             "STORED\r\n2\r\nTOUCHED\r\nOK\r\nOK\r\nEND\r\n"},
+        Case{"IncrPlusSign", "incr k +1\r\n", "CLIENT_ERROR invalid numeric delta argument\r\n"},
+        Case{"LeadingSpace", " get k\r\n", "ERROR\r\n"},
+        Case{"LongKeyInGet", "get a " + std::string(251, 'k') + "\r\nversion\r\n",
+             "CLIENT_ERROR bad command line format\r\n\r\nVERSION 1.6.45\r\n"},
         Case{"Quit", "quit\r\nget k\r\n", ""}),
     [](const auto& info) { return info.param.name; });
 
