@@ -1,8 +1,9 @@
 // memcached text-protocol parser, answering as memcached 1.6.45 does (and as
 // 1.6.18 did where the two agree). Each acceptance rule was checked against
-// the real binaries, quirks included: numbers are read the way strtol/strtoul read them and
-// truncated to 32 bits, extra tokens are ignored where memcached ignores them, tokens are separated
-// by spaces only, and noreply silences errors as well.
+// the real binaries, quirks included: a storage command's flags and exptime and the meta numbers
+// are read the way strtol/strtoul read them and truncated to 32 bits, the other numbers are digits
+// alone (a '-' where a sign is allowed) with no wrap, extra tokens are ignored where memcached
+// ignores them, tokens are separated by spaces only, and noreply silences errors as well.
 #include "server/protocol/parser.h"
 
 #include <algorithm>
@@ -83,8 +84,8 @@ inline bool ParseU64(std::string_view token, uint64_t& out) {
   return true;
 }
 
-// memcached 1.6.45's E token and incr/decr delta: decimal digits only (no
-// sign, no space), at most UINT64_MAX.
+// memcached 1.6.45's E token, cas unique and incr/decr delta: decimal digits
+// only (no sign, no space), at most UINT64_MAX.
 inline bool ParseDigitsU64(std::string_view token, uint64_t& out) {
   if (token.empty()) return false;
   uint64_t value = 0;
@@ -94,6 +95,27 @@ inline bool ParseDigitsU64(std::string_view token, uint64_t& out) {
     value = value * 10 + d;
   }
   out = value;
+  return true;
+}
+
+// memcached 1.6.45's verbosity level: decimal digits only, at most
+// UINT32_MAX (no 32-bit wrap).
+inline bool ParseDigitsU32(std::string_view token, uint32_t& out) {
+  uint64_t value;
+  if (!ParseDigitsU64(token, value) || value > UINT32_MAX) return false;
+  out = static_cast<uint32_t>(value);
+  return true;
+}
+
+// memcached 1.6.45's touch, gat and flush_all exptime: an optional '-', then
+// decimal digits only, within int32_t (no '+', no 32-bit wrap).
+inline bool ParseDigitsI32(std::string_view token, int32_t& out) {
+  const bool negative = !token.empty() && token[0] == '-';
+  uint64_t magnitude;
+  if (!ParseDigitsU64(token.substr(negative ? 1 : 0), magnitude)) return false;
+  if (magnitude > static_cast<uint64_t>(INT32_MAX) + (negative ? 1 : 0)) return false;
+  out = static_cast<int32_t>(negative ? -static_cast<int64_t>(magnitude)
+                                      : static_cast<int64_t>(magnitude));
   return true;
 }
 
@@ -247,7 +269,7 @@ ParseResult ParseGet(Verb verb, const Tokens& t, std::size_t consumed, Command& 
   if (verb == Verb::kGat || verb == Verb::kGats) {
     if (t.ntokens() < 4) return Error(reply::kBadCommandLine, consumed);
     int32_t exptime;
-    if (!ParseI32(t.token[1], exptime)) return Error(reply::kInvalidExptime, consumed);
+    if (!ParseDigitsI32(t.token[1], exptime)) return Error(reply::kInvalidExptime, consumed);
     command.exptime = exptime;
     first_key = 2;
   }
@@ -282,7 +304,9 @@ ParseResult ParseTouch(const Tokens& t, std::size_t consumed, Command& command) 
   const bool noreply = t.last_is_noreply();
   if (t.token[1].size() > kMaxKeyLength) return Error(reply::kBadCommandLine, consumed, noreply);
   int32_t exptime;
-  if (!ParseI32(t.token[2], exptime)) return Error(reply::kInvalidExptime, consumed, noreply);
+  if (!ParseDigitsI32(t.token[2], exptime)) {
+    return Error(reply::kInvalidExptime, consumed, noreply);
+  }
   command.verb = Verb::kTouch;
   command.keys.push_back(t.token[1]);
   command.exptime = exptime;
@@ -307,7 +331,7 @@ ParseResult ParseFlushAll(const Tokens& t, std::size_t consumed, bool enabled, C
   const bool noreply = t.last_is_noreply();
   if (!enabled) return Error(reply::kFlushNotAllowed, consumed, noreply);
   int32_t delay = 0;
-  if (n != (noreply ? 3u : 2u) && !ParseI32(t.token[1], delay)) {
+  if (n != (noreply ? 3u : 2u) && !ParseDigitsI32(t.token[1], delay)) {
     return Error(reply::kInvalidExptime, consumed, noreply);
   }
   command.verb = Verb::kFlushAll;
@@ -320,7 +344,7 @@ ParseResult ParseVerbosity(const Tokens& t, std::size_t consumed, Command& comma
   if (t.ntokens() < 3) return Error(reply::kBadCommandLine, consumed);
   const bool noreply = t.last_is_noreply();
   uint32_t level;
-  if (!ParseU32(t.token[1], level)) return Error(reply::kBadCommandLine, consumed, noreply);
+  if (!ParseDigitsU32(t.token[1], level)) return Error(reply::kBadCommandLine, consumed, noreply);
   command.verb = Verb::kVerbosity;
   command.flags = level;
   command.noreply = noreply;
@@ -409,7 +433,7 @@ ParseResult ParseStorage(Verb verb, const Tokens& t, std::string_view buffer,
     return refuse(reply::kBadCommandLine);
   }
   uint64_t cas = 0;
-  if (verb == Verb::kCas && (t.count < 6 || !ParseU64(t.token[5], cas))) {
+  if (verb == Verb::kCas && (t.count < 6 || !ParseDigitsU64(t.token[5], cas))) {
     return refuse(reply::kBadCommandLine);
   }
   if (TooLarge(max_item_size, key.size(), flags, data_len)) {

@@ -454,9 +454,28 @@ EDGES = [
     for n in (22, 23, 24, 25, 47, 48, 49)
 ]
 
+# Numbers other than <bytes> and the storage commands' flags and exptime:
+# digits alone, a '-' only where a sign is allowed, no 32-bit wrap. Every
+# verbosity level here reads as 0 where it is accepted.
+NUMBERS = [
+    ("cas unique with a sign or a tab",
+     [S("set k 0 0 1\r\na\r\n"), S("cas k 0 0 1 +1\r\nb\r\n"), S("cas k 0 0 1 -0\r\nb\r\n"),
+      S("cas k 0 0 1 1\t\r\nb\r\n"), S("get k\r\n")]),
+    ("touch and gat exptime digits alone",
+     [S("set k 0 0 1\r\na\r\n"), S("touch k +1\r\n"), S("touch k 1\t\r\n"),
+      S("touch k 2147483648\r\n"), S("touch k 4294967296\r\n"), S("touch k -2147483649\r\n"),
+      S("gat +1 k\r\n"), S("gat 2147483648 k\r\n"), S("get k\r\n")]),
+    ("flush_all delay digits alone",
+     [S("set k 0 0 1\r\na\r\n"), S("flush_all +1\r\n"), S("flush_all 1\t\r\n"),
+      S("flush_all 2147483648\r\n"), S("flush_all 4294967296\r\n"), S("get k\r\n")]),
+    ("verbosity level digits alone",
+     [S("verbosity +0\r\n"), S("verbosity -0\r\n"), S("verbosity 0\t\r\n"),
+      S("verbosity 4294967296\r\n"), S("verbosity 00\r\n")]),
+]
+
 ALL = (STORAGE + RETRIEVAL + TOUCH_DELETE + ARITH + FLUSH_VERBOSITY + NOREPLY +
        PIPELINE_SPLIT + MALFORMED + EXPIRY + SIZE_LIMIT + BYTE_AT_A_TIME + MORE_MALFORMED +
-       EDGES)
+       EDGES + NUMBERS)
 
 # Cases where memgate differs from memcached on purpose. name -> reason.
 # Each must be a real design decision (not a bug waiting for a fix).
@@ -519,6 +538,7 @@ _DELETE = "delete ignores what follows the key"
 _DELTA = "a delta is digits alone"
 _LEADING = "a line that starts with a space is ERROR"
 _LONG_KEY = "a key over 250 bytes in a get line is followed by an empty line"
+_NUMBER = "cas unique, touch/gat/flush_all exptime and verbosity level are digits alone, no wrap"
 CHANGED_SINCE_1_6_18 = {
     "append bad numbers": _SWALLOW,
     "bad data chunk on append": _SHORT,
@@ -528,12 +548,14 @@ CHANGED_SINCE_1_6_18 = {
     "cas non digit unique": _SWALLOW,
     "cas noreply with wrong token count": _TOKENS,
     "cas overflowing unique": _SWALLOW,
+    "cas unique with a sign or a tab": _NUMBER,
     "delete too many tokens": _DELETE,
     "delete with nonzero time": _DELETE,
     "delete with noreply and junk": _DELETE,
     "delete without key": _COUNT,
     "empty line": _SHORT,
     "errors one byte at a time": _SHORT,
+    "flush_all delay digits alone": _NUMBER,
     "flush_all too many tokens": _COUNT,
     "gat without key": _COUNT,
     "get key of 251 bytes": _LONG_KEY,
@@ -561,9 +583,11 @@ CHANGED_SINCE_1_6_18 = {
     "set too few tokens": _TOKENS,
     "set too many tokens": _TOKENS,
     "tab is not a separator": _SHORT,
+    "touch and gat exptime digits alone": _NUMBER,
     "touch and gat key of 251 bytes": _LONG_KEY,
     "touch wrong token count": _COUNT,
     "uppercase command": _SHORT,
     "verbosity": _COUNT,
+    "verbosity level digits alone": _NUMBER,
     "verbosity too many tokens": _COUNT,
 }

@@ -193,6 +193,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"LeadingSpace", " get k\r\n", "ERROR\r\n"},
         Case{"LongKeyInGet", "get a " + std::string(251, 'k') + "\r\nversion\r\n",
              "CLIENT_ERROR bad command line format\r\n\r\nVERSION 1.6.45\r\n"},
+        Case{"NumbersAreDigitsAlone",
+             "touch k +1\r\nverbosity 4294967296\r\nflush_all 2147483648\r\n",
+             "CLIENT_ERROR invalid exptime argument\r\nCLIENT_ERROR bad command line "
+             "format\r\nCLIENT_ERROR invalid exptime argument\r\n"},
         Case{"Quit", "quit\r\nget k\r\n", ""}),
     [](const auto& info) { return info.param.name; });
 
