@@ -35,9 +35,8 @@ CORE = [
     "bogus-commands.t", "cas.t", "chunked-items.t", "conn-limits.t",
     "daemonize.t", "dash-M.t", "evictions.t", "flags.t", "flush-all.t",
     "getandtouch.t", "getset.t", "idle-timeout.t", "incrdecr.t",
-    "issue_104.t", "issue_108.t", "issue_14.t", "issue_152.t", "issue_163.t",
-    "issue_183.t", "issue_192.t", "issue_22.t", "issue_29.t", "issue_3.t",
-    "issue_41.t", "issue_42.t", "issue_61.t", "issue_68.t", "issue_70.t",
+    "issue_104.t", "issue_108.t", "issue_14.t", "issue_152.t", "issue_183.t", "issue_192.t", "issue_22.t", "issue_29.t", "issue_3.t",
+    "issue_41.t", "issue_61.t", "issue_68.t", "issue_70.t",
     "item_size_max.t", "malicious-commands.t", "maxconns.t", "metaget.t",
     "multiversioning.t", "noreply.t", "quit.t", "shutdown.t",
     "strtol-testing.t", "touch.t", "unixsocket.t",
@@ -68,6 +67,10 @@ LEFT_OUT = {
     "stats-conns.t": "UDP and listening sockets listed in `stats conns`",
     "misbehave.t": "drop_privileges (the debug build's seccomp sandbox)",
     "dyn-maxbytes.t": "`cache_memlimit` and slab page accounting",
+    "issue_163.t": "counts in memcached's slab class 31; memgate reports one class "
+                   "(docs/protocol.md)",
+    "issue_42.t": "expects class 1's chunk_size above the item size; memgate's is "
+                  "the mean item size (docs/operations.md)",
     "64bit.t": "T_MEMD_INITIAL_MALLOC, a hook into memcached's allocator",
     "expirations.t": "`debugtime`, a command of memcached's debug build only "
                      "(fails on the 1.6.45 release binary too)",
@@ -84,11 +87,21 @@ _MEMORY_LIMIT = {
     "evictions.t": "-m evictions, counted per slab class: memory backend only",
     "issue_22.t": "-m evictions, counted per slab class: memory backend only",
 }
+# Counts of what memgate holds: the items of Redis and of a full-contract
+# service are theirs, and they expire and flush them themselves.
+_REMOTE_ITEMS = {
+    "issue_29.t": "`stats slabs` used_chunks: the items are not in memgate",
+    "issue_183.t": "`reclaimed`: the backend drops expired and flushed items itself",
+}
 BACKEND_EXCLUDED = {
     "memory": {},
     "simple-memory": dict(_MEMORY_LIMIT),
-    "redis": dict(_MEMORY_LIMIT),
-    "grpc": dict(_MEMORY_LIMIT),
+    "redis": dict(_MEMORY_LIMIT, **_REMOTE_ITEMS,
+                  **{"metaget.t": "mg h, l and me: Redis keeps no fetched or last-access "
+                                  "state (docs/redis.md)"}),
+    "grpc": dict(_MEMORY_LIMIT, **_REMOTE_ITEMS,
+                 **{"metaget.t": "meta commands are refused: the grpc backend keeps no "
+                                 "item metadata"}),
 }
 
 
@@ -192,7 +205,7 @@ def main():
                 [sys.executable, args.python_service, "--max-item-size", str(1 << 30)])
             env["MEMGATE_SUITE_GRPC_TARGET"] = service.target
         print("memcached 1.6.45's t/ against %s: %d files" % (what, len(files)), flush=True)
-        prove = subprocess.run(["prove", "--exec", "timeout -k 5 %d perl" % FILE_TIMEOUT_SECONDS]
+        prove = subprocess.run(["prove", "--timer", "--exec", "timeout -k 5 %d perl" % FILE_TIMEOUT_SECONDS]
                                + ["t/" + name for name in files],
                                cwd=workdir, env=env, stdin=subprocess.DEVNULL)
         return 0 if prove.returncode == 0 else 1
