@@ -63,7 +63,7 @@ class ListenFdTest(unittest.TestCase):
         with harness.Client(None, sock=ours) as c:
             self.exchange(c)
             self.assertRegex(c.request(b"version\r\n"),
-                             rb"^VERSION 1\.6\.18-memgate-\S+\r\n$")
+                             rb"^VERSION 1\.6\.45\r\n$")
             c.send(b"quit\r\n")
             self.assertEqual(c.read_until_close(5.0), (b"", True))
         # Losing that client does not stop the server.
