@@ -30,7 +30,7 @@ struct ServerOptions {
   bool cas_enabled = true;    // -C clears it; reported by `stats settings`
   int reqs_per_event = 0;     // -R: commands per client before yielding; 0: no limit
   // -A: what the shutdown command calls (graceful: "shutdown graceful").
-  // Empty: the command answers "ERROR: shutdown not enabled".
+  // Empty: the command answers "SERVER_ERROR: shutdown not enabled".
   std::function<void(bool graceful)> on_shutdown;
 };
 

@@ -32,7 +32,7 @@ inline constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptim
 // memcached -F.
 inline constexpr std::string_view kFlushNotAllowed = "CLIENT_ERROR flush_all not allowed\r\n";
 // shutdown without -A, and with a mode other than graceful.
-inline constexpr std::string_view kShutdownNotEnabled = "ERROR: shutdown not enabled\r\n";
+inline constexpr std::string_view kShutdownNotEnabled = "SERVER_ERROR: shutdown not enabled\r\n";
 inline constexpr std::string_view kInvalidShutdownMode = "CLIENT_ERROR invalid shutdown mode\r\n";
 inline constexpr std::string_view kBinaryProtocol =
     "SERVER_ERROR binary protocol is not supported\r\n";

@@ -29,7 +29,13 @@ _MN = b"MN\r\n"
 _VERSION = re.compile(rb"VERSION [^\r]*\r\n")
 
 
+# memcached 1.6.45 (which memgate follows, checked by its own shutdown.t in
+# tests/upstream) answers a disabled shutdown with SERVER_ERROR, 1.6.18 with ERROR.
+_SHUTDOWN_REFUSED = re.compile(rb"(?:SERVER_)?ERROR: shutdown not enabled\r\n")
+
+
 def _normalise(reply):
+    reply = _SHUTDOWN_REFUSED.sub(b"<shutdown not enabled>\r\n", reply)
     return _VERSION.sub(b"VERSION <version>\r\n", reply)
 
 
