@@ -234,7 +234,8 @@ TEST(DispatcherShutdownTest, AsMemcachedWithAndWithoutEnableShutdown) {
   Dispatcher disabled(backend, stats, ServerFacts{});
   auto session = std::make_shared<FakeSession>(stats);
   Feed("shutdown\r\nshutdown graceful\r\n", disabled, *session);
-  EXPECT_EQ(session->TakeSent(), "SERVER_ERROR: shutdown not enabled\r\nSERVER_ERROR: shutdown not enabled\r\n");
+  EXPECT_EQ(session->TakeSent(),
+            "SERVER_ERROR: shutdown not enabled\r\nSERVER_ERROR: shutdown not enabled\r\n");
 
   std::vector<bool> requests;
   Dispatcher enabled(backend, stats, ServerFacts{.request_shutdown = [&](bool graceful) {
