@@ -104,6 +104,8 @@ _KNOWN_GAPS = {
     "issue_183.t": "`reclaimed` does not count an expired item's space taken "
                    "for a new one",
     "metaget.t": "ms in append mode with N (autovivify) is refused",
+    "maxconns.t": "on a loaded machine the connection over -c is not always "
+                  "counted in rejected_connections within the test's 5 s",
 }
 BACKEND_EXCLUDED = {
     "memory": dict(_KNOWN_GAPS),
