@@ -137,6 +137,8 @@ std::string LineError(std::string_view line, std::optional<uint64_t>& data) {
 }  // namespace
 
 std::string ReplyStreamError(std::string_view replies) {
+  constexpr std::string_view kBadKeyInGetLine = "CLIENT_ERROR bad command line format";
+  std::string_view previous;
   std::size_t at = 0;
   while (at < replies.size()) {
     const std::string_view rest = replies.substr(at);
@@ -148,8 +150,12 @@ std::string ReplyStreamError(std::string_view replies) {
     if (line.find('\n') != std::string_view::npos) {
       return absl::StrCat("at ", at, ": newline inside a line");
     }
+    // memcached 1.6.45 follows the error for a get key over 250 bytes with
+    // an empty line.
+    const bool after_bad_key = line.empty() && previous == kBadKeyInGetLine;
+    previous = line;
     std::optional<uint64_t> data;
-    if (std::string why = LineError(line, data); !why.empty()) {
+    if (std::string why = after_bad_key ? std::string() : LineError(line, data); !why.empty()) {
       return absl::StrCat("at ", at, ": ", why);
     }
     at += end + 2;
