@@ -18,18 +18,34 @@
 #include "absl/strings/str_join.h"
 
 namespace memgate::backends::redis::testing {
-int FreePort() {
+namespace {
+
+// Binds `port` on loopback (0: any) and returns the port bound, or 0.
+int BindLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  const int port = ntohs(address.sin_port);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  int bound = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    socklen_t length = sizeof(address);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    bound = ntohs(address.sin_port);
+  }
   close(fd);
-  return port;
+  return bound;
+}
+
+}  // namespace
+
+int FreePort() {
+  // A cluster node also listens on port + 10000 (its bus), which a busy
+  // machine's client sockets may hold: both must be free.
+  for (;;) {
+    const int port = BindLoopback(0);
+    if (port + 10000 < 65536 && BindLoopback(port + 10000) != 0) return port;
+  }
 }
 
 namespace {
